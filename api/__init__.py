@@ -1,0 +1,1 @@
+"""The HTTP surface: ingest endpoint, queries, the built-in dashboard."""

@@ -1,0 +1,1 @@
+"""Long-running Kafka consumers: attendance ingest, alert routing and delivery."""

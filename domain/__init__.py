@@ -1,0 +1,1 @@
+"""The pure domain: aggregates, events, policies and the EngagementApp use cases."""

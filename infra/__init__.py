@@ -1,0 +1,1 @@
+"""Infrastructure: settings, event-store wiring, Kafka plumbing, the CLI (composition root)."""

@@ -1,0 +1,46 @@
+"""The composition root: builds every long-lived object from one Settings.
+
+Nothing here connects at import time; each CLI command calls :func:`build` once
+and tests call it with their own settings. ``overrides`` replace any part
+(e.g. a fake clock or an in-memory vault) by attribute name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from infra.settings import Settings
+
+
+@dataclass
+class Container:
+    """Lazily-built parts of a peerpulse process."""
+
+    settings: Settings
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    def __getattribute__(self, name: str) -> Any:
+        overrides = object.__getattribute__(self, "overrides")
+        if name in overrides:
+            return overrides[name]
+        return object.__getattribute__(self, name)
+
+    @cached_property
+    def eventstore_env(self) -> dict[str, str]:
+        from infra.eventstore import eventstore_env
+
+        return eventstore_env(self.settings)
+
+    def close(self) -> None:
+        """Release connections held by whatever was built."""
+        for name in ("app",):
+            obj = self.__dict__.get(name)
+            if obj is not None and hasattr(obj, "close"):
+                obj.close()
+
+
+def build(settings: Settings | None = None, **overrides: Any) -> Container:
+    """Build the container for one process."""
+    return Container(settings=settings or Settings(), overrides=overrides)

@@ -1,0 +1,64 @@
+"""The ``peerpulse`` command line: the composition root's front door.
+
+Each command group lives in ``infra/commands/<name>.py`` and exposes
+``register(subparsers)``; a handler receives the parsed args and a
+:class:`~infra.settings.Settings` and returns an exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from infra.errors import UserFacingError
+
+COMMAND_MODULES: tuple[str, ...] = (
+    "infra.commands.store",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Assemble the parser from every registered command module."""
+    parser = argparse.ArgumentParser(
+        prog="peerpulse",
+        description="Event-sourced engagement engine for peer-mentoring programs.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; operator mistakes end in one line on stderr and a non-zero code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)-5s %(name)s: %(message)s",
+    )
+    try:
+        from infra.settings import Settings
+
+        settings = Settings()
+        return int(args.handler(args, settings) or 0)
+    except UserFacingError as exc:
+        print(f"peerpulse {args.command}: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        print(f"peerpulse: invalid setting PEERPULSE_{field.upper()}: {first['msg']}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""The one settings object every peerpulse process is built from.
+
+Values come from ``PEERPULSE_*`` environment variables (or a ``.env`` file);
+tests construct :class:`Settings` directly instead of touching ``os.environ``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Configuration for the embedded default and for production."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PEERPULSE_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    data_dir: Path = Field(Path(".peerpulse"), description="Where embedded SQLite files live.")
+    store: Literal["sqlite", "postgres"] = Field(
+        "sqlite", description="Event store and read-model backend."
+    )
+    postgres_dsn: str = Field(
+        "postgresql://postgres@127.0.0.1:5432/postgres",
+        description="PostgreSQL DSN, used when store=postgres.",
+    )
+    postgres_schema: str = Field("", description="Optional PostgreSQL schema (tests isolate by it).")
+
+    kafka_bootstrap: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers.")
+    broker_host: str = Field("127.0.0.1", description="Embedded broker listen host.")
+    broker_port: int = Field(9092, description="Embedded broker listen port.")
+    kafka_session_timeout_ms: int = Field(
+        6000, description="Consumer-group session timeout; Tansu joins after about half of it."
+    )
+    topic_partitions: int = Field(3, ge=1, description="Partitions per keyed topic.")
+
+    api_host: str = "127.0.0.1"
+    api_port: int = 8400
+    public_url: str = Field("http://127.0.0.1:8400", description="Base URL used in alert links.")
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_from: str = "peerpulse@localhost"
+
+    snapshot_interval: int = Field(50, ge=1, description="Group events between snapshots.")
+
+    @field_validator("data_dir")
+    @classmethod
+    def _expand(cls, v: Path) -> Path:
+        return v.expanduser()
+
+    @property
+    def sqlite_path(self) -> Path:
+        """The embedded event store file."""
+        return self.data_dir / "eventstore.sqlite"
+
+    @property
+    def readmodel_sqlite_path(self) -> Path:
+        """The embedded read-model file."""
+        return self.data_dir / "readmodel.sqlite"

@@ -1,0 +1,1 @@
+"""Stream projections: group health, the risk model, read-model writers."""
