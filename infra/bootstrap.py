@@ -33,6 +33,13 @@ class Container:
 
         return eventstore_env(self.settings)
 
+    @cached_property
+    def token_store(self) -> Any:
+        """API tokens (hashed) in the configured SQL backend."""
+        from api.auth.store import TokenStore
+
+        return TokenStore(self.settings)
+
     def close(self) -> None:
         """Release connections held by whatever was built."""
         for name in ("app",):

@@ -1,0 +1,1 @@
+"""API authentication: scoped, program-restricted tokens stored hashed."""
