@@ -1,0 +1,155 @@
+"""The ``data`` of every inbound attendance message: what the sending system tells us.
+
+Ids are the sender's own (external) ids; peerpulse derives its UUIDs from
+``(source, external id)``. Every group-scoped payload names its ``program`` and ``group``
+so a message that arrives before the roster can still be placed (docs/decisions/0008).
+Personal data (display name, contact) only ever arrives here and is sealed on arrival.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+ExternalId = Annotated[
+    str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f]+$")
+]
+Text = Annotated[str, StringConstraints(max_length=500)]
+Cadence = Literal["weekly", "fortnightly", "monthly"]
+Role = Literal["peer", "facilitator", "mentor"]
+Status = Literal["present", "absent", "excused"]
+RollCall = Annotated[list[ExternalId], Field(max_length=200)]
+
+
+class Payload(BaseModel):
+    """Strict, closed: unknown fields and loose types are rejected, never guessed."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class ProgramPayload(Payload):
+    """Names the program the message is about."""
+
+    program: ExternalId = Field(description="The sender's id of the program.")
+
+
+class GroupPayload(ProgramPayload):
+    """Names the group (and its program) the message is about."""
+
+    group: ExternalId = Field(description="The sender's id of the group.")
+
+
+class ProgramLaunched(ProgramPayload):
+    """A program started running groups."""
+
+    name: Text
+    organisation: Text
+    cadence: Cadence = Field(description="How often its groups are expected to meet.")
+    lapse_after: int = Field(3, ge=1, le=52, description="Consecutive misses before a lapse.")
+    escalate_after_days: int = Field(3, ge=0, le=365)
+
+
+class CoordinatorAssigned(ProgramPayload):
+    """A coordinator now looks after the program's groups (name and contact are sealed)."""
+
+    coordinator: ExternalId
+    name: Text = Field(description="Personal data: sealed, never republished.")
+    contact: Text = Field(description="Personal data: e-mail address or webhook URL.")
+    time_zone: Annotated[str, StringConstraints(min_length=1, max_length=64)] = "UTC"
+    channel: Literal["email", "webhook", "slack"] = "email"
+    digest: Literal["immediate", "daily"] = "immediate"
+    digest_hour: int = Field(8, ge=0, le=23)
+
+
+class GroupFormed(GroupPayload):
+    """A group was formed within the program."""
+
+    name: Text
+    cadence: Cadence
+    goal: Text = ""
+    coordinator: ExternalId | None = None
+
+
+class MemberJoined(GroupPayload):
+    """A member joined the group; name and contact are optional personal data."""
+
+    member: ExternalId
+    role: Role = "peer"
+    pseudonym: Annotated[str, StringConstraints(min_length=1, max_length=80)] | None = None
+    display_name: Text | None = Field(None, description="Personal data: sealed.")
+    contact: Text | None = Field(None, description="Personal data: sealed.")
+
+
+class MemberLeft(GroupPayload):
+    """A member left the group."""
+
+    member: ExternalId
+
+
+class SessionScheduled(GroupPayload):
+    """A session was put in the calendar."""
+
+    session: ExternalId
+    scheduled_for: AwareDatetime
+
+
+class SessionHeld(GroupPayload):
+    """A session took place: the whole roll call, or ``attendance_taken: false``."""
+
+    session: ExternalId
+    present: RollCall = []
+    absent: RollCall = []
+    excused: RollCall = []
+    attendance_taken: bool = Field(True, description="False: we met, nobody took attendance.")
+
+    @model_validator(mode="after")
+    def _consistent_roll_call(self) -> SessionHeld:
+        names = [*self.present, *self.absent, *self.excused]
+        if not self.attendance_taken and names:
+            raise ValueError("a roll call needs attendance_taken true")
+        if len(set(names)) != len(names):
+            raise ValueError("a member appears more than once in the roll call")
+        return self
+
+
+class SessionCancelled(GroupPayload):
+    """A scheduled session will not take place."""
+
+    session: ExternalId
+    reason: Text = ""
+
+
+class AttendanceMarked(GroupPayload):
+    """One member's attendance at one session (check-in apps, late marks)."""
+
+    session: ExternalId
+    member: ExternalId
+    status: Status
+
+
+class CommitmentMade(GroupPayload):
+    """A member committed to do something, usually at a session."""
+
+    commitment: ExternalId
+    member: ExternalId
+    session: ExternalId | None = None
+    due: AwareDatetime | None = None
+
+
+class CommitmentSettled(GroupPayload):
+    """A commitment was kept or missed (``member`` places it if it was never seen made)."""
+
+    commitment: ExternalId
+    member: ExternalId
+
+
+class GroupPaused(GroupPayload):
+    """The group planned a break ("not meeting until ..."): never a risk."""
+
+    until: AwareDatetime
+    reason: Text = ""
+
+
+class GroupResumed(GroupPayload):
+    """The group is meeting again after a pause."""
