@@ -28,7 +28,9 @@ class Settings(BaseSettings):
         "postgresql://postgres@127.0.0.1:5432/postgres",
         description="PostgreSQL DSN, used when store=postgres.",
     )
-    postgres_schema: str = Field("", description="Optional PostgreSQL schema (tests isolate by it).")
+    postgres_schema: str = Field(
+        "", description="Optional PostgreSQL schema (tests isolate by it)."
+    )
 
     kafka_bootstrap: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers.")
     broker_host: str = Field("127.0.0.1", description="Embedded broker listen host.")

@@ -39,6 +39,7 @@ class Service:
     settle: float = 1.5  # with no probe: ready once alive this long
     env: dict[str, str] = field(default_factory=dict)
     restart: bool = True
+    oneshot: bool = False  # a set-up step: must exit 0 before the next service starts
 
 
 @dataclass
@@ -102,10 +103,25 @@ class Supervisor:
         for service in self.services:
             self.log("supervisor", f"starting {service.name}: {' '.join(service.argv[-3:])}")
             run = self._spawn(service)
+            if service.oneshot:
+                self._await_exit(run)
+                continue
             self.running[service.name] = run
             self._await_ready(run)
             self.log("supervisor", f"{service.name} is ready")
         threading.Thread(target=self._watch, daemon=True).start()
+
+    def _await_exit(self, run: _Running) -> None:
+        try:
+            code = run.proc.wait(run.service.ready_timeout)
+        except subprocess.TimeoutExpired:
+            _signal_group(run.proc, signal.SIGKILL)
+            code = None
+        time.sleep(0.1)  # let the pump drain the last lines
+        if code != 0:
+            self.stop()
+            last = run.tail[-1] if run.tail else "(no output)"
+            raise ServiceFailed(f"{run.service.name} failed (exit code {code}): {last}")
 
     def _await_ready(self, run: _Running) -> None:
         started = time.monotonic()

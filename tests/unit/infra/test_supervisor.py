@@ -69,3 +69,15 @@ def test_a_crashed_service_is_restarted(tmp_path: Path) -> None:
         time.sleep(0.2)
     sup.stop(grace=5)
     assert counter.read_text() == "2"
+
+
+def test_a_oneshot_step_must_succeed_before_the_next_service(tmp_path: Path) -> None:
+    ok = Service("setup", [PY, "-c", "print('topics created')"], oneshot=True)
+    bad = Service("setup2", [PY, "-c", "print('no broker at 127.0.0.1:1'); raise SystemExit(2)"],
+                  oneshot=True)
+    out = io.StringIO()
+    sup = Supervisor([ok, _sleeper(tmp_path, "after"), bad], out=out)
+    with pytest.raises(ServiceFailed, match="setup2 failed \\(exit code 2\\): no broker"):
+        sup.start()
+    assert "topics created" in out.getvalue()
+    assert sup.running == {}
