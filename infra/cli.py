@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "infra.commands.store",
     "infra.commands.api",
     "infra.commands.tokens",
+    "infra.commands.contract",
 )
 
 
