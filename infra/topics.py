@@ -1,4 +1,8 @@
-"""The topic catalogue: every Kafka topic peerpulse reads or writes, declared once."""
+"""The topic catalogue: every Kafka topic peerpulse reads or writes, declared once.
+
+``create_topics`` and ``describe_topics`` are the only code that creates or inspects them
+(``peerpulse topics create|list``); clients are imported lazily, nothing connects at import.
+"""
 
 from __future__ import annotations
 
@@ -62,3 +66,57 @@ ALERTS = Topic(
 )
 
 ALL_TOPICS: tuple[Topic, ...] = (ATTENDANCE, ATTENDANCE_DLQ, EVENTS, GROUP_HEALTH, ALERTS)
+
+TOPICS_BY_NAME: dict[str, Topic] = {t.name: t for t in ALL_TOPICS}
+
+TOPIC_ALREADY_EXISTS = 36
+
+
+class TopicCreationError(RuntimeError):
+    """The broker refused to create a catalogue topic for a reason other than "it exists"."""
+
+
+def create_topics(
+    bootstrap: str, partitions: int, topics: tuple[Topic, ...] = ALL_TOPICS
+) -> dict[str, bool]:
+    """Create every catalogue topic that is missing; return ``{name: created_now}``.
+
+    Idempotent: a topic that already exists is left as it is (its partition count and
+    configs are not changed). ``partitions`` applies to topics without their own count.
+    """
+    from infra.kafka import admin
+
+    requested = {
+        t.name: {
+            "num_partitions": t.partitions or partitions,
+            "replication_factor": -1,
+            "configs": t.topic_configs(),
+        }
+        for t in topics
+    }
+    client = admin(bootstrap)
+    try:
+        response = client.create_topics(requested, raise_errors=False)
+    finally:
+        client.close()
+    created: dict[str, bool] = {}
+    for result in response["topics"]:
+        code = result["error_code"]
+        if code not in (0, TOPIC_ALREADY_EXISTS):
+            raise TopicCreationError(
+                f"cannot create {result['name']}: {result['error_message'] or f'error {code}'}"
+            )
+        created[result["name"]] = code == 0
+    return created
+
+
+def describe_topics(bootstrap: str) -> dict[str, int | None]:
+    """Partition count of every catalogue topic on the broker (None: missing)."""
+    from infra.kafka import admin
+
+    client = admin(bootstrap)
+    try:
+        existing = {t["name"]: len(t["partitions"]) for t in client.describe_topics()}
+    finally:
+        client.close()
+    return {t.name: existing.get(t.name) for t in ALL_TOPICS}
