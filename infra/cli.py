@@ -19,6 +19,8 @@ from infra.errors import UserFacingError
 
 COMMAND_MODULES: tuple[str, ...] = (
     "infra.commands.store",
+    "infra.commands.broker",
+    "infra.commands.topics",
     "infra.commands.api",
     "infra.commands.tokens",
     "infra.commands.contract",
