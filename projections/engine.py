@@ -1,0 +1,172 @@
+"""The pure :class:`Projector`: decoded events in partition order in, outputs out.
+
+Outputs are group-health records (only when an assessment changes), alert intents per
+docs/contract/ALERTS.md (deterministic ids) and read-model row changes. The live faust
+agent and ``peerpulse rebuild`` run this same code, so they produce the same results.
+Clock ticks advance ``now`` for every group in the tick's partition and reassess them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from projections import alerts, rows
+from projections.events import TICK, Envelope, parse_time
+from projections.handlers import HANDLERS, PROGRAM_HANDLERS
+from projections.model import GroupState, ProgramState
+from projections.risk import DEFAULT_POLICY, RiskPolicy, assess
+from projections.state import advance, apply, apply_program
+from projections.timeline import timeline
+
+
+@dataclass
+class Outputs:
+    """What a run of the projector produced, in order."""
+
+    rows: list[rows.RowChange] = field(default_factory=list)
+    health: list[dict[str, Any]] = field(default_factory=list)
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+    processed: int = 0
+    ignored: int = 0
+
+
+def iso_week(t: datetime) -> str:
+    """ISO week label, e.g. ``2025-W07``."""
+    year, week, _ = t.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+class Projector:
+    """Keeps every group's and program's state and turns events into outputs."""
+
+    def __init__(self, policy: RiskPolicy = DEFAULT_POLICY) -> None:
+        self.policy = policy
+        self.groups: dict[str, GroupState] = {}
+        self.programs: dict[str, ProgramState] = {}
+        self.by_partition: dict[int, dict[str, GroupState]] = {}
+        self.clock: dict[int, tuple[datetime, int]] = {}
+        self.dirty: set[tuple[str, str]] = set()
+
+    def run(self, events: Iterable[Envelope], out: Outputs | None = None) -> Outputs:
+        """Process many events; returns the outputs (appended to ``out`` if given)."""
+        out = out if out is not None else Outputs()
+        for ev in events:
+            self.process(ev, out)
+        return out
+
+    def process(self, ev: Envelope, out: Outputs) -> None:
+        """Process one event (ignored if already applied or not for the projections)."""
+        out.processed += 1
+        if ev.type in HANDLERS:
+            self._group_event(ev, out)
+        elif ev.type == TICK:
+            self._tick(ev, out)
+        elif ev.type in PROGRAM_HANDLERS:
+            self._program_event(ev, out)
+        else:
+            out.ignored += 1
+
+    def adopt(self, state: GroupState) -> None:
+        """Take over a restored group state (worker restart)."""
+        self.groups[state.group_id] = state
+        self.by_partition.setdefault(state.partition, {})[state.group_id] = state
+        clock = self.clock.get(state.partition)
+        if clock is not None:
+            advance(state, clock[0])
+
+    def _group(self, ev: Envelope) -> GroupState:
+        s = self.groups.get(ev.subject)
+        if s is None:
+            s = GroupState(ev.subject, partition=ev.partition)
+            self.groups[ev.subject] = s
+            self.by_partition.setdefault(ev.partition, {})[ev.subject] = s
+        clock = self.clock.get(s.partition)
+        if clock is not None:
+            advance(s, clock[0])
+        return s
+
+    def _group_event(self, ev: Envelope, out: Outputs) -> None:
+        s = self._group(ev)
+        if ev.version and ev.version <= s.last_version:
+            out.ignored += 1
+            return
+        apply(s, ev)
+        s.program_id = s.program_id or str(ev.data.get("program_id") or "")
+        self.dirty.add(("group", s.group_id))
+        out.rows.append(timeline(s, ev))
+        for member_id in rows.touched_members(ev):
+            row = rows.member(s, member_id)
+            if row is not None:
+                out.rows.append(row)
+        alerts.member_alert(s, ev, out.alerts)
+        if not self._assess(s, iso_week(s.now), out):
+            out.rows.append(rows.group_health(s))
+
+    def _tick(self, ev: Envelope, out: Outputs) -> None:
+        at = parse_time(ev.data["at"]) if ev.data.get("at") else ev.time
+        last = self.clock.get(ev.partition)
+        if last is not None and (at <= last[0] or (ev.version and ev.version <= last[1])):
+            out.ignored += 1
+            return
+        self.clock[ev.partition] = (at, ev.version)
+        week = iso_week(at)
+        for s in self.by_partition.get(ev.partition, {}).values():
+            advance(s, at)
+            if s.status == "active" or s.assessment is None:
+                self._assess(s, week, out)
+
+    def _program_event(self, ev: Envelope, out: Outputs) -> None:
+        p = self.programs.get(ev.subject)
+        if p is None:
+            p = self.programs[ev.subject] = ProgramState(ev.subject)
+        if ev.version and ev.version <= p.last_version:
+            out.ignored += 1
+            return
+        apply_program(p, ev)
+        self.dirty.add(("program", p.program_id))
+        out.rows.append(rows.program(p))
+
+    def _assess(self, s: GroupState, week: str, out: Outputs) -> bool:
+        """Reassess one group; emit what changed. True if the health row was written."""
+        a = assess(s, s.now, self.policy)
+        previous = s.level
+        if s.program_id:
+            _trend(s, a.level, week, out)
+            _rollup(s, "ended" if s.status != "active" else a.level, out)
+        if a.level != previous:
+            s.transitions += 1
+            s.level, s.level_since = a.level, s.now
+            out.rows.append(rows.level_history(s, a, previous))
+            alerts.level_alert(s, a, previous, out.alerts)
+        if a == s.assessment:
+            return False
+        s.assessment = a
+        self.dirty.add(("group", s.group_id))
+        out.rows.append(rows.group_health(s))
+        out.health.append(alerts.health_record(s, a))
+        return True
+
+
+def _trend(s: GroupState, level: str, week: str, out: Outputs) -> None:
+    """Count the group at its latest level within each ISO week (ended groups drop out)."""
+    if s.status != "active" and s.trend_week != week:
+        return
+    if s.trend_week == week:
+        if s.level != level and s.level is not None:
+            out.rows.append(rows.trend_count(s.program_id, week, s.level, -1))
+            out.rows.append(rows.trend_count(s.program_id, week, level, 1))
+        return
+    s.trend_week = week
+    out.rows.append(rows.trend_count(s.program_id, week, level, 1))
+
+
+def _rollup(s: GroupState, column: str, out: Outputs) -> None:
+    if s.counted_level == column:
+        return
+    if s.counted_level is not None:
+        out.rows.append(rows.rollup_count(s.program_id, s.counted_level, -1))
+    out.rows.append(rows.rollup_count(s.program_id, column, 1))
+    s.counted_level = column

@@ -1,0 +1,236 @@
+"""One small function per public event type, folding its ``data`` into the state.
+
+Used only through :func:`projections.state.apply`; each handler receives the state, the
+event's ``data`` and its time, and mutates the state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from projections.events import parse_time
+from projections.model import (
+    COMMITMENT_WINDOWS,
+    RECENT_OUTCOMES,
+    RECENT_SESSIONS,
+    GroupState,
+    MemberState,
+    ProgramState,
+    SessionRecord,
+)
+
+Data = Mapping[str, Any]
+STATUSES = ("present", "absent", "excused")
+
+
+def _formed(s: GroupState, d: Data, at: datetime) -> None:
+    s.program_id = str(d.get("program_id") or s.program_id)
+    s.name = d.get("name") or s.name
+    s.cadence = d.get("cadence") or s.cadence
+    s.coordinator_id = d.get("coordinator_id")
+    s.formed_at = s.formed_at or at
+
+
+def _joined(s: GroupState, d: Data, at: datetime) -> None:
+    member, role = d["member_id"], d.get("role", "peer")
+    m = s.members.get(member)
+    if m is None:
+        s.members[member] = MemberState(role=role, joined_at=at)
+    else:
+        m.role, m.left_at = role, None
+    if role == "facilitator" and s.facilitator_id is None:
+        s.facilitator_id, s.facilitator_left = member, False
+
+
+def _left(s: GroupState, d: Data, at: datetime) -> None:
+    m = s.members.get(d["member_id"])
+    if m is not None:
+        m.left_at, m.lapsed = at, False
+    if s.facilitator_id == d["member_id"]:
+        others = [k for k, v in s.active_members().items() if v.role == "facilitator"]
+        s.facilitator_id = others[0] if others else None
+        s.facilitator_left = s.facilitator_id is None
+
+
+def _scheduled(s: GroupState, d: Data, at: datetime) -> None:
+    s.scheduled[d["session_id"]] = parse_time(d.get("scheduled_for") or at)
+
+
+def _outcome(s: GroupState, what: str) -> None:
+    s.outcomes.append(what)
+    del s.outcomes[:-RECENT_OUTCOMES]
+
+
+def _held(s: GroupState, d: Data, at: datetime) -> None:
+    s.scheduled.pop(d["session_id"], None)
+    s.held_count += 1
+    taken = d.get("attendance_taken", True)
+    rec = SessionRecord(d["session_id"], at, s.held_count, attendance_taken=taken)
+    for status in STATUSES:
+        for member in d.get(status) or ():
+            _count(s, rec, member, status, at)
+    s.recent.append(rec)
+    del s.recent[:-RECENT_SESSIONS]
+    _outcome(s, "held")
+    if s.last_held_at is None or at > s.last_held_at:
+        s.last_held_at = at
+    _prune_commitments(s)
+
+
+def _count(s: GroupState, rec: SessionRecord, member: str, status: str, at: datetime) -> None:
+    getattr(rec, status).add(member)
+    m = s.members.get(member)
+    if m is not None:
+        setattr(m, status, getattr(m, status) + 1)
+        if status == "present" and (m.last_seen is None or rec.at > m.last_seen):
+            m.last_seen = rec.at
+
+
+def _cancelled(s: GroupState, d: Data, at: datetime) -> None:
+    s.scheduled.pop(d["session_id"], None)
+    s.cancelled_count += 1
+    _outcome(s, "cancelled")
+
+
+def _find_session(s: GroupState, session_id: str) -> SessionRecord | None:
+    for rec in reversed(s.recent):
+        if rec.session_id == session_id:
+            return rec
+    return None
+
+
+def _marked(s: GroupState, d: Data, at: datetime) -> None:
+    rec = _find_session(s, d["session_id"])
+    if rec is None and d["session_id"] in s.scheduled:
+        _held(s, {"session_id": d["session_id"]}, at)
+        rec = s.recent[-1]
+    if rec is None:
+        return
+    member = d["member_id"]
+    m = s.members.get(member)
+    for status in STATUSES:
+        bucket = getattr(rec, status)
+        if member in bucket:
+            bucket.discard(member)
+            if m is not None:
+                setattr(m, status, max(0, getattr(m, status) - 1))
+    _count(s, rec, member, d["status"], at)
+
+
+def _made(s: GroupState, d: Data, at: datetime) -> None:
+    rec = _find_session(s, d["session_id"]) if d.get("session_id") else None
+    n = rec.ordinal if rec is not None else s.held_count
+    s.window(n).made += 1
+    s.open_commitments[d["commitment_id"]] = (d["member_id"], n)
+    s.commitments_made += 1
+    m = s.members.get(d["member_id"])
+    if m is not None:
+        m.made += 1
+
+
+def _resolver(outcome: str) -> Callable[[GroupState, Data, datetime], None]:
+    def resolve(s: GroupState, d: Data, at: datetime) -> None:
+        member, n = s.open_commitments.pop(d["commitment_id"], (d.get("member_id"), None))
+        if n is not None and n in s.windows:
+            w = s.windows[n]
+            setattr(w, outcome, getattr(w, outcome) + 1)
+        m = s.members.get(member) if member else None
+        if m is not None:
+            setattr(m, outcome, getattr(m, outcome) + 1)
+
+    return resolve
+
+
+def _prune_commitments(s: GroupState) -> None:
+    oldest = s.held_count - COMMITMENT_WINDOWS
+    for n in [n for n in s.windows if n < oldest]:
+        del s.windows[n]
+    stale = [c for c, (_, n) in s.open_commitments.items() if n < oldest]
+    for c in stale:
+        del s.open_commitments[c]
+
+
+def _lapse(flag: bool) -> Callable[[GroupState, Data, datetime], None]:
+    def mark(s: GroupState, d: Data, at: datetime) -> None:
+        m = s.members.get(d["member_id"])
+        if m is not None:
+            m.lapsed = flag
+
+    return mark
+
+
+def _paused(s: GroupState, d: Data, at: datetime) -> None:
+    s.paused_until, s.pause_reason = parse_time(d["until"]), d.get("reason") or ""
+
+
+def _resumed(s: GroupState, d: Data, at: datetime) -> None:
+    s.paused_until, s.resumed_at = None, at
+
+
+def _ended(status: str) -> Callable[[GroupState, Data, datetime], None]:
+    def end(s: GroupState, d: Data, at: datetime) -> None:
+        s.status = status
+
+    return end
+
+
+def _mentor(s: GroupState, d: Data, at: datetime) -> None:
+    s.last_mentor_check_in = at
+
+
+P = "peerpulse."
+HANDLERS: dict[str, Callable[[GroupState, Data, datetime], None]] = {
+    P + "group.formed.v1": _formed,
+    P + "member.joined.v1": _joined,
+    P + "member.left.v1": _left,
+    P + "session.scheduled.v1": _scheduled,
+    P + "session.held.v1": _held,
+    P + "session.cancelled.v1": _cancelled,
+    P + "attendance.marked.v1": _marked,
+    P + "attendance.corrected.v1": _marked,
+    P + "commitment.made.v1": _made,
+    P + "commitment.kept.v1": _resolver("kept"),
+    P + "commitment.missed.v1": _resolver("missed"),
+    P + "commitment.dropped.v1": _resolver("dropped"),
+    P + "member.lapsed.v1": _lapse(True),
+    P + "member.reengaged.v1": _lapse(False),
+    P + "group.paused.v1": _paused,
+    P + "group.resumed.v1": _resumed,
+    P + "mentor.checked-in.v1": _mentor,
+    P + "group.concluded.v1": _ended("concluded"),
+    P + "group.dissolved.v1": _ended("dissolved"),
+}
+"""Group event types the state understands; others are counted and ignored."""
+
+
+def _launched(p: ProgramState, d: Data, at: datetime) -> None:
+    p.name, p.organisation = d.get("name", ""), d.get("organisation", "")
+    p.cadence, p.lapse_after = d.get("cadence", ""), int(d.get("lapse_after", 3))
+    p.launched_at = p.launched_at or at
+
+
+def _coordinator(assigned: bool) -> Callable[[ProgramState, Data, datetime], None]:
+    def change(p: ProgramState, d: Data, at: datetime) -> None:
+        (p.coordinators.add if assigned else p.coordinators.discard)(d["coordinator_id"])
+
+    return change
+
+
+def _lead(p: ProgramState, d: Data, at: datetime) -> None:
+    p.lead_coordinator_id = d["coordinator_id"]
+
+
+def _lapse_policy(p: ProgramState, d: Data, at: datetime) -> None:
+    p.lapse_after = int(d["lapse_after"])
+
+
+PROGRAM_HANDLERS: dict[str, Callable[[ProgramState, Data, datetime], None]] = {
+    P + "program.launched.v1": _launched,
+    P + "program.coordinator-assigned.v1": _coordinator(True),
+    P + "program.coordinator-unassigned.v1": _coordinator(False),
+    P + "program.lead-coordinator-set.v1": _lead,
+    P + "program.lapse-policy-changed.v1": _lapse_policy,
+}
+"""Program event types the roll-ups understand."""

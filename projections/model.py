@@ -1,0 +1,150 @@
+"""Per-group projection state: the dataclasses :mod:`projections.state` folds events into.
+
+A :class:`GroupState` holds what the risk model needs about one group: roster and roles,
+the recent held sessions with attendance, cancellations, commitments per session window,
+lapses, pause, facilitator, and ``now`` (the newest event or clock-tick time seen for the
+group's partition). Windows are bounded so memory stays flat however long a group lives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+CADENCE_DAYS = {"weekly": 7, "fortnightly": 14, "monthly": 30}
+RECENT_SESSIONS = 12
+RECENT_OUTCOMES = 8
+COMMITMENT_WINDOWS = 6
+
+
+@dataclass(slots=True)
+class SessionRecord:
+    """One held session: when, its ordinal, and who was present/absent/excused."""
+
+    session_id: str
+    at: datetime
+    ordinal: int
+    present: set[str] = field(default_factory=set)
+    absent: set[str] = field(default_factory=set)
+    excused: set[str] = field(default_factory=set)
+    attendance_taken: bool = True
+
+
+@dataclass(slots=True)
+class MemberState:
+    """One member's place in one group and their engagement there."""
+
+    role: str
+    joined_at: datetime
+    left_at: datetime | None = None
+    present: int = 0
+    absent: int = 0
+    excused: int = 0
+    last_seen: datetime | None = None
+    lapsed: bool = False
+    made: int = 0
+    kept: int = 0
+    missed: int = 0
+    dropped: int = 0
+
+    @property
+    def active(self) -> bool:
+        """Still in the group."""
+        return self.left_at is None
+
+
+@dataclass(slots=True)
+class Window:
+    """Commitments made at one session (window ``n`` = after the n-th held session)."""
+
+    made: int = 0
+    kept: int = 0
+    missed: int = 0
+    dropped: int = 0
+
+
+@dataclass(slots=True)
+class GroupState:
+    """Everything the projections know about one group."""
+
+    group_id: str
+    partition: int = 0
+    program_id: str = ""
+    name: str = ""
+    cadence: str = "weekly"
+    coordinator_id: str | None = None
+    formed_at: datetime | None = None
+    status: str = "active"
+    members: dict[str, MemberState] = field(default_factory=dict)
+    facilitator_id: str | None = None
+    facilitator_left: bool = False
+    scheduled: dict[str, datetime] = field(default_factory=dict)
+    recent: list[SessionRecord] = field(default_factory=list)
+    outcomes: list[str] = field(default_factory=list)
+    held_count: int = 0
+    cancelled_count: int = 0
+    last_held_at: datetime | None = None
+    paused_until: datetime | None = None
+    pause_reason: str = ""
+    resumed_at: datetime | None = None
+    windows: dict[int, Window] = field(default_factory=dict)
+    open_commitments: dict[str, tuple[str, int]] = field(default_factory=dict)
+    commitments_made: int = 0
+    last_mentor_check_in: datetime | None = None
+    last_version: int = 0
+    now: datetime | None = None
+    level: str | None = None
+    assessment: object | None = None
+    transitions: int = 0
+    level_since: datetime | None = None
+    trend_week: str = ""
+    counted_level: str | None = None
+
+    @property
+    def cadence_days(self) -> int:
+        """Length of one cadence period in days (unknown cadence: weekly)."""
+        return CADENCE_DAYS.get(self.cadence, 7)
+
+    @property
+    def period(self) -> timedelta:
+        """One cadence period."""
+        return timedelta(days=self.cadence_days)
+
+    def active_members(self) -> dict[str, MemberState]:
+        """Members who have not left."""
+        return {m: s for m, s in self.members.items() if s.left_at is None}
+
+    def is_paused(self, now: datetime) -> bool:
+        """In a planned break at ``now``."""
+        return self.paused_until is not None and now < self.paused_until
+
+    def quiet_since(self, now: datetime) -> datetime | None:
+        """Start of the current silence: last held session, forming, or end of a pause."""
+        marks = [self.last_held_at or self.formed_at, self.resumed_at]
+        if self.paused_until is not None and self.paused_until <= now:
+            marks.append(self.paused_until)
+        present = [m for m in marks if m is not None]
+        return max(present) if present else None
+
+    def window(self, n: int) -> Window:
+        """The commitment window ``n``, created on first use."""
+        w = self.windows.get(n)
+        if w is None:
+            w = self.windows[n] = Window()
+        return w
+
+
+
+@dataclass(slots=True)
+class ProgramState:
+    """What the roll-ups know about one program (from its own events)."""
+
+    program_id: str
+    name: str = ""
+    organisation: str = ""
+    cadence: str = ""
+    lapse_after: int = 3
+    coordinators: set[str] = field(default_factory=set)
+    lead_coordinator_id: str | None = None
+    launched_at: datetime | None = None
+    last_version: int = 0

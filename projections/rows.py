@@ -1,0 +1,99 @@
+"""Read-model row changes built from projection state: pure, no SQL.
+
+A :class:`RowChange` is either an ``upsert`` (set these columns of the row with this key)
+or an ``incr`` (add these deltas to counters). The writer coalesces a batch of them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from projections import tables as T
+from projections.events import Envelope
+from projections.model import GroupState, ProgramState
+from projections.risk import Assessment
+
+
+@dataclass(frozen=True, slots=True)
+class RowChange:
+    """One change to one read-model row."""
+
+    table: str
+    key: tuple[Any, ...]
+    values: dict[str, Any] = field(default_factory=dict)
+    op: str = "upsert"
+
+
+def iso(t: datetime | None) -> str | None:
+    """A timestamp as stored in the read model."""
+    return t.isoformat() if t is not None else None
+
+
+def reasons_json(a: Assessment) -> str:
+    """Reasons as stored: a JSON list of ``{code, text, weight}``."""
+    return json.dumps(a.reasons_dicts(), separators=(",", ":"))
+
+
+def group_health(s: GroupState) -> RowChange:
+    """The group's current health row."""
+    a: Assessment = s.assessment  # type: ignore[assignment]
+    return RowChange(T.GROUP_HEALTH.name, (s.group_id,), {
+        "program_id": s.program_id, "name": s.name, "cadence": s.cadence, "status": s.status,
+        "members": len(s.active_members()), "level": a.level, "score": a.score,
+        "reasons": reasons_json(a), "level_since": iso(s.level_since),
+        "last_session_at": iso(s.last_held_at), "sessions_held": s.held_count,
+        "sessions_cancelled": s.cancelled_count, "paused_until": iso(s.paused_until),
+        "updated_at": iso(s.now), "version": s.last_version,
+    })
+
+
+def level_history(s: GroupState, a: Assessment, previous: str | None) -> RowChange:
+    """One level transition of a group."""
+    return RowChange(T.LEVEL_HISTORY.name, (s.group_id, s.transitions), {
+        "program_id": s.program_id, "at": iso(s.now), "level": a.level,
+        "previous_level": previous, "score": a.score, "reasons": reasons_json(a),
+        "version": s.last_version,
+    })
+
+
+def rollup_count(program_id: str, column: str, delta: int) -> RowChange:
+    """Move one group into (or out of) a level column of its program's roll-up."""
+    return RowChange(T.PROGRAM_ROLLUP.name, (program_id,), {column: delta}, op="incr")
+
+
+def trend_count(program_id: str, week: str, level: str, delta: int) -> RowChange:
+    """Count one group at ``level`` (or stop counting it) in a program's ISO week."""
+    return RowChange(T.WEEKLY_TREND.name, (program_id, week, level), {"groups": delta}, op="incr")
+
+
+def program(p: ProgramState) -> RowChange:
+    """The descriptive columns of a program's roll-up row."""
+    return RowChange(T.PROGRAM_ROLLUP.name, (p.program_id,), {
+        "name": p.name, "organisation": p.organisation, "cadence": p.cadence,
+        "lapse_after": p.lapse_after, "coordinators": len(p.coordinators),
+        "launched_at": iso(p.launched_at),
+    })
+
+
+def member(s: GroupState, member_id: str) -> RowChange | None:
+    """One member's engagement row in one group (None for a member never on the roster)."""
+    m = s.members.get(member_id)
+    if m is None:
+        return None
+    return RowChange(T.MEMBER_ENGAGEMENT.name, (s.group_id, member_id), {
+        "program_id": s.program_id, "role": m.role, "joined_at": iso(m.joined_at),
+        "left_at": iso(m.left_at), "present": m.present, "absent": m.absent,
+        "excused": m.excused, "last_seen": iso(m.last_seen), "lapsed": int(m.lapsed),
+        "made": m.made, "kept": m.kept, "missed": m.missed, "dropped": m.dropped,
+    })
+
+
+def touched_members(ev: Envelope) -> list[str]:
+    """Members whose engagement row an event may change."""
+    d = ev.data
+    if "member_id" in d:
+        return [d["member_id"]]
+    return [m for k in ("present", "absent", "excused") for m in d.get(k) or ()]

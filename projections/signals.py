@@ -1,0 +1,164 @@
+"""The risk signals: each looks at one aspect of a group and may return a :class:`Reason`.
+
+Every reason's text carries its evidence in words a coordinator understands, e.g.
+"No session for 19 days: weekly cadence, 2.7 periods". Signals are pure functions of
+``(state, now, policy)``; :data:`SIGNALS` lists them in a fixed order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from projections.model import GroupState, SessionRecord
+from projections.policy import Reason, RiskPolicy
+
+Signal = Callable[[GroupState, datetime, RiskPolicy], Reason | None]
+
+
+def silence_periods(state: GroupState, now: datetime) -> float | None:
+    """Cadence periods since the group last met (or formed, or came back from a pause)."""
+    since = state.quiet_since(now)
+    if since is None:
+        return None
+    return max(0.0, (now - since).total_seconds() / (state.cadence_days * 86400))
+
+
+def _step(value: float, steps: tuple[tuple[float, float], ...], rising: bool = True) -> float:
+    """Weight of the strongest step reached (``rising``: value >= bound, else <=)."""
+    hits = [w for bound, w in steps if (value >= bound if rising else value <= bound)]
+    return max(hits, default=0.0)
+
+
+def cadence_gap(s: GroupState, now: datetime, p: RiskPolicy) -> Reason | None:
+    """Time since the last held session, in cadence periods (or since forming)."""
+    periods = silence_periods(s, now)
+    weight = _step(periods or 0.0, p.gap_steps)
+    if not weight:
+        return None
+    since = s.quiet_since(now)
+    days = int((now - since).total_seconds() // 86400)
+    tail = f"{s.cadence} cadence, {periods:.1f} periods"
+    if s.last_held_at is None or since == s.formed_at:
+        return Reason("never_met", f"No session since forming {days} days ago: {tail}", weight)
+    if since != s.last_held_at:
+        return Reason("cadence_gap", f"No session for {days} days since the pause: {tail}", weight)
+    return Reason("cadence_gap", f"No session for {days} days: {tail}", weight)
+
+
+def _taken(s: GroupState) -> list[SessionRecord]:
+    return [r for r in s.recent if r.attendance_taken]
+
+
+def attendance_trend(s: GroupState, now: datetime, p: RiskPolicy) -> Reason | None:
+    """Mean attendance of the last sessions against the group's own earlier sessions."""
+    sessions = _taken(s)
+    if len(sessions) < p.recent_sessions + p.baseline_min_sessions:
+        return None
+    recent, earlier = sessions[-p.recent_sessions :], sessions[: -p.recent_sessions]
+    now_mean = sum(len(r.present) for r in recent) / len(recent)
+    base = sum(len(r.present) for r in earlier) / len(earlier)
+    if base <= 0:
+        return None
+    weight = _step(now_mean / base, p.attendance_steps, rising=False)
+    if not weight:
+        return None
+    text = (
+        f"Attendance fell to {now_mean:.1f} per session over the last {len(recent)} sessions,"
+        f" from {base:.1f} before"
+    )
+    return Reason("attendance_falling", text, weight)
+
+
+def active_core(s: GroupState, now: datetime, p: RiskPolicy) -> Reason | None:
+    """Members who attended any of the last few sessions, when fewer than ``min_core``."""
+    sessions = _taken(s)[-p.recent_sessions :]
+    if len(sessions) < p.core_min_sessions:
+        return None
+    members = s.active_members()
+    core = sum(1 for m in members if any(m in r.present for r in sessions))
+    if core >= p.min_core or not members:
+        return None
+    weight = p.core_collapsed_weight if core <= 1 else p.core_weight
+    text = (
+        f"Only {core} of {len(members)} members attended any of the last"
+        f" {len(sessions)} sessions"
+    )
+    return Reason("small_core", text, weight)
+
+
+def lapsed_members(s: GroupState, now: datetime, p: RiskPolicy) -> Reason | None:
+    """Share of current members who have lapsed."""
+    members = s.active_members()
+    lapsed = sum(1 for m in members.values() if m.lapsed)
+    if not lapsed:
+        return None
+    heavy = lapsed / len(members) >= p.lapsed_share
+    weight = p.lapsed_share_weight if heavy else p.any_lapsed_weight
+    noun = "member has" if lapsed == 1 else "members have"
+    return Reason("members_lapsed", f"{lapsed} of {len(members)} {noun} lapsed", weight)
+
+
+def commitments_made(s: GroupState, now: datetime, p: RiskPolicy) -> Reason | None:
+    """No commitments in the last sessions, in a group that used to make them."""
+    n, k = s.held_count, p.commitment_sessions
+    if n < k or s.commitments_made == 0:
+        return None
+    if any(s.windows[i].made for i in range(n - k + 1, n + 1) if i in s.windows):
+        return None
+    return Reason(
+        "no_commitments", f"No commitments made in the last {k} sessions", p.no_commitments_weight
+    )
+
+
+def commitments_kept(s: GroupState, now: datetime, p: RiskPolicy) -> Reason | None:
+    """Few commitments kept among those resolved from the last sessions."""
+    n = s.held_count
+    ws = [s.windows[i] for i in range(n - p.recent_sessions + 1, n + 1) if i in s.windows]
+    kept = sum(w.kept for w in ws)
+    resolved = kept + sum(w.missed + w.dropped for w in ws)
+    if resolved < p.kept_min_resolved or kept / resolved >= p.kept_ratio:
+        return None
+    text = f"Only {kept} of {resolved} commitments from the last {p.recent_sessions} sessions kept"
+    return Reason("commitments_not_kept", text, p.low_kept_weight)
+
+
+def cancellations(s: GroupState, now: datetime, p: RiskPolicy) -> Reason | None:
+    """Several of the latest sessions were cancelled rather than held."""
+    window = s.outcomes[-p.cancel_window :]
+    cancelled = window.count("cancelled")
+    if cancelled < p.cancel_min:
+        return None
+    text = f"{cancelled} of the last {len(window)} sessions were cancelled"
+    return Reason("cancellations", text, p.cancel_weight)
+
+
+def facilitator(s: GroupState, now: datetime, p: RiskPolicy) -> Reason | None:
+    """The facilitator lapsed, or left with nobody taking over."""
+    f = s.members.get(s.facilitator_id) if s.facilitator_id else None
+    if f is not None and f.lapsed:
+        weight = p.facilitator_lapsed_weight
+        return Reason("facilitator_lapsed", "The facilitator has lapsed", weight)
+    if s.facilitator_left:
+        text = "The facilitator left and nobody has taken over"
+        return Reason("facilitator_left", text, p.facilitator_left_weight)
+    return None
+
+
+def quiet_note(s: GroupState) -> Reason:
+    """The note a paused group carries instead of risk reasons."""
+    until = s.paused_until.date().isoformat() if s.paused_until else "further notice"
+    why = f" ({s.pause_reason})" if s.pause_reason else ""
+    return Reason("paused", f"Paused until {until}{why}", 0.0)
+
+
+SIGNALS: tuple[Signal, ...] = (
+    cadence_gap,
+    attendance_trend,
+    active_core,
+    lapsed_members,
+    commitments_made,
+    commitments_kept,
+    cancellations,
+    facilitator,
+)

@@ -1,0 +1,80 @@
+"""The read-model table catalogue: every table the projections write, declared once.
+
+Pure data (no SQL driver): the engine names tables from here in the row changes it
+emits, and :mod:`projections.readmodel` turns the same catalogue into DDL and upserts.
+Timestamps are stored as ISO 8601 text and JSON as text, identically on SQLite and
+PostgreSQL, so two read models can be compared row by row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table: name, primary-key columns, and every column with its SQL type."""
+
+    name: str
+    key: tuple[str, ...]
+    columns: dict[str, str]
+
+
+def _t(table: str, key: tuple[str, ...], **columns: str) -> Table:
+    return Table(table, key, columns)
+
+
+GROUP_HEALTH = _t(
+    "group_health", ("group_id",),
+    group_id="TEXT NOT NULL", program_id="TEXT", name="TEXT", cadence="TEXT", status="TEXT",
+    members="INTEGER", level="TEXT", score="REAL", reasons="TEXT", level_since="TEXT",
+    last_session_at="TEXT", sessions_held="INTEGER", sessions_cancelled="INTEGER",
+    paused_until="TEXT", updated_at="TEXT", version="INTEGER",
+)
+LEVEL_HISTORY = _t(
+    "level_history", ("group_id", "seq"),
+    group_id="TEXT NOT NULL", seq="INTEGER NOT NULL", program_id="TEXT", at="TEXT",
+    level="TEXT", previous_level="TEXT", score="REAL", reasons="TEXT", version="INTEGER",
+)
+PROGRAM_ROLLUP = _t(
+    "program_rollup", ("program_id",),
+    program_id="TEXT NOT NULL", name="TEXT", organisation="TEXT", cadence="TEXT",
+    lapse_after="INTEGER", coordinators="INTEGER", launched_at="TEXT",
+    healthy="INTEGER DEFAULT 0", watch="INTEGER DEFAULT 0", at_risk="INTEGER DEFAULT 0",
+    dormant="INTEGER DEFAULT 0", ended="INTEGER DEFAULT 0",
+)
+WEEKLY_TREND = _t(
+    "weekly_trend", ("program_id", "week", "level"),
+    program_id="TEXT NOT NULL", week="TEXT NOT NULL", level="TEXT NOT NULL",
+    groups="INTEGER DEFAULT 0",
+)
+GROUP_TIMELINE = _t(
+    "group_timeline", ("group_id", "item_id"),
+    group_id="TEXT NOT NULL", item_id="TEXT NOT NULL", kind="TEXT", status="TEXT", at="TEXT",
+    member_id="TEXT", present="INTEGER", absent="INTEGER", excused="INTEGER", detail="TEXT",
+    version="INTEGER",
+)
+MEMBER_ENGAGEMENT = _t(
+    "member_engagement", ("group_id", "member_id"),
+    group_id="TEXT NOT NULL", member_id="TEXT NOT NULL", program_id="TEXT", role="TEXT",
+    joined_at="TEXT", left_at="TEXT", present="INTEGER", absent="INTEGER", excused="INTEGER",
+    last_seen="TEXT", lapsed="INTEGER", made="INTEGER", kept="INTEGER", missed="INTEGER",
+    dropped="INTEGER",
+)
+CHECKPOINT = _t(
+    "projector_checkpoint", ("topic", "partition"),
+    topic="TEXT NOT NULL", partition="INTEGER NOT NULL", next_offset="INTEGER NOT NULL",
+)
+STATE = _t(
+    "projector_state", ("kind", "id"),
+    kind="TEXT NOT NULL", id="TEXT NOT NULL", format="INTEGER NOT NULL", body="BLOB",
+)
+
+READ_MODEL: tuple[Table, ...] = (
+    GROUP_HEALTH, LEVEL_HISTORY, PROGRAM_ROLLUP, WEEKLY_TREND, GROUP_TIMELINE, MEMBER_ENGAGEMENT,
+)
+"""The tables a dashboard reads (compared row by row between live and rebuild)."""
+INTERNAL: tuple[Table, ...] = (CHECKPOINT, STATE)
+"""The projector's own bookkeeping, written in the same transaction as the read model."""
+ALL_TABLES: tuple[Table, ...] = READ_MODEL + INTERNAL
+BY_NAME: dict[str, Table] = {t.name: t for t in ALL_TABLES}
