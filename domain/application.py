@@ -1,0 +1,118 @@
+"""EngagementApp: the use cases other parts of peerpulse call (see docs/design/engagement-app.md).
+
+An eventsourcing ``Application`` over Program, Group, Member and Clock aggregates.
+Persistence comes from the ``env`` the composition root passes in (never from
+``os.environ``); personal data is sealed through a :class:`PersonalDataVault`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import Tracking
+from eventsourcing.utils import Environment, EnvType
+
+from domain.clock import Clock
+from domain.errors import UnknownGroup, UnknownMember, UnknownProgram
+from domain.group import Group
+from domain.group_use_cases import GroupUseCases
+from domain.ids import CLOCK_ID
+from domain.member import Member
+from domain.moments import aware
+from domain.people_use_cases import PeopleUseCases
+from domain.program import Program
+from domain.unit_of_work import UnitOfWork
+from domain.vault import PersonalDataVault
+
+DEFAULT_SNAPSHOT_INTERVAL = 50
+SNAPSHOT_INTERVAL_KEY = "GROUP_SNAPSHOT_INTERVAL"
+
+
+class EngagementApp(GroupUseCases, PeopleUseCases, Application):
+    """The engagement engine's application service."""
+
+    env: dict[str, str] = {"AGGREGATE_CACHE_MAXSIZE": "2000"}
+    snapshotting_intervals = {Group: DEFAULT_SNAPSHOT_INTERVAL}
+
+    def __init__(self, env: EnvType | None = None, vault: PersonalDataVault | None = None,
+                 snapshot_interval: int | None = None) -> None:
+        """Build on ``env`` (eventsourcing settings); ``vault`` seals personal data."""
+        super().__init__(env)
+        interval = snapshot_interval or int(
+            self.env.get(SNAPSHOT_INTERVAL_KEY) or DEFAULT_SNAPSHOT_INTERVAL)
+        self.snapshotting_intervals = {Group: interval}
+        self.vault = vault
+        self._current: ContextVar[UnitOfWork | None] = ContextVar(f"uow{id(self)}", default=None)
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        """The given settings only: the domain never reads ``os.environ``."""
+        settings = {**type(self).env, "IS_SNAPSHOTTING_ENABLED": "y", **(env or {})}
+        return Environment(name, settings)
+
+    def construct_recorder(self) -> Any:
+        """A process recorder, so tracking records are written with the events."""
+        return self.factory.process_recorder()
+
+    @contextmanager
+    def batch(self, tracking: Tracking | None = None) -> Iterator[UnitOfWork]:
+        """Run many commands and record all their events (and ``tracking``) in one transaction.
+
+        Commands inside act on the batch's cached aggregates. A :class:`DomainError`
+        from one command leaves them untouched, so a caller may catch it inside the
+        block and go on; any exception escaping the block records nothing.
+        """
+        if self._current.get() is not None:
+            raise RuntimeError("app.batch() blocks do not nest")
+        uow = UnitOfWork(self, tracking)
+        token = self._current.set(uow)
+        try:
+            yield uow
+            uow.commit()
+        finally:
+            self._current.reset(token)
+
+    @contextmanager
+    def unit(self) -> Iterator[UnitOfWork]:
+        """The current batch, or a unit of work for one command committed at the end."""
+        current = self._current.get()
+        if current is not None:
+            yield current
+            return
+        uow = UnitOfWork(self)
+        yield uow
+        uow.commit()
+
+    def max_tracking_position(self, name: str) -> int | None:
+        """The last position a consumer called ``name`` recorded, or ``None``."""
+        return self.recorder.max_tracking_id(name)
+
+    def tick(self, now: datetime) -> bool:
+        """Record ``Clock.Ticked`` if ``now`` crossed the next tick boundary; True if recorded."""
+        with self.unit() as uow:
+            clock = uow.find(CLOCK_ID, Clock)
+            if clock is None:
+                clock = Clock.start(aware(now))
+                uow.add(clock)
+            return clock.tick(aware(now))
+
+    def get_group(self, group_id: UUID) -> Group:
+        """The group's current state."""
+        return self._load(group_id, Group, UnknownGroup)
+
+    def get_program(self, program_id: UUID) -> Program:
+        """The program's current state."""
+        return self._load(program_id, Program, UnknownProgram)
+
+    def get_member(self, member_id: UUID) -> Member:
+        """The member's current state (personal data still sealed)."""
+        return self._load(member_id, Member, UnknownMember)
+
+    def _load(self, aggregate_id: UUID, kind: type[Any], missing: Any) -> Any:
+        return UnitOfWork(self).get(aggregate_id, kind, missing)
+

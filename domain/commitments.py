@@ -1,0 +1,57 @@
+"""Group decisions about commitments: made, then kept, missed or dropped."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from domain.errors import CommitmentConflict, UnknownCommitment
+from domain.rules import GroupGuards
+
+
+class CommitmentRules(GroupGuards):
+    """Commands on commitments; mixed into :class:`domain.group.Group`."""
+
+    commitments: dict[str, dict[str, Any]]
+
+    def make_commitment(self, commitment_id: UUID, member_id: UUID, now: datetime,
+                        session_id: UUID | None = None, due: datetime | None = None) -> None:
+        """A member commits to something; the same id with other details is refused."""
+        made = {"member_id": member_id, "session_id": session_id, "due": due}
+        existing = self.commitments.get(str(commitment_id))
+        if existing is not None:
+            if {k: existing[k] for k in made} == made:
+                return
+            raise CommitmentConflict(
+                f"commitment {commitment_id} of group {self.id} already exists with other details")
+        self.require_open(f"record commitment {commitment_id}")
+        self.require_member(member_id, session_id)
+        self.trigger_event(self.CommitmentMade, timestamp=now, commitment_id=commitment_id,
+                           member_id=member_id, session_id=session_id, due=due)
+
+    def keep_commitment(self, commitment_id: UUID, now: datetime) -> None:
+        """The member did what they said."""
+        self._resolve(commitment_id, now, "kept", self.CommitmentKept)
+
+    def miss_commitment(self, commitment_id: UUID, now: datetime) -> None:
+        """The commitment fell due unkept."""
+        self._resolve(commitment_id, now, "missed", self.CommitmentMissed)
+
+    def drop_commitment(self, commitment_id: UUID, now: datetime) -> None:
+        """The member withdrew the commitment."""
+        self._resolve(commitment_id, now, "dropped", self.CommitmentDropped)
+
+    def _resolve(self, commitment_id: UUID, now: datetime, outcome: str, event: Any) -> None:
+        commitment = self.commitments.get(str(commitment_id))
+        if commitment is None:
+            raise UnknownCommitment(f"commitment {commitment_id} of group {self.id} is unknown")
+        if commitment["status"] == outcome:
+            return
+        if commitment["status"] != "made":
+            raise CommitmentConflict(
+                f"commitment {commitment_id} of member {commitment['member_id']} in group "
+                f"{self.id} was already {commitment['status']}")
+        self.require_open(f"resolve commitment {commitment_id}")
+        self.trigger_event(event, timestamp=now, commitment_id=commitment_id,
+                           member_id=commitment["member_id"])

@@ -1,0 +1,260 @@
+"""The Group aggregate: a mastermind circle, its members, sessions and commitments.
+
+Events here are the facts; the decisions that emit them live in the rule mixins
+(:mod:`domain.sessions`, :mod:`domain.commitments`) and the pure lapse policy
+(:mod:`domain.lapse`). Group state is kept JSON-friendly (string keys, lists) so
+snapshots round-trip exactly.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from domain.commitments import CommitmentRules
+from domain.errors import AlreadyExists, InvalidCommand
+from domain.lifecycle import LifecycleRules
+from domain.sessions import SessionRules
+
+CADENCES = {"weekly": 7, "fortnightly": 14, "monthly": 30}
+
+
+class Group(SessionRules, CommitmentRules, LifecycleRules, Aggregate):
+    """A group of 3–6 peers meeting on a cadence; it can quietly die, which is what we watch."""
+
+    @classmethod
+    def form(cls, group_id: UUID, program_id: UUID, name: str, cadence: str, goal: str,
+             now: datetime, coordinator_id: UUID | None = None) -> Group:
+        """Form a new group in a program."""
+        if cadence not in CADENCES:
+            raise InvalidCommand(f"cadence {cadence!r} is not one of {', '.join(CADENCES)}")
+        return cls._create(cls.Formed, id=group_id, timestamp=now, program_id=program_id,
+                           name=name, cadence=cadence, goal=goal, coordinator_id=coordinator_id)
+
+    def check_formed_as(self, program_id: UUID, name: str, cadence: str, goal: str,
+                        coordinator_id: UUID | None) -> None:
+        """Accept a repeated ``form`` only if it says the same thing."""
+        if (self.program_id, self.name, self.cadence, self.goal, self.coordinator_id) != (
+                program_id, name, cadence, goal, coordinator_id):
+            raise AlreadyExists(f"group {self.id} was already formed with other details")
+
+    class Formed(Aggregate.Created):
+        """A coordinator (or an upstream system) formed the group in a program."""
+
+        program_id: UUID
+        name: str
+        cadence: str
+        goal: str
+        coordinator_id: UUID | None
+
+        def apply(self, group: Group) -> None:
+            group.program_id, group.name, group.cadence = self.program_id, self.name, self.cadence
+            group.goal, group.coordinator_id = self.goal, self.coordinator_id
+            group.members, group.former, group.lapsed = {}, [], []
+            group.sessions, group.commitments, group.pauses = {}, {}, []
+            group.last_pause, group.last_check_in, group.closed = None, None, None
+            group.next_seq = 0
+
+    class MemberJoined(Aggregate.Event):
+        """A peer, facilitator or mentor joined the group (from the roster system)."""
+
+        member_id: UUID
+        role: str
+
+        def apply(self, group: Group) -> None:
+            group.members[str(self.member_id)] = self.role
+            if str(self.member_id) in group.former:
+                group.former.remove(str(self.member_id))
+
+    class MemberLeft(Aggregate.Event):
+        """A member left the group; their lapse standing no longer matters."""
+
+        member_id: UUID
+
+        def apply(self, group: Group) -> None:
+            key = str(self.member_id)
+            group.members.pop(key, None)
+            group.former.append(key)
+            if key in group.lapsed:
+                group.lapsed.remove(key)
+
+    class SessionScheduled(Aggregate.Event):
+        """A session was put in the calendar (calendar integration)."""
+
+        session_id: UUID
+        scheduled_for: datetime
+
+        def apply(self, group: Group) -> None:
+            session = group.session_state(self.session_id)
+            session["scheduled_for"] = self.scheduled_for
+
+    class SessionHeld(Aggregate.Event):
+        """The session took place, with who was present, absent and excused (attendance feed).
+
+        Version 2 added ``attendance_taken``: ``False`` when the session happened but
+        nobody recorded attendance, so absences cannot be inferred.
+        """
+
+        class_version = 2
+
+        session_id: UUID
+        present: list[UUID]
+        absent: list[UUID]
+        excused: list[UUID]
+        attendance_taken: bool
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Version 1 events were always recorded from a taken register."""
+            state["attendance_taken"] = True
+
+        def apply(self, group: Group) -> None:
+            session = group.session_state(self.session_id)
+            marks = {str(m): s for s, ids in self.marks() for m in ids}
+            session.update(status="held", held_at=self.timestamp, attendance=marks,
+                           held_marks=dict(marks), held_taken=self.attendance_taken,
+                           attendance_taken=self.attendance_taken,
+                           seq=group.next_seq)
+            group.next_seq += 1
+
+        def marks(self) -> list[tuple[str, list[UUID]]]:
+            """The attendance lists by status."""
+            return [("present", self.present), ("absent", self.absent), ("excused", self.excused)]
+
+    class SessionCancelled(Aggregate.Event):
+        """A scheduled session was called off (calendar integration)."""
+
+        session_id: UUID
+        reason: str
+
+        def apply(self, group: Group) -> None:
+            group.session_state(self.session_id).update(status="cancelled", reason=self.reason)
+
+    class AttendanceMarked(Aggregate.Event):
+        """One member was marked late or one-by-one on a held session (check-in app)."""
+
+        session_id: UUID
+        member_id: UUID
+        status: str
+
+        def apply(self, group: Group) -> None:
+            session = group.sessions[str(self.session_id)]
+            session["attendance"][str(self.member_id)] = self.status
+            session["attendance_taken"] = True
+
+    class AttendanceCorrected(Aggregate.Event):
+        """A recorded mark was changed (e.g. an absence turned out to be excused)."""
+
+        session_id: UUID
+        member_id: UUID
+        status: str
+        previous: str
+
+        def apply(self, group: Group) -> None:
+            group.sessions[str(self.session_id)]["attendance"][str(self.member_id)] = self.status
+
+    class CommitmentMade(Aggregate.Event):
+        """A member committed to something, optionally in a session and with a due date."""
+
+        commitment_id: UUID
+        member_id: UUID
+        session_id: UUID | None
+        due: datetime | None
+
+        def apply(self, group: Group) -> None:
+            group.commitments[str(self.commitment_id)] = {
+                "member_id": self.member_id, "session_id": self.session_id,
+                "due": self.due, "status": "made",
+            }
+
+    class CommitmentKept(Aggregate.Event):
+        """The member did what they committed to."""
+
+        commitment_id: UUID
+        member_id: UUID
+
+        def apply(self, group: Group) -> None:
+            group.commitments[str(self.commitment_id)]["status"] = "kept"
+
+    class CommitmentMissed(Aggregate.Event):
+        """The commitment fell due and was not kept."""
+
+        commitment_id: UUID
+        member_id: UUID
+
+        def apply(self, group: Group) -> None:
+            group.commitments[str(self.commitment_id)]["status"] = "missed"
+
+    class CommitmentDropped(Aggregate.Event):
+        """The member withdrew the commitment."""
+
+        commitment_id: UUID
+        member_id: UUID
+
+        def apply(self, group: Group) -> None:
+            group.commitments[str(self.commitment_id)]["status"] = "dropped"
+
+    class MemberLapsed(Aggregate.Event):
+        """The lapse policy found a member with ``misses`` consecutive unexcused absences."""
+
+        member_id: UUID
+        misses: int
+        last_seen: datetime | None
+
+        def apply(self, group: Group) -> None:
+            group.lapsed.append(str(self.member_id))
+
+    class MemberReengaged(Aggregate.Event):
+        """A lapsed member is back (present again, or the absences were corrected away)."""
+
+        member_id: UUID
+        session_id: UUID
+
+        def apply(self, group: Group) -> None:
+            group.lapsed.remove(str(self.member_id))
+
+    class Paused(Aggregate.Event):
+        """The group takes a planned break (holidays, exams) until ``until``: never a risk."""
+
+        until: datetime
+        reason: str
+
+        def apply(self, group: Group) -> None:
+            group.pauses.append([self.timestamp, self.until])
+            group.last_pause = [self.until, self.reason]
+
+    class Resumed(Aggregate.Event):
+        """The group came back from its pause before the planned end."""
+
+        def apply(self, group: Group) -> None:
+            for pause in group.pauses:
+                if pause[0] <= self.timestamp < pause[1]:
+                    pause[1] = self.timestamp
+            group.last_pause = None
+
+    class MentorCheckedIn(Aggregate.Event):
+        """A mentor looked in on the group."""
+
+        mentor_id: UUID
+
+        def apply(self, group: Group) -> None:
+            group.last_check_in = [self.mentor_id, self.timestamp]
+
+    class Concluded(Aggregate.Event):
+        """The group finished its programme as planned."""
+
+        reason: str
+
+        def apply(self, group: Group) -> None:
+            group.closed = ["concluded", self.reason]
+
+    class Dissolved(Aggregate.Event):
+        """The group was disbanded before its planned end."""
+
+        reason: str
+
+        def apply(self, group: Group) -> None:
+            group.closed = ["dissolved", self.reason]

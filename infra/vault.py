@@ -1,0 +1,118 @@
+"""The personal-data vault: one AES-GCM key per person, kept apart from the event store.
+
+Names and contacts are sealed with their owner's key before any event is recorded;
+``destroy`` deletes the key, which crypto-shreds every copy of that data (events,
+snapshots, the Kafka topics that never carried it anyway). Keys live in
+``data_dir/vault.sqlite`` (embedded) or the ``member_keys`` table of the configured
+PostgreSQL schema (production) — never in the event tables.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import sqlite3
+import threading
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from infra.settings import Settings
+
+TABLE = "member_keys"
+_PREFIX = "v1."
+
+
+class SqlVault:
+    """A :class:`domain.vault.PersonalDataVault` over one DB-API connection (SQLite or psycopg)."""
+
+    def __init__(self, connect: Callable[[], Any], table: str, placeholder: str) -> None:
+        """``connect`` opens an autocommit connection; ``table`` is the (qualified) key table."""
+        self._connect = connect
+        self._conn: Any = None
+        self._table = table
+        self._p = placeholder
+        self._lock = threading.Lock()
+
+    def seal(self, member_id: UUID, plaintext: str) -> str:
+        """Encrypt with the person's key, creating the key on first use."""
+        key = self._key(member_id) or self._create_key(member_id)
+        nonce = os.urandom(12)
+        sealed = AESGCM(key).encrypt(nonce, plaintext.encode(), member_id.bytes)
+        return _PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode()
+
+    def unseal(self, member_id: UUID, token: str) -> str | None:
+        """Decrypt, or ``None`` when the key is gone (the person was forgotten)."""
+        if not token.startswith(_PREFIX):
+            raise ValueError(f"not a sealed token for member {member_id}")
+        key = self._key(member_id)
+        if key is None:
+            return None
+        raw = base64.urlsafe_b64decode(token[len(_PREFIX):])
+        try:
+            return AESGCM(key).decrypt(raw[:12], raw[12:], member_id.bytes).decode()
+        except InvalidTag:
+            return None
+
+    def destroy(self, member_id: UUID) -> None:
+        """Delete the person's key; repeating it is harmless."""
+        self._execute(f"DELETE FROM {self._table} WHERE member_id = {self._p}", (str(member_id),))
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def _key(self, member_id: UUID) -> bytes | None:
+        rows = self._execute(
+            f"SELECT key FROM {self._table} WHERE member_id = {self._p}", (str(member_id),))
+        return bytes(rows[0][0]) if rows else None
+
+    def _create_key(self, member_id: UUID) -> bytes:
+        self._execute(
+            f"INSERT INTO {self._table} (member_id, key) VALUES ({self._p}, {self._p}) "
+            "ON CONFLICT (member_id) DO NOTHING",
+            (str(member_id), AESGCM.generate_key(bit_length=256)))
+        key = self._key(member_id)
+        assert key is not None
+        return key
+
+    def _execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        with self._lock:
+            if self._conn is None:
+                self._conn = self._connect()
+                self._conn.execute(
+                    f"CREATE TABLE IF NOT EXISTS {self._table} "
+                    "(member_id TEXT PRIMARY KEY, key BYTEA NOT NULL)")
+            cursor = self._conn.execute(sql, params)
+            return cursor.fetchall() if cursor.description else []
+
+
+def build_vault(settings: Settings) -> SqlVault:
+    """The vault for the configured backend."""
+    if settings.store == "sqlite":
+        path = settings.data_dir / "vault.sqlite"
+
+        def connect_sqlite() -> sqlite3.Connection:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA secure_delete = ON")
+            return conn
+
+        return SqlVault(connect_sqlite, TABLE, "?")
+
+    schema = settings.postgres_schema or "public"
+
+    def connect_postgres() -> Any:
+        import psycopg
+
+        conn = psycopg.connect(settings.postgres_dsn, autocommit=True)
+        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        return conn
+
+    return SqlVault(connect_postgres, f'"{schema}".{TABLE}', "%s")

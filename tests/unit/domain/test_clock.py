@@ -1,0 +1,46 @@
+"""The clock: one tick per crossed 6-hour boundary of event time, never backwards."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from domain.application import EngagementApp
+from domain.clock import boundary_at_or_before
+from domain.ids import CLOCK_ID
+from tests.unit.domain.conftest import facts
+
+NOON = datetime(2025, 3, 3, 12, 30, tzinfo=UTC)
+
+
+def ticks(app: EngagementApp) -> list[datetime]:
+    return [payload["at"] for name, payload in facts(list(app.events.get(CLOCK_ID)))
+            if name == "Ticked"]
+
+
+def test_first_tick_is_recorded_at_the_boundary_before_now(app: EngagementApp) -> None:
+    assert app.tick(NOON) is True
+    assert ticks(app) == [NOON.replace(hour=12, minute=0)]
+
+
+def test_no_tick_until_the_next_boundary_is_crossed(app: EngagementApp) -> None:
+    app.tick(NOON)
+    assert app.tick(NOON + timedelta(hours=5)) is False
+    assert app.tick(NOON + timedelta(hours=6)) is True
+    assert ticks(app) == [NOON.replace(minute=0), NOON.replace(hour=18, minute=0)]
+
+
+def test_the_clock_never_moves_backwards(app: EngagementApp) -> None:
+    app.tick(NOON)
+    assert app.tick(NOON - timedelta(days=1)) is False
+    assert len(ticks(app)) == 1
+
+
+def test_a_long_silence_records_one_tick_at_the_latest_boundary(app: EngagementApp) -> None:
+    app.tick(NOON)
+    app.tick(NOON + timedelta(days=3))
+    assert ticks(app)[-1] == NOON.replace(minute=0) + timedelta(days=3)
+
+
+def test_boundaries_are_whole_utc_six_hours() -> None:
+    oslo = datetime(2025, 3, 3, 7, 0, tzinfo=UTC).astimezone()
+    assert boundary_at_or_before(oslo) == datetime(2025, 3, 3, 6, 0, tzinfo=UTC)
