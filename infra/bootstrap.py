@@ -34,6 +34,21 @@ class Container:
         return eventstore_env(self.settings)
 
     @cached_property
+    def vault(self) -> Any:
+        """The personal-data key store (kept apart from the event tables)."""
+        from infra.vault import build_vault
+
+        return build_vault(self.settings)
+
+    @cached_property
+    def app(self) -> Any:
+        """The EngagementApp on the configured event store, sealing with :attr:`vault`."""
+        from domain.application import EngagementApp
+
+        return EngagementApp(env=self.eventstore_env, vault=self.vault,
+                             snapshot_interval=self.settings.snapshot_interval)
+
+    @cached_property
     def token_store(self) -> Any:
         """API tokens (hashed) in the configured SQL backend."""
         from api.auth.store import TokenStore
@@ -42,7 +57,7 @@ class Container:
 
     def close(self) -> None:
         """Release connections held by whatever was built."""
-        for name in ("app",):
+        for name in ("app", "vault"):
             obj = self.__dict__.get(name)
             if obj is not None and hasattr(obj, "close"):
                 obj.close()
