@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 
 import pytest
 
@@ -66,3 +67,14 @@ def test_a_listener_that_never_speaks_kafka_times_out_with_a_clear_error(tmp_pat
     with pytest.raises(BrokerError, match=r"not ready after"):
         b.start()
     assert not b.running
+
+
+def test_stop_is_prompt_and_clean_while_a_client_is_still_connected(tmp_path):
+    """Tansu's SIGTERM waits for clients to leave; stop() must not hang on them."""
+    b = EmbeddedBroker(port=free_port(), log_dir=tmp_path, stop_grace=5).start()
+    proc = b._proc
+    with socket.create_connection((b.host, b.port)):
+        started = time.monotonic()
+        b.stop()
+        assert time.monotonic() - started < 2
+    assert proc.returncode == 0  # exited by itself, not SIGKILLed
