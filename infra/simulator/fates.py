@@ -1,0 +1,161 @@
+"""The fates a simulated group can meet, each as one :class:`Phase` per cadence period.
+
+Definitions and the reasoning behind them: docs/decisions/0011-simulator-fates.md.
+Every fate starts from the group's own healthy ``base`` (groups differ even when fine)
+and spans are measured in periods, shrunk for short windows (a monthly group sees only
+a handful of sessions in a term). ``rng`` is the only source of randomness.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import replace
+from random import Random
+
+from infra.simulator.plan import Phase, Shape
+
+GONE = Phase(meets=0.0, attend=0.0, commit=0.0, keep=0.0, scheduled=False)
+GHOST = replace(GONE, scheduled=True, cancel_share=0.1)
+"""A dead group's recurring calendar invite: still scheduled, almost never cancelled."""
+
+
+def _lerp(a: float, b: float, frac: float) -> float:
+    return a + (b - a) * min(1.0, max(0.0, frac))
+
+
+def _span(rng: Random, lo: int, hi: int, n: int) -> int:
+    """A length in periods from ``lo..hi`` as meant for 16 periods, scaled to ``n``."""
+    top = max(1, min(hi, round(hi * n / 16)))
+    return rng.randint(max(1, min(lo, top)), top)
+
+
+def _after_death(rng: Random, n: int, k: int, ghosts: int) -> list[Phase]:
+    """Phases from period ``k`` on: a few ghost invites, then nothing."""
+    return [GHOST if i < ghosts else GONE for i in range(max(0, n - k))]
+
+
+def steady(rng: Random, n: int, base: Phase) -> Shape:
+    """Meets at its cadence with ordinary noise for the whole window."""
+    return Shape([base] * n)
+
+
+def slow_fade(rng: Random, n: int, base: Phase) -> Shape:
+    """Attendance, meeting rate and commitments decline together over several periods."""
+    length = _span(rng, 3, 6, n)
+    k0 = rng.randint(1, max(1, n - length - 3))
+    phases = [base] * k0
+    for i in range(length):
+        f = (i + 1) / (length + 1)
+        phases.append(replace(base, attend=_lerp(base.attend, 0.3, f),
+                              meets=_lerp(base.meets, 0.5, f), commit=_lerp(base.commit, 0.2, f),
+                              keep=_lerp(base.keep, 0.35, f)))  # fmt: skip
+    phases += _after_death(rng, n, len(phases), rng.randint(1, 3))
+    return Shape(phases[:n], dies=True)
+
+
+def sudden_stop(rng: Random, n: int, base: Phase) -> Shape:
+    """Healthy until one day it simply stops (facilitator left, job change, lost room)."""
+    stop = rng.randint(2, max(2, n - 3))
+    leavers = {stop - 1: 1} if rng.random() < 0.3 else {}
+    phases = [base] * stop + _after_death(rng, n, stop, rng.randint(0, 2))
+    return Shape(phases[:n], dies=True, leavers=leavers)
+
+
+def core_shrinking(rng: Random, n: int, base: Phase, roster: int) -> Shape:
+    """Members drop away one by one until fewer than three take part, then it stops."""
+    k0 = rng.randint(1, max(1, n // 3))
+    phases, leavers, taking_part = [base] * k0, {}, roster
+    while taking_part > 2:
+        taking_part -= 1
+        if rng.random() < 0.4:
+            leavers[len(phases)] = leavers.get(len(phases), 0) + 1
+        for _ in range(_span(rng, 1, 2, n)):
+            phases.append(replace(base, members=taking_part))
+    for i in range(_span(rng, 1, 3, n)):
+        meets = 1.0 if i == 0 else 0.7
+        phases.append(replace(base, members=2, meets=meets, commit=base.commit * 0.6))
+    phases += _after_death(rng, n, len(phases), rng.randint(1, 2))
+    return Shape(phases[:n], dies=True, leavers=leavers)
+
+
+def commitments_drying(rng: Random, n: int, base: Phase) -> Shape:
+    """Nobody commits to anything any more; attendance holds a while, then goes too."""
+    k0 = rng.randint(1, max(1, n // 3))
+    dry, fall = _span(rng, 3, 5, n), _span(rng, 2, 3, n)
+    phases = [base] * k0
+    for i in range(dry):
+        f = (i + 1) / dry
+        phases.append(replace(base, commit=_lerp(base.commit, 0.0, f),
+                              keep=_lerp(base.keep, 0.2, f)))  # fmt: skip
+    for i in range(fall):
+        f = (i + 1) / (fall + 1)
+        phases.append(replace(base, commit=0.0, attend=_lerp(base.attend, 0.4, f),
+                              meets=_lerp(base.meets, 0.6, f)))  # fmt: skip
+    phases += _after_death(rng, n, len(phases), rng.randint(1, 3))
+    return Shape(phases[:n], dies=True)
+
+
+def planned_pause(rng: Random, n: int, base: Phase, period_days: int) -> Shape:
+    """Announces a break of two to four weeks (exams, holidays), then meets again."""
+    length = max(1, math.ceil(rng.randint(2, 4) * 7 / period_days))
+    start = rng.randint(2, max(2, n - length - 2))
+    paused = replace(GONE, paused=True)
+    phases = [base] * start + [paused] * length + [base] * n
+    return Shape(phases[:n], pause=(start, start + length), explicit_resume=rng.random() < 0.7)
+
+
+def dip_and_recovery(rng: Random, n: int, base: Phase) -> Shape:
+    """A rough patch (missed sessions, thin attendance) that the group comes back from."""
+    length = _span(rng, 2, 3, n)
+    start = rng.randint(2, max(2, n - length - 3))
+    dip = replace(base, meets=0.45, attend=0.55, commit=0.45, keep=0.5, cancel_share=0.6)
+    return Shape(([base] * start + [dip] * length + [base] * n)[:n])
+
+
+def never_got_going(rng: Random, n: int, base: Phase) -> Shape:
+    """Formed, met once or twice with half the roster (or never), and fizzled out."""
+    held = rng.choice((0, 1, 1, 2, 2))
+    weak = replace(base, meets=1.0, attend=0.5, commit=0.35, keep=0.4)
+    phases = [weak] * held + _after_death(rng, n, held, rng.randint(1, 2))
+    return Shape(phases[:n], dies=True)
+
+
+FateFn = Callable[..., Shape]
+FATES: dict[str, tuple[float, FateFn]] = {
+    "steady": (0.28, steady),
+    "planned_pause": (0.12, planned_pause),
+    "dip_and_recovery": (0.10, dip_and_recovery),
+    "slow_fade": (0.12, slow_fade),
+    "sudden_stop": (0.08, sudden_stop),
+    "core_shrinking": (0.10, core_shrinking),
+    "commitments_drying": (0.10, commitments_drying),
+    "never_got_going": (0.10, never_got_going),
+}
+"""Fate -> (share of a program's groups, shape function)."""
+
+DYING: frozenset[str] = frozenset(
+    {"slow_fade", "sudden_stop", "core_shrinking", "commitments_drying", "never_got_going"}
+)
+
+
+def allot(rng: Random, groups: int) -> list[str]:
+    """Fates for ``groups`` groups: shares by largest remainder, in a shuffled order."""
+    exact = {name: share * groups for name, (share, _) in FATES.items()}
+    counts = {name: int(v) for name, v in exact.items()}
+    by_remainder = sorted(exact, key=lambda k: (exact[k] - counts[k], k), reverse=True)
+    for name in by_remainder[: groups - sum(counts.values())]:
+        counts[name] += 1
+    fates = [name for name, c in counts.items() for _ in range(c)]
+    rng.shuffle(fates)
+    return fates
+
+
+def shape_for(fate: str, rng: Random, n: int, base: Phase, roster: int, period_days: int) -> Shape:
+    """Call ``fate``'s shape function with the arguments it needs."""
+    fn = FATES[fate][1]
+    if fn is core_shrinking:
+        return fn(rng, n, base, roster)
+    if fn is planned_pause:
+        return fn(rng, n, base, period_days)
+    return fn(rng, n, base)
