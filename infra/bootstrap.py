@@ -55,6 +55,23 @@ class Container:
 
         return TokenStore(self.settings)
 
+    @cached_property
+    def relay_topic(self) -> str:
+        """Where the relay publishes (``peerpulse.events.v1``; tests override it)."""
+        from infra.topics import EVENTS
+
+        return EVENTS.name
+
+    @cached_property
+    def relay(self) -> Any:
+        """The outbox relay from :attr:`app`'s notification log to :attr:`relay_topic`."""
+        from infra.kafka import producer
+        from infra.relay import PRODUCER_CONFIG, Relay
+
+        bootstrap = self.settings.kafka_bootstrap
+        return Relay(self.app, producer(bootstrap, **PRODUCER_CONFIG), bootstrap,
+                     self.relay_topic, partitions=self.settings.topic_partitions)
+
     def close(self) -> None:
         """Release connections held by whatever was built."""
         for name in ("app", "vault"):

@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "infra.commands.api",
     "infra.commands.tokens",
     "infra.commands.contract",
+    "infra.commands.relay",
 )
 
 

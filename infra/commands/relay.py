@@ -1,0 +1,44 @@
+"""``peerpulse relay``: publish the event store's domain events onto ``peerpulse.events.v1``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+
+from infra.settings import Settings
+
+log = logging.getLogger("peerpulse.relay")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``relay [--topic T] [--batch-size N] [--poll-interval S] [--until-caught-up]``."""
+    p = sub.add_parser("relay", help="outbox relay: event store -> peerpulse.events.v1")
+    p.add_argument("--topic", help="publish here instead of peerpulse.events.v1")
+    p.add_argument("--batch-size", type=int, default=2000, help="notifications per flush")
+    p.add_argument("--poll-interval", type=float, default=0.2, help="seconds between polls")
+    p.add_argument(
+        "--until-caught-up", action="store_true", help="exit once every stored event is out"
+    )
+    p.set_defaults(handler=_relay)
+
+
+def _relay(args: argparse.Namespace, settings: Settings) -> int:
+    from infra.bootstrap import build
+
+    overrides = {"relay_topic": args.topic} if args.topic else {}
+    container = build(settings, **overrides)
+    try:
+        relay = container.relay
+        relay.batch_size, relay.poll_interval = args.batch_size, args.poll_interval
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: relay.stop())
+        try:
+            published = relay.run(until_caught_up=args.until_caught_up)
+        finally:
+            relay.close()
+        log.info("relay stopped after publishing %d events; next position %d",
+                 published, relay.next_position)
+        return 0
+    finally:
+        container.close()
