@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "infra.commands.tokens",
     "infra.commands.contract",
     "infra.commands.relay",
+    "infra.commands.simulate",
 )
 
 
