@@ -18,9 +18,26 @@ json_values = st.recursive(
     lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(), inner, max_size=5),
     max_leaves=30,
 )
-field_values = st.sampled_from(
-    ["1.0", "2025-01-01T00:00:00Z", "x", "", "present", "weekly", "peer", 0, -1, True, None, [], {}]
-) | json_values
+field_values = (
+    st.sampled_from(
+        [
+            "1.0",
+            "2025-01-01T00:00:00Z",
+            "x",
+            "",
+            "present",
+            "weekly",
+            "peer",
+            0,
+            -1,
+            True,
+            None,
+            [],
+            {},
+        ]
+    )
+    | json_values
+)
 
 
 @st.composite

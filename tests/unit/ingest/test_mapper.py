@@ -1,0 +1,134 @@
+"""Mapping ingest commands onto the EngagementApp, including out-of-order arrival (ADR 0008)."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.errors import DomainError
+from tests.unit.ingest.conftest import (
+    events,
+    examples_in_time_order,
+    gid,
+    mid,
+    msg,
+    send,
+    sid,
+)
+
+ROSTER = [
+    msg("program.launched", {"program": "prog", "name": "P", "organisation": "O",
+                             "cadence": "fortnightly"}),
+    msg("group.formed", {"name": "Circle", "cadence": "fortnightly", "goal": "ship"}),
+    msg("member.joined", {"member": "ada"}),
+    msg("member.joined", {"member": "bob"}),
+    msg("member.joined", {"member": "cy", "role": "mentor"}),
+]  # fmt: skip
+
+
+def test_roster_and_roll_call_become_domain_facts(app):
+    send(app, *ROSTER, msg("session.held", {"session": "s1", "present": ["ada", "cy"],
+                                            "absent": ["bob"]}, at=7))  # fmt: skip
+    group = app.get_group(gid())
+    assert group.members == {str(mid("ada")): "peer", str(mid("bob")): "peer",
+                             str(mid("cy")): "mentor"}  # fmt: skip
+    assert group.sessions[str(sid("s1"))]["attendance"][str(mid("bob"))] == "absent"
+    assert events(app, gid())[-1] == "SessionHeld"
+
+
+def test_a_message_delivered_twice_has_one_effect(app):
+    held = msg("session.held", {"session": "s1", "present": ["ada"]}, at=7)
+    send(app, *ROSTER, held)
+    before = events(app, gid())
+    send(app, *ROSTER, held)
+    assert events(app, gid()) == before
+
+
+def test_marks_before_the_roster_provision_program_group_and_member(app):
+    send(app, msg("attendance.marked", {"session": "s1", "member": "ada", "status": "present"}))
+    group = app.get_group(gid())
+    assert group.members == {str(mid("ada")): "peer"}
+    assert group.name == "g1"
+    assert group.sessions[str(sid("s1"))]["status"] == "held"
+    assert events(app, gid()) == ["Formed", "MemberJoined", "SessionHeld"]
+
+
+def test_roster_arriving_after_marks_keeps_the_marks(app):
+    send(app, msg("attendance.marked", {"session": "s1", "member": "ada", "status": "present"}))
+    send(app, msg("member.joined", {"member": "ada"}), msg("member.joined", {"member": "bob"}))
+    assert set(app.get_group(gid()).members) == {str(mid("ada")), str(mid("bob"))}
+    assert app.get_group(gid()).sessions[str(sid("s1"))]["attendance"] == {
+        str(mid("ada")): "present"
+    }
+
+
+def test_marks_one_by_one_after_the_session_are_recorded(app):
+    send(app, *ROSTER, msg("session.held", {"session": "s1", "present": ["ada"]}, at=7))
+    send(app, msg("attendance.marked", {"session": "s1", "member": "bob", "status": "excused"},
+                  at=7.1))  # fmt: skip
+    attendance = app.get_group(gid()).sessions[str(sid("s1"))]["attendance"]
+    assert attendance == {str(mid("ada")): "present", str(mid("bob")): "excused"}
+    assert events(app, gid())[-1] == "AttendanceMarked"
+
+
+def test_roll_call_after_one_by_one_marks_is_merged_and_wins(app):
+    send(app, *ROSTER)
+    send(app, msg("attendance.marked", {"session": "s1", "member": "ada", "status": "absent"}, 7))
+    send(app, msg("session.held", {"session": "s1", "present": ["ada", "bob"]}, at=7.1))
+    attendance = app.get_group(gid()).sessions[str(sid("s1"))]["attendance"]
+    assert attendance == {str(mid("ada")): "present", str(mid("bob")): "present"}
+    assert events(app, gid())[-2:] == ["AttendanceCorrected", "AttendanceMarked"]
+
+
+def test_meeting_without_attendance_is_held_without_marks(app):
+    send(app, *ROSTER, msg("session.held", {"session": "s1", "attendance_taken": False}, at=7))
+    session = app.get_group(gid()).sessions[str(sid("s1"))]
+    assert (session["status"], session["attendance_taken"], session["attendance"]) == (
+        "held",
+        False,
+        {},
+    )
+
+
+def test_schedule_arriving_after_the_session_was_held_is_superseded(app):
+    send(app, *ROSTER, msg("session.held", {"session": "s1", "present": ["ada"]}, at=7))
+    before = events(app, gid())
+    send(
+        app,
+        msg("session.scheduled", {"session": "s1", "scheduled_for": "2025-01-13T17:00:00Z"}, at=1),
+    )
+    assert events(app, gid()) == before
+
+
+def test_commitment_settled_before_it_was_made_is_made_then_settled(app):
+    send(app, *ROSTER, msg("commitment.kept", {"commitment": "c1", "member": "ada"}, at=8))
+    assert events(app, gid())[-2:] == ["CommitmentMade", "CommitmentKept"]
+
+
+def test_member_personal_data_is_sealed_not_stored_in_clear(app):
+    send(app, *ROSTER[:2], msg("member.joined", {"member": "dee", "display_name": "Dee Diaz",
+                                                 "contact": "dee@example.org"}))  # fmt: skip
+    profile = app.member_profile(mid("dee"))
+    assert (profile.display_name, profile.contact) == ("Dee Diaz", "dee@example.org")
+    stored = [vars(e) for e in app.repository.event_store.get(mid("dee"))]
+    assert "Dee Diaz" not in repr(stored)
+
+
+def test_pause_and_resume(app):
+    send(app, *ROSTER, msg("group.paused", {"until": "2025-03-01T00:00:00Z", "reason": "exams"}, 9),
+         msg("group.resumed", {}, at=20))  # fmt: skip
+    assert events(app, gid())[-2:] == ["Paused", "Resumed"]
+
+
+def test_every_documented_example_applies_in_event_time_order(app):
+    send(app, *[path.read_bytes() for path in examples_in_time_order()])
+    group = app.get_group(gid("circle-7", "lms.northbridge.edu"))
+    assert group.name == "Circle 7 - climate founders"
+    assert len(group.commitments) == 2
+    assert group.last_pause is None
+
+
+def test_late_group_details_contradicting_a_provisional_group_are_a_domain_error(app):
+    send(app, msg("attendance.marked", {"session": "s1", "member": "ada", "status": "present"}))
+    with pytest.raises(DomainError) as caught:
+        send(app, ROSTER[1])
+    assert caught.value.code == "already-exists"
