@@ -72,6 +72,56 @@ class Container:
         return Relay(self.app, producer(bootstrap, **PRODUCER_CONFIG), bootstrap,
                      self.relay_topic, partitions=self.settings.topic_partitions)
 
+    # -- alert router (consumers/alerts) -------------------------------------
+    @cached_property
+    def alert_settings(self) -> Any:
+        """Router tunables (``PEERPULSE_ALERTS_*``)."""
+        from consumers.alerts.config import AlertSettings
+
+        return AlertSettings()
+
+    @cached_property
+    def alert_clock(self) -> Any:
+        """The wall clock as a callable; tests override it with a fake."""
+        from datetime import UTC, datetime
+
+        return lambda: datetime.now(UTC)
+
+    @cached_property
+    def alert_sleeper(self) -> Any:
+        """Pauses between delivery retries; tests override it."""
+        import time
+
+        return time.sleep
+
+    @cached_property
+    def alert_store(self) -> Any:
+        """The durable alert lifecycle and outbox (SQLite under data_dir, or PostgreSQL)."""
+        from consumers.alerts.sql import Database
+        from consumers.alerts.store import AlertStore
+
+        return AlertStore(Database(self.settings), clock=self.alert_clock)
+
+    @cached_property
+    def alert_directory(self) -> Any:
+        """Coordinators and display names, read from the engagement app."""
+        from consumers.alerts.directory import AppDirectory
+
+        return AppDirectory(self.app)
+
+    @cached_property
+    def alert_deliverer(self) -> Any:
+        """The outbox loop with every channel wired from settings."""
+        from consumers.alerts.wiring import deliverer
+
+        return deliverer(self)
+
+    def alert_router(self, topic: str | None = None) -> Any:
+        """A router with its own Kafka consumer (call once per consuming thread)."""
+        from consumers.alerts.wiring import router
+
+        return router(self, topic)
+
     def close(self) -> None:
         """Release connections held by whatever was built."""
         for name in ("app", "vault"):

@@ -19,6 +19,7 @@ from infra.errors import UserFacingError
 
 COMMAND_MODULES: tuple[str, ...] = (
     "infra.commands.store",
+    "infra.commands.alerts",
     "infra.commands.broker",
     "infra.commands.topics",
     "infra.commands.api",

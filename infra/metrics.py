@@ -26,3 +26,46 @@ RELAY_LAG_EVENTS = Gauge(
 RELAY_LAG_SECONDS = Gauge(
     "peerpulse_relay_lag_seconds", "Age of the oldest stored event not yet published."
 )
+
+# -- alert router ------------------------------------------------------------
+ALERT_INTENTS = Counter(
+    "peerpulse_alert_intents_total", "Alert intents applied by the router.", ["kind"]
+)
+ALERT_INTENTS_REJECTED = Counter(
+    "peerpulse_alert_intents_rejected_total", "Alert intents that could not be decoded.",
+    ["reason"],
+)
+ALERT_DELIVERIES = Counter(
+    "peerpulse_alert_deliveries_total", "Alert notices delivered.", ["channel", "purpose"]
+)
+ALERT_DELIVERY_ATTEMPTS = Counter(
+    "peerpulse_alert_delivery_attempts_total", "Alert delivery tries.", ["channel", "outcome"]
+)
+ALERT_DELIVERY_FAILURES = Counter(
+    "peerpulse_alert_delivery_failures_total", "Alert notices failed after the last retry.",
+    ["channel"],
+)
+ALERT_ESCALATIONS = Counter(
+    "peerpulse_alert_escalations_total", "Alerts escalated to a program's lead coordinator."
+)
+ALERT_OUTBOX_PENDING = Gauge(
+    "peerpulse_alert_outbox_pending", "Alert notices waiting in the outbox."
+)
+
+# -- projections ---------------------------------------------------------------
+PROJECTION_EVENTS = Counter(
+    "peerpulse_projection_events_total", "Public domain events processed by the projector.",
+    ["type"],
+)
+PROJECTION_REJECTED = Counter(
+    "peerpulse_projection_rejected_total", "Records on the events topic that could not be decoded."
+)
+PROJECTION_LAG_SECONDS = Gauge(
+    "peerpulse_projection_lag_seconds",
+    "Wall clock minus the Kafka timestamp of the newest projected record.",
+)
+PROJECTION_GROUPS = Gauge(
+    "peerpulse_projection_groups",
+    "Groups per program and health level (programs beyond the first 200: program=\"other\").",
+    ["program", "level"],
+)

@@ -68,3 +68,16 @@ def health(kind: str, level: str, previous: str, version: int = 5,
         data={"level": level, "previous_level": previous, "score": 0.7,
               "reasons": [{"code": "silence", "text": "No session for 19 days", "weight": 0.6}]},
     )
+
+
+def container(settings, directory, clock: FakeClock, **alert_settings):
+    """The real composition root with a fixed directory, fake clock and no real sleeping."""
+    from consumers.alerts.config import AlertSettings
+    from infra.bootstrap import build
+
+    sleeps: list[float] = []
+    base = dict(_env_file=None, attempts=3, backoff_base_s=0.5)
+    c = build(settings, alert_directory=directory, alert_clock=clock, alert_sleeper=sleeps.append,
+              alert_settings=AlertSettings(**{**base, **alert_settings}))
+    c.sleeps = sleeps
+    return c

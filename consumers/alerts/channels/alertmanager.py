@@ -1,0 +1,55 @@
+"""Prometheus Alertmanager v2 (``POST /api/v2/alerts``) for operations teams.
+
+Labels: alertname, program, group, severity, kind, plus alert_id so two members' lapses in
+one group stay two alerts. No personal data: names never leave for Alertmanager.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+
+from consumers.alerts.channels import DeliveryError
+from consumers.alerts.model import RESOLVED, Alert, Routing
+
+ALERTNAMES = {"member-lapsed": "PeerpulseMemberLapsed", "group-at-risk": "PeerpulseGroupAtRisk",
+              "group-dormant": "PeerpulseGroupDormant"}
+
+
+def am_alert(
+    a: Alert, r: Routing, now: datetime, link: str, valid_for: timedelta
+) -> dict[str, Any]:
+    """One alert in Alertmanager's v2 shape; resolved ones end now."""
+    ends = now if a.status == RESOLVED else now + valid_for
+    return {
+        "labels": {"alertname": ALERTNAMES.get(a.kind, "PeerpulseAlert"),
+                   "program": a.program_id, "group": a.group_id, "severity": a.severity,
+                   "kind": a.kind, "alert_id": a.alert_id},
+        "annotations": {"summary": f"{r.group_name or a.group_id}: {a.kind} ({a.status})",
+                        "program_name": r.program_name, "group_name": r.group_name},
+        "startsAt": a.raised_at.isoformat(),
+        "endsAt": ends.isoformat(),
+        "generatorURL": link,
+    }
+
+
+class AlertmanagerChannel:
+    """Posts alert state to one Alertmanager; repeating a post is harmless by design."""
+
+    name = "alertmanager"
+
+    def __init__(self, client: httpx.Client, base_url: str, valid_for: timedelta) -> None:
+        self.client, self.base_url, self.valid_for = client, base_url.rstrip("/"), valid_for
+
+    def push(self, a: Alert, r: Routing, now: datetime, link: str) -> None:
+        """Send one alert or raise :class:`DeliveryError`."""
+        body = [am_alert(a, r, now, link, self.valid_for)]
+        try:
+            resp = self.client.post(f"{self.base_url}/api/v2/alerts", json=body)
+        except httpx.HTTPError as exc:
+            raise DeliveryError(f"alertmanager {self.base_url}: {exc}") from exc
+        if not resp.is_success:
+            raise DeliveryError(f"alertmanager answered {resp.status_code}: {resp.text[:200]}",
+                                permanent=resp.status_code == 400)

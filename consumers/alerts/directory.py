@@ -1,0 +1,88 @@
+"""The ``CoordinatorDirectory`` port and its adapter over the ``EngagementApp``.
+
+The router only needs to know, for one group: who is responsible (the group's coordinator,
+else the program's lead), who escalations go to (the lead), how and when to reach them,
+and a member's display name at the moment a message is written.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol
+from uuid import UUID
+
+from consumers.alerts.model import Recipient, Routing
+
+log = logging.getLogger(__name__)
+
+
+class CoordinatorDirectory(Protocol):
+    """Where routing facts and display names come from."""
+
+    def routing(self, program_id: str, group_id: str) -> Routing:
+        """Who is responsible for the group now."""
+
+    def member_name(self, member_id: str) -> str | None:
+        """The display name; ``None`` if they asked to be forgotten, ``""`` if unknown."""
+
+
+class AppDirectory:
+    """:class:`CoordinatorDirectory` over the engagement app's aggregates and vault."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def routing(self, program_id: str, group_id: str) -> Routing:
+        """Group coordinator (else the lead) and the lead, with their preferences."""
+        program = self.app.get_program(UUID(program_id))
+        group_name, coordinator_id = "", None
+        try:
+            group = self.app.get_group(UUID(group_id))
+            group_name, coordinator_id = group.name, group.coordinator_id
+        except Exception as exc:  # an unknown group still reaches the lead
+            log.warning("group %s not found for alert routing: %s", group_id, exc)
+        lead_id = getattr(program, "lead", None)
+        lead = self._recipient(program_id, lead_id)
+        own = self._recipient(program_id, coordinator_id)
+        return Routing(
+            program_id=program_id, group_id=group_id, coordinator=own or lead, lead=lead,
+            program_name=getattr(program, "name", ""), group_name=group_name,
+            escalate_after_days=int(getattr(program, "escalate_after_days", 3) or 3),
+        )
+
+    def _recipient(self, program_id: str, coordinator_id: Any) -> Recipient | None:
+        if coordinator_id is None:
+            return None
+        try:
+            c = self.app.coordinator_contact(UUID(program_id), UUID(str(coordinator_id)))
+        except Exception as exc:  # unassigned since: fall back to the lead
+            log.warning("coordinator %s of %s unavailable: %s", coordinator_id, program_id, exc)
+            return None
+        return Recipient(
+            coordinator_id=str(c.coordinator_id), name=c.name or "coordinator",
+            channel=c.channel, address=c.contact or "", time_zone=c.time_zone,
+            digest=c.digest, digest_hour=int(c.digest_hour),
+        )
+
+    def member_name(self, member_id: str) -> str | None:
+        """Unsealed display name, ``None`` when forgotten, ``""`` when unknown."""
+        try:
+            profile = self.app.member_profile(UUID(member_id))
+        except Exception:
+            return ""
+        return None if profile.forgotten else (profile.display_name or "")
+
+
+class StaticDirectory:
+    """A fixed directory for tests and demos."""
+
+    def __init__(self, routings: dict[str, Routing], names: dict[str, str | None]) -> None:
+        self.routings, self.names = routings, names
+
+    def routing(self, program_id: str, group_id: str) -> Routing:
+        """The configured routing (no coordinator when unknown)."""
+        return self.routings.get(group_id) or Routing(program_id, group_id, None, None)
+
+    def member_name(self, member_id: str) -> str | None:
+        """The configured name."""
+        return self.names.get(member_id, "")

@@ -1,0 +1,146 @@
+"""Messages written for people: who, which group, what happened, since when, what to do.
+
+Pure: takes the alert, the routing and an already-resolved member name, returns text and
+HTML. A member's name is only ever shown to the coordinator of their group or the program's
+lead; anyone else reads "a member of this group".
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from consumers.alerts.model import (
+    DORMANT,
+    LAPSED,
+    NOTE_ESCALATED,
+    NOTE_REMINDER,
+    NOTE_RESOLVED,
+    NOTE_WORSE,
+    Alert,
+    Recipient,
+    Routing,
+)
+from consumers.alerts.timing import zone
+
+FORGOTTEN = "a member who asked to be forgotten"
+NEXT_STEP = {
+    LAPSED: "Reach out personally this week: a short, friendly message asking how they "
+            "are doing works better than a reminder about attendance.",
+    "group-at-risk": "Talk to the group's facilitator this week and help them set the date "
+                     "of the next session.",
+    DORMANT: "Contact the group directly: propose a restart session, or agree a planned "
+             "pause so nobody feels they failed.",
+}
+
+
+@dataclass(frozen=True)
+class Item:
+    """One alert as it will be told to one person."""
+
+    alert: Alert
+    purpose: str
+    routing: Routing
+    member_name: str | None = ""
+    key: str = ""
+
+
+@dataclass(frozen=True)
+class Message:
+    """A rendered message, ready for any channel."""
+
+    subject: str
+    text: str
+    html: str
+    link: str
+    items: list[dict[str, Any]] = field(default_factory=list)
+
+
+def who(item: Item, reader: Recipient | None) -> str:
+    """The member as this reader may see them."""
+    r = item.routing
+    allowed = {c.coordinator_id for c in (r.coordinator, r.lead) if c}
+    if reader is None or reader.coordinator_id not in allowed:
+        return "a member of this group"
+    if item.member_name is None:
+        return FORGOTTEN
+    return item.member_name or "a member of this group"
+
+
+def _day(value: Any, reader: Recipient | None) -> str:
+    if not value:
+        return ""
+    when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return when.astimezone(zone(reader.time_zone if reader else None)).strftime("%d %B %Y")
+
+
+def headline(item: Item, reader: Recipient | None) -> str:
+    """One line saying what happened."""
+    a, group = item.alert, item.routing.group_name or "your group"
+    if a.kind == LAPSED:
+        what = f"{who(item, reader)} has missed {a.gravity} sessions in a row in {group}"
+        if item.purpose == NOTE_RESOLVED:
+            what = f"{who(item, reader)} is taking part in {group} again"
+    elif a.kind == DORMANT:
+        what = f"{group} has gone quiet (dormant)"
+    else:
+        what = f"{group} is at risk of quietly fading"
+    if item.purpose == NOTE_RESOLVED and a.kind != LAPSED:
+        what = f"{group} has recovered"
+    prefix = {NOTE_RESOLVED: "Back on track: ", NOTE_WORSE: "Getting worse: ",
+              NOTE_ESCALATED: "Escalation: ", NOTE_REMINDER: "Reminder: "}
+    return prefix.get(item.purpose, "") + what
+
+
+def details(item: Item, reader: Recipient | None, public_url: str) -> list[str]:
+    """The lines of the body for one alert."""
+    a, r = item.alert, item.routing
+    lines = [headline(item, reader) + ".",
+             f"Group: {r.group_name or a.group_id} ({r.program_name or 'program'})"]
+    if item.purpose == NOTE_RESOLVED:
+        lines.append(f"Open since {_day(a.raised_at, reader)}; nothing more to do.")
+        return [*lines, f"Group page: {link(public_url, a)}"]
+    lines.append(f"Since: {_day(a.raised_at, reader)}")
+    if a.kind == LAPSED:
+        seen = _day(a.detail.get("last_seen"), reader)
+        lines.append(f"Last at a session: {seen}" if seen else "Not seen at a session yet.")
+    for reason in a.detail.get("reasons") or []:
+        lines.append(f"- {reason.get('text', reason) if isinstance(reason, dict) else reason}")
+    if item.purpose == NOTE_ESCALATED:
+        c = r.coordinator.name if r.coordinator else "the coordinator"
+        lines.append(f"Nobody acknowledged this within {r.escalate_after_days} business days "
+                     f"(coordinator: {c}).")
+    lines.append(f"Suggested next step: {NEXT_STEP.get(a.kind, NEXT_STEP[LAPSED])}")
+    return [*lines, f"Group page: {link(public_url, a)}"]
+
+
+def link(public_url: str, a: Alert) -> str:
+    """The group's page in the dashboard."""
+    return f"{public_url.rstrip('/')}/groups/{a.group_id}"
+
+
+def render(items: list[Item], reader: Recipient | None, public_url: str) -> Message:
+    """One message (a single alert or a digest) for one reader."""
+    greeting = f"Hello {reader.name}," if reader else "Hello,"
+    blocks = [details(i, reader, public_url) for i in items]
+    if len(items) == 1:
+        subject = headline(items[0], reader)
+    else:
+        subject = f"Your peerpulse digest: {len(items)} updates on your groups"
+    text = "\n\n".join([greeting, *("\n".join(b) for b in blocks),
+                        "You receive this because you coordinate these groups.\n— peerpulse"])
+    body = "".join(
+        "<section><p><strong>{}</strong></p><ul>{}</ul></section>".format(
+            html.escape(b[0]), "".join(f"<li>{html.escape(line)}</li>" for line in b[1:-1]))
+        + f'<p><a href="{html.escape(link(public_url, i.alert))}">Open the group</a></p>'
+        for i, b in zip(items, blocks, strict=True))
+    page = (f"<html><body><p>{html.escape(greeting)}</p>{body}"
+            "<p>You receive this because you coordinate these groups.<br>— peerpulse</p>"
+            "</body></html>")
+    return Message(subject, text, page, link(public_url, items[0].alert), [
+        {"alert_id": i.alert.alert_id, "kind": i.alert.kind, "purpose": i.purpose,
+         "status": i.alert.status, "program_id": i.alert.program_id,
+         "group_id": i.alert.group_id, "severity": i.alert.severity,
+         "headline": headline(i, reader), "link": link(public_url, i.alert)} for i in items])

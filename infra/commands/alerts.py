@@ -1,0 +1,110 @@
+"""``peerpulse alerts run|list|ack|snooze``: the alert router and its lifecycle from a shell."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+from datetime import timedelta
+
+from infra.errors import UserFacingError
+from infra.settings import Settings
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``alerts`` command group."""
+    p = sub.add_parser("alerts", help="route lapse warnings to coordinators")
+    cmds = p.add_subparsers(dest="alerts_command", metavar="ACTION", required=True)
+    run = cmds.add_parser("run", help="consume alert intents and deliver them")
+    run.add_argument("--topic", help="alert-intent topic (default: peerpulse.alerts.v1)")
+    run.set_defaults(handler=_run)
+    ls = cmds.add_parser("list", help="show alerts and their lifecycle status")
+    ls.add_argument("--status", help="raised, delivered, acknowledged, escalated, resolved, "
+                                     "snoozed, inhibited, open")
+    ls.add_argument("--failed", action="store_true", help="only alerts whose delivery failed")
+    ls.add_argument("--program", action="append", help="restrict to a program id (repeatable)")
+    ls.add_argument("--json", action="store_true", help="one JSON object per line")
+    ls.set_defaults(handler=_list)
+    ack = cmds.add_parser("ack", help="acknowledge an alert (stops escalation)")
+    ack.add_argument("alert_id")
+    ack.add_argument("--by", required=True, help="who takes it on")
+    ack.add_argument("--comment", default="", help="what they will do")
+    ack.set_defaults(handler=_ack)
+    snooze = cmds.add_parser("snooze", help="quiet an alert for some days (ends if worse)")
+    snooze.add_argument("alert_id")
+    snooze.add_argument("--by", required=True)
+    snooze.add_argument("--days", type=float, default=7.0)
+    snooze.set_defaults(handler=_snooze)
+
+
+def run_service(container, topic: str | None = None) -> int:
+    """Run router + delivery until SIGTERM/SIGINT (also used by tests' subprocesses)."""
+    from consumers.alerts.service import AlertService
+
+    service = AlertService(lambda: container.alert_router(topic), container.alert_deliverer,
+                           container.alert_settings.deliver_every_s)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: service.stop.set())
+    service.run()
+    return 0
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from infra.bootstrap import build
+
+    container = build(settings)
+    try:
+        return run_service(container, args.topic)
+    finally:
+        container.close()
+
+
+def _list(args: argparse.Namespace, settings: Settings) -> int:
+    from infra.bootstrap import build
+
+    store = build(settings).alert_store
+    status = "failed" if args.failed else args.status
+    for a in store.list(status=status, program_ids=args.program):
+        failures = store.failed_notices(a.alert_id) if args.failed else []
+        row = {"alert_id": a.alert_id, "status": a.status, "kind": a.kind,
+               "group_id": a.group_id, "program_id": a.program_id,
+               "raised_at": a.raised_at.isoformat(), "gravity": a.gravity,
+               "failures": [f"{f.notice.purpose}: {f.error} ({f.attempts} tries)"
+                            for f in failures]}
+        if args.json:
+            print(json.dumps(row))
+        else:
+            extra = f"  FAILED {'; '.join(row['failures'])}" if failures else ""
+            print(f"{a.alert_id}  {a.status:<12} {a.kind:<15} group {a.group_id}  "
+                  f"since {a.raised_at:%Y-%m-%d}{extra}")
+    return 0
+
+
+def _ack(args: argparse.Namespace, settings: Settings) -> int:
+    from consumers.alerts.lifecycle import LifecycleError
+    from infra.bootstrap import build
+
+    try:
+        a = build(settings).alert_store.acknowledge(args.alert_id, args.by, args.comment)
+    except KeyError as exc:
+        raise UserFacingError(f"no alert {args.alert_id}") from exc
+    except LifecycleError as exc:
+        raise UserFacingError(str(exc)) from exc
+    print(f"{a.alert_id} acknowledged by {a.acknowledged_by}")
+    return 0
+
+
+def _snooze(args: argparse.Namespace, settings: Settings) -> int:
+    from consumers.alerts.lifecycle import LifecycleError
+    from infra.bootstrap import build
+
+    c = build(settings)
+    until = c.alert_clock() + timedelta(days=args.days)
+    try:
+        a = c.alert_store.snooze(args.alert_id, until, args.by)
+    except KeyError as exc:
+        raise UserFacingError(f"no alert {args.alert_id}") from exc
+    except LifecycleError as exc:
+        raise UserFacingError(str(exc)) from exc
+    print(f"{a.alert_id} snoozed until {until:%Y-%m-%d %H:%M} UTC (or until it gets worse)")
+    return 0
