@@ -56,6 +56,20 @@ class Container:
         return TokenStore(self.settings)
 
     @cached_property
+    def attendance_publisher(self) -> Any:
+        """Produces HTTP-posted attendance to the attendance topic (connects on first use)."""
+        from api.ingest import AttendancePublisher
+
+        return AttendancePublisher(self.settings.kafka_bootstrap)
+
+    @cached_property
+    def api_queries(self) -> Any:
+        """The API's read side: read model, alerts and member profiles behind one facade."""
+        from api.queries import Queries
+
+        return Queries(self)
+
+    @cached_property
     def relay_topic(self) -> str:
         """Where the relay publishes (``peerpulse.events.v1``; tests override it)."""
         from infra.topics import EVENTS

@@ -27,6 +27,34 @@ RELAY_LAG_SECONDS = Gauge(
     "peerpulse_relay_lag_seconds", "Age of the oldest stored event not yet published."
 )
 
+# -- api ---------------------------------------------------------------------
+# ``route`` is the route template (``/v1/groups/{group_id}``) or ``unmatched``: bounded.
+API_REQUESTS = Counter(
+    "peerpulse_api_requests_total",
+    "HTTP requests answered by the API, by method, route template and status code.",
+    ["method", "route", "status"],
+)
+API_REQUEST_SECONDS = Histogram(
+    "peerpulse_api_request_duration_seconds",
+    "Time to answer an HTTP request, in seconds, by method and route template.",
+    ["method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)
+API_ATTENDANCE_ACCEPTED = Counter(
+    "peerpulse_api_attendance_accepted_total",
+    "Attendance messages accepted over HTTP and produced to the attendance topic.",
+)
+API_ATTENDANCE_REJECTED = Counter(
+    "peerpulse_api_attendance_rejected_total",
+    "Attendance messages refused over HTTP (4xx), by rejection code.",
+    ["code"],
+)
+API_AUTH_FAILURES = Counter(
+    "peerpulse_api_auth_failures_total",
+    "Requests refused for authentication (401) or authorisation (403), by status code.",
+    ["status"],
+)
+
 # -- alert router ------------------------------------------------------------
 ALERT_INTENTS = Counter(
     "peerpulse_alert_intents_total", "Alert intents applied by the router.", ["kind"]

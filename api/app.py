@@ -1,0 +1,57 @@
+"""The FastAPI application factory: JSON API, dashboard, health and metrics.
+
+``create_app(container)`` wires routes to the container's parts; nothing is built or
+connected at import time, and the Kafka producer is made on the first ingest request.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from api import errors
+from api.middleware import MetricsMiddleware
+
+
+def create_app(container: Any) -> FastAPI:
+    """A new app serving ``container``'s read model, alerts, tokens and attendance topic."""
+    from api.dashboard.routes import router as dashboard
+    from api.routes.alerts import router as alerts
+    from api.routes.ingest import router as ingest
+    from api.routes.ops import router as ops
+    from api.routes.read import router as read
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        publisher = container.__dict__.get("attendance_publisher") or container.overrides.get(
+            "attendance_publisher"
+        )
+        if publisher is not None:
+            publisher.close()
+
+    app = FastAPI(
+        title="peerpulse",
+        version="1.0.0",
+        summary="Engagement of peer-mentoring groups: attendance in, risk and alerts out.",
+        description=_DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.container = container
+    app.state.tokens = container.token_store
+    errors.install(app)
+    app.add_middleware(MetricsMiddleware)
+    for router in (ingest, read, alerts, ops, dashboard):
+        app.include_router(router)
+    return app
+
+
+_DESCRIPTION = """
+Authenticate with `Authorization: Bearer <token>` (`peerpulse tokens create`).
+Scopes: `ingest` (post attendance), `read` (queries, dashboard, acknowledging alerts),
+`admin` (everything). A token limited to programs sees only those programs.
+401 means no valid token; 403 means the token does not cover the request.
+Errors are always `{"error": {"code", "message", "field"}}`.
+"""

@@ -1,0 +1,1 @@
+"""HTTP routes, one module per concern; each calls a query or command module and nothing else."""

@@ -1,0 +1,83 @@
+"""``POST /v1/attendance``: the attendance topic's contract over HTTP."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from api.auth.deps import check_program, require
+from api.auth.tokens import ApiToken, Scope
+from api.errors import ApiError
+from api.ingest import check_media_type, parse_attendance
+from api.schemas import AttendanceAccepted, ErrorResponse
+from domain.ids import derive_id
+from infra.metrics import API_ATTENDANCE_ACCEPTED, API_ATTENDANCE_REJECTED
+
+router = APIRouter(prefix="/v1", tags=["ingest"])
+
+_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            media: {"schema": {"oneOf": [{"type": "object"}, {"type": "array",
+                                                               "items": {"type": "object"}}]}}
+            for media in ("application/json", "application/cloudevents+json")
+        },
+    }
+}  # fmt: skip
+_ERRORS = {s: {"model": ErrorResponse} for s in (400, 401, 403, 413, 415, 422, 503)}
+
+
+@router.post(
+    "/attendance", status_code=202, response_model=AttendanceAccepted, responses=_ERRORS,
+    summary="Post one attendance message or a JSON array of them", openapi_extra=_BODY,
+)  # fmt: skip
+async def post_attendance(
+    request: Request, token: Annotated[ApiToken, Depends(require(Scope.INGEST))]
+) -> JSONResponse:
+    """Validate against the ingest contract (docs/contract/ingest) and produce to Kafka.
+
+    202 means every message is on ``peerpulse.attendance.v1``; a batch is all-or-nothing.
+    """
+    try:
+        check_media_type(request.headers.get("content-type"))
+        body = await _read_limited(request)
+        accepted = parse_attendance(body, datetime.now(UTC))
+        for index, item in enumerate(accepted):
+            program = derive_id("program", item.command.source, item.command.data.program)
+            where = f"[{index}].data.program" if len(accepted) > 1 else "data.program"
+            check_program(token, program, field=where)
+    except ApiError as exc:
+        API_ATTENDANCE_REJECTED.labels(code=exc.code).inc()
+        raise
+    headers = [("pp-received-via", b"http"), ("pp-api-token", token.id.encode())]
+    publisher = request.app.state.container.attendance_publisher
+    from starlette.concurrency import run_in_threadpool
+
+    records = await run_in_threadpool(publisher.publish, accepted, headers)
+    API_ATTENDANCE_ACCEPTED.inc(len(accepted))
+    body = AttendanceAccepted(
+        accepted=len(accepted),
+        ids=[a.command.message.id for a in accepted],
+        records=[{"partition": r.partition, "offset": r.offset} for r in records],
+    )
+    return JSONResponse(body.model_dump(), status_code=202)
+
+
+async def _read_limited(request: Request) -> bytes:
+    """The body, refusing (413) anything over the limit without reading it all."""
+    from consumers.ingest.decoder import MAX_BYTES
+
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_BYTES:
+        raise ApiError(413, f"the body is {declared} bytes; the limit is {MAX_BYTES}", "body")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BYTES:
+            raise ApiError(413, f"the body is over the limit of {MAX_BYTES} bytes", "body")
+        chunks.append(chunk)
+    return b"".join(chunks)

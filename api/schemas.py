@@ -1,0 +1,202 @@
+"""Response models: what the API answers, as documented in its OpenAPI at /docs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class ErrorDetail(BaseModel):
+    """What went wrong and which field is at fault."""
+
+    code: str = Field(description="Bounded error code, e.g. invalid_field, forbidden.")
+    message: str = Field(description="For a person: what is wrong and where.")
+    field: str | None = Field(None, description="Path of the field at fault, if any.")
+
+
+class ErrorResponse(BaseModel):
+    """Every error answer."""
+
+    error: ErrorDetail
+
+
+class KafkaRecord(BaseModel):
+    """Where a message landed on the attendance topic."""
+
+    partition: int
+    offset: int
+
+
+class AttendanceAccepted(BaseModel):
+    """202: the messages are durably on ``peerpulse.attendance.v1``."""
+
+    accepted: int
+    ids: list[str] = Field(description="The messages' own CloudEvents ids, in order.")
+    records: list[KafkaRecord]
+
+
+class Reason(BaseModel):
+    """Why a group is at its level, in plain words."""
+
+    code: str
+    text: str
+    weight: float
+
+
+class LevelCounts(BaseModel):
+    """How many groups are at each risk level."""
+
+    healthy: int = 0
+    watch: int = 0
+    at_risk: int = 0
+    dormant: int = 0
+
+
+class ProgramOut(BaseModel):
+    """A program and its groups per level."""
+
+    program_id: str
+    name: str | None = None
+    organisation: str | None = None
+    cadence: str | None = None
+    lapse_after: int | None = None
+    coordinators: int | None = None
+    launched_at: str | None = None
+    levels: LevelCounts
+    ended: int = 0
+    groups: int = Field(0, description="Groups still running (every level).")
+
+
+class ProgramList(BaseModel):
+    """Programs the token covers."""
+
+    items: list[ProgramOut]
+
+
+class GroupOut(BaseModel):
+    """A group's current health."""
+
+    group_id: str
+    program_id: str | None = None
+    name: str | None = None
+    cadence: str | None = None
+    status: str | None = None
+    members: int | None = None
+    level: str | None = None
+    score: float | None = None
+    reasons: list[Reason] = []
+    top_reason: str | None = Field(None, description="The heaviest reason's text.")
+    level_since: str | None = None
+    last_session_at: str | None = None
+    sessions_held: int | None = None
+    sessions_cancelled: int | None = None
+    paused_until: str | None = None
+    updated_at: str | None = None
+
+
+class GroupPage(BaseModel):
+    """A page of groups; ``total`` counts every group matching the filters."""
+
+    total: int
+    limit: int
+    offset: int
+    items: list[GroupOut]
+
+
+class SessionOut(BaseModel):
+    """A scheduled, held or cancelled session with its roll call (member ids)."""
+
+    session_id: str
+    status: str | None = None
+    at: str | None = None
+    present: list[str] = []
+    absent: list[str] = []
+    excused: list[str] = []
+    attendance_taken: bool | None = None
+    reason: str | None = None
+
+
+class TimelineItem(BaseModel):
+    """An attendance mark, commitment or milestone on the group's timeline."""
+
+    item_id: str
+    kind: str | None = None
+    status: str | None = None
+    at: str | None = None
+    member_id: str | None = None
+    detail: dict[str, Any] = {}
+
+
+class LevelChange(BaseModel):
+    """One change of a group's risk level."""
+
+    seq: int
+    at: str | None = None
+    level: str | None = None
+    previous_level: str | None = None
+    score: float | None = None
+    reasons: list[Reason] = []
+
+
+class GroupDetail(BaseModel):
+    """One group: health, sessions, attendance, commitments, level history."""
+
+    group: GroupOut
+    sessions: list[SessionOut]
+    attendance: list[TimelineItem]
+    commitments: list[TimelineItem]
+    milestones: list[TimelineItem]
+    level_history: list[LevelChange]
+
+
+class MemberOut(BaseModel):
+    """A member's engagement in one group; the name is resolved for the reader."""
+
+    member_id: str
+    display_name: str | None = Field(None, description="None when unknown or forgotten.")
+    forgotten: bool = False
+    role: str | None = None
+    status: str = Field(description="active, lapsed or left.")
+    joined_at: str | None = None
+    left_at: str | None = None
+    last_seen: str | None = None
+    present: int = 0
+    absent: int = 0
+    excused: int = 0
+    commitments_made: int = 0
+    commitments_kept: int = 0
+    commitments_missed: int = 0
+    commitments_dropped: int = 0
+
+
+class MemberList(BaseModel):
+    """A group's members."""
+
+    items: list[MemberOut]
+
+
+class AlertOut(BaseModel):
+    """An alert and where it is in its lifecycle."""
+
+    alert_id: str
+    alert_key: str
+    kind: str
+    program_id: str
+    group_id: str
+    member_id: str | None = None
+    status: str
+    severity: str
+    raised_at: str | None = None
+    updated_at: str | None = None
+    escalate_at: str | None = None
+    acknowledged_by: str | None = None
+    ack_comment: str | None = None
+    resolved_at: str | None = None
+    detail: dict[str, Any] = {}
+
+
+class AlertList(BaseModel):
+    """Alerts, newest first."""
+
+    items: list[AlertOut]
