@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "infra.commands.contract",
     "infra.commands.relay",
     "infra.commands.simulate",
+    "infra.commands.members",
 )
 
 
