@@ -13,7 +13,7 @@ from api.auth.tokens import ApiToken, Scope
 from api.errors import ApiError
 from api.ingest import check_media_type, parse_attendance
 from api.schemas import AttendanceAccepted, ErrorResponse
-from domain.ids import derive_id
+from consumers.ingest.mapper import Ids
 from infra.metrics import API_ATTENDANCE_ACCEPTED, API_ATTENDANCE_REJECTED
 
 router = APIRouter(prefix="/v1", tags=["ingest"])
@@ -47,7 +47,7 @@ async def post_attendance(
         body = await _read_limited(request)
         accepted = parse_attendance(body, datetime.now(UTC))
         for index, item in enumerate(accepted):
-            program = derive_id("program", item.command.source, item.command.data.program)
+            program = Ids(item.command.source, item.command.data).program
             where = f"[{index}].data.program" if len(accepted) > 1 else "data.program"
             check_program(token, program, field=where)
     except ApiError as exc:
