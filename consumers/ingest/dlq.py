@@ -67,3 +67,8 @@ class DeadLetters:
         pending, self._pending = self._pending, []
         for future in pending:
             future.get(timeout=timeout)
+
+    def close(self) -> None:
+        """Flush and close the producer."""
+        self.flush()
+        self._producer.close()

@@ -1,0 +1,151 @@
+"""The ingest consumer loop: decode, apply in one tracked transaction per partition batch, ack.
+
+Each poll's records of one topic-partition are applied inside ``app.batch(tracking=...)``
+whose tracking record ``kafka:{topic}:{partition}`` holds the last offset, so the Kafka
+position and the domain events commit together (exactly-once effect). On assignment each
+partition is sought to the stored position + 1; Kafka's own committed offsets are only
+informational. A DomainError re-runs the batch without the offending message, which goes
+to the DLQ; dead letters are flushed before the commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from eventsourcing.persistence import Tracking
+from kafka import ConsumerRebalanceListener, TopicPartition
+
+from consumers.ingest.decoder import DOMAIN_ERROR, Command, Rejection, decode
+from consumers.ingest.dlq import DeadLetters
+from consumers.ingest.mapper import apply
+from domain.errors import ConcurrentModification, DomainError
+from infra.metrics import INGEST_MESSAGES
+
+log = logging.getLogger(__name__)
+MAX_CONFLICT_RETRIES = 20
+
+
+def tracking_name(topic: str, partition: int) -> str:
+    """The tracking-record name of one topic-partition."""
+    return f"kafka:{topic}:{partition}"
+
+
+class _Rerun(Exception):
+    """A message broke a domain rule: abandon this attempt and run the batch without it."""
+
+
+class IngestConsumer:
+    """Consumes ``topic``, applying valid messages to ``app`` and dead-lettering the rest."""
+
+    def __init__(self, app: Any, kafka: Any, dead_letters: DeadLetters, topic: str,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 max_records: int = 1000) -> None:  # fmt: skip
+        self.app, self.kafka, self.dead_letters = app, kafka, dead_letters
+        self.topic, self.clock, self.max_records = topic, clock, max_records
+        self.stopping = threading.Event()
+        self.latest_time: datetime | None = None
+        self.applied = 0
+        self._dead: set[tuple[int, int]] = set()
+
+    def start(self) -> None:
+        """Subscribe; partitions are positioned from the event store on every assignment."""
+        self.kafka.subscribe([self.topic], listener=_SeekToStored(self))
+
+    def seek_to_stored(self, partitions: Sequence[TopicPartition]) -> None:
+        """Resume each partition right after the last offset recorded with the events."""
+        for tp in partitions:
+            stored = self.app.max_tracking_position(tracking_name(tp.topic, tp.partition))
+            if stored is None:
+                self.kafka.seek_to_beginning(tp)
+            else:
+                self.kafka.seek(tp, stored + 1)
+
+    def run(self, idle_exit: Callable[[], bool] | None = None) -> None:
+        """Poll until :meth:`stop` (e.g. from SIGTERM); the batch in hand always finishes."""
+        while not self.stopping.is_set():
+            try:
+                polled = self.kafka.poll(timeout_ms=200, max_records=self.max_records)
+            except Exception as exc:  # noqa: BLE001 - rebalance hiccups (UNKNOWN_MEMBER_ID)
+                log.warning("poll failed, retrying: %s", exc)
+                time.sleep(0.5)
+                continue
+            for tp, records in polled.items():
+                self.process(tp, records)
+            if not polled and idle_exit is not None and idle_exit():
+                return
+
+    def stop(self) -> None:
+        """Ask the loop to finish its batch, commit and return."""
+        self.stopping.set()
+
+    def process(self, tp: TopicPartition, records: list[Any]) -> None:
+        """Apply one partition's records in one transaction, retrying conflicts."""
+        now = self.clock()
+        self._dead = set()
+        decoded = [(r, decode(r.value, r.headers, now)) for r in records]
+        for _ in range(MAX_CONFLICT_RETRIES):
+            try:
+                self._attempt(tp, decoded)
+                return
+            except _Rerun:
+                continue
+            except ConcurrentModification:
+                stored = self.app.max_tracking_position(tracking_name(tp.topic, tp.partition))
+                decoded = [(r, c) for r, c in decoded if stored is None or r.offset > stored]
+                if not decoded:
+                    return
+        raise RuntimeError(f"{tp}: gave up after {MAX_CONFLICT_RETRIES} conflicting attempts")
+
+    def _attempt(self, tp: TopicPartition, decoded: list[tuple[Any, Command | Rejection]]) -> None:
+        tracking = Tracking(tracking_name(tp.topic, tp.partition), decoded[-1][0].offset)
+        with self.app.batch(tracking=tracking):
+            applied = [
+                c for r, c in decoded if isinstance(c, Command) and self._apply(r, c, decoded)
+            ]
+            latest = max((c.occurred_at for c in applied), default=None)
+            if latest is not None:
+                self.latest_time = max(latest, self.latest_time or latest)
+            if self.latest_time is not None:
+                self.app.tick(self.latest_time)
+            self._dead_letter(decoded)
+        for command in applied:
+            INGEST_MESSAGES.labels(type=command.type).inc()
+        self.applied += len(applied)
+
+    def _apply(self, record: Any, command: Command, decoded: list) -> bool:
+        try:
+            apply(self.app, command)
+            return True
+        except DomainError as exc:
+            if exc.retryable:
+                raise
+            reason = f"{exc.code}: {exc}"
+            decoded[:] = [(r, Rejection(DOMAIN_ERROR, reason) if r is record else c)
+                          for r, c in decoded]  # fmt: skip
+            raise _Rerun from exc
+
+    def _dead_letter(self, decoded: list[tuple[Any, Command | Rejection]]) -> None:
+        for record, result in decoded:
+            key = (record.partition, record.offset)
+            if isinstance(result, Rejection) and key not in self._dead:
+                log.info("dead-lettering %s[%s]@%s: %s %s", record.topic, record.partition,
+                         record.offset, result.code, result.reason)  # fmt: skip
+                self.dead_letters.send(record, result)
+                self._dead.add(key)
+        self.dead_letters.flush()
+
+
+class _SeekToStored(ConsumerRebalanceListener):
+    def __init__(self, consumer: IngestConsumer) -> None:
+        self.consumer = consumer
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        """Nothing to do: positions are committed with the events."""
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        self.consumer.seek_to_stored(list(assigned))

@@ -1,0 +1,107 @@
+"""Ingest against the real broker on SQLite and PostgreSQL: facts, DLQ, exactly-once."""
+
+from __future__ import annotations
+
+import pytest
+
+from consumers.ingest import dlq
+from domain.ids import derive_id
+from infra.kafka import read_all
+from tests.integration.ingest_kit import (
+    container,
+    message,
+    positions,
+    publish,
+    running,
+    topics,
+    wait_for,
+)
+
+pytestmark = [pytest.mark.kafka]
+SRC = "lms.test"
+GROUP = derive_id("group", SRC, "g1")
+
+ROSTER = [
+    message("program.launched", {"name": "P", "organisation": "O", "cadence": "weekly"}),
+    message("group.formed", {"name": "Circle", "cadence": "weekly", "goal": "ship"}),
+    message("member.joined", {"member": "ada"}),
+    message("member.joined", {"member": "bob"}),
+]
+HELD = message("session.held", {"session": "s1", "present": ["ada"], "absent": ["bob"]}, at=7)
+
+
+def event_names(app, aggregate_id) -> list[str]:
+    return [type(e).__name__ for e in app.repository.event_store.get(aggregate_id)]
+
+
+def test_valid_stream_yields_the_expected_domain_events(store_settings, kafka_bootstrap):
+    topic, dead = topics(kafka_bootstrap)
+    c = container(store_settings, kafka_bootstrap)
+    n = publish(kafka_bootstrap, topic, [*ROSTER, HELD])
+    with running(c, topic, dead):
+        wait_for(lambda: positions(c.app, topic) == n, what="all messages applied")
+    assert event_names(c.app, GROUP) == ["Formed", "MemberJoined", "MemberJoined", "SessionHeld"]
+    assert c.app.get_program(derive_id("program", SRC, "prog")).name == "P"
+    c.close()
+
+
+BAD = {
+    "invalid_json": b"{nope",
+    "not_utf8": b"\xff\xfe",
+    "unknown_type": message("group.formed", {}).replace(b"group.formed", b"group.exploded"),
+    "unknown_version": message("member.left", {"member": "x"}).replace(b".v1", b".v7"),
+    "missing_field": message("attendance.marked", {"session": "s1", "status": "present"}),
+    "invalid_field": message("attendance.marked", {"session": "s1", "member": 5, "status": "x"}),
+    "future_time": message("member.left", {"member": "bob"}, at=10_000),
+    "too_large": message("group.resumed", {}).replace(b"{", b"{" + b" " * 300_000, 1),
+    "domain_error": message("group.formed", {"name": "Other", "cadence": "monthly"}),
+}
+
+
+def test_bad_input_lands_in_the_dlq_with_its_code_while_the_rest_applies(
+    store_settings, kafka_bootstrap
+):
+    topic, dead = topics(kafka_bootstrap, partitions=1)
+    c = container(store_settings, kafka_bootstrap)
+    stream = list(ROSTER)
+    for bad in BAD.values():
+        stream += [bad, message("member.joined", {"member": f"m{len(stream)}"})]
+    stream.append(HELD)
+    publish(kafka_bootstrap, topic, stream)
+    with running(c, topic, dead):
+        wait_for(lambda: positions(c.app, topic, 1) == len(stream), what="stream consumed")
+    letters = read_all(kafka_bootstrap, dead)
+    codes = [dict(r.headers)[dlq.HEADER_CODE].decode() for r in letters]
+    assert codes == list(BAD)
+    first = dict(letters[0].headers)
+    assert first[dlq.HEADER_TOPIC] == topic.encode()
+    assert first[dlq.HEADER_PARTITION] == b"0" and first[dlq.HEADER_OFFSET] == b"4"
+    assert letters[0].value == BAD["invalid_json"]
+    assert b"data.member" in dict(letters[4].headers)[dlq.HEADER_REASON]
+    assert len(c.app.get_group(GROUP).members) == 2 + len(BAD)
+    assert event_names(c.app, GROUP)[-1] == "SessionHeld"
+    c.close()
+
+
+def test_a_message_delivered_twice_has_one_effect(store_settings, kafka_bootstrap):
+    topic, dead = topics(kafka_bootstrap)
+    c = container(store_settings, kafka_bootstrap)
+    n = publish(kafka_bootstrap, topic, [*ROSTER, HELD, HELD, ROSTER[3]])
+    with running(c, topic, dead):
+        wait_for(lambda: positions(c.app, topic) == n, what="all messages applied")
+    assert event_names(c.app, GROUP) == ["Formed", "MemberJoined", "MemberJoined", "SessionHeld"]
+    assert read_all(kafka_bootstrap, dead) == []
+    c.close()
+
+
+def test_restart_resumes_from_the_stored_position(store_settings, kafka_bootstrap):
+    topic, dead = topics(kafka_bootstrap)
+    c = container(store_settings, kafka_bootstrap)
+    first = publish(kafka_bootstrap, topic, ROSTER)
+    with running(c, topic, dead):
+        wait_for(lambda: positions(c.app, topic) == first, what="roster applied")
+    second = publish(kafka_bootstrap, topic, [HELD])
+    with running(c, topic, dead):
+        wait_for(lambda: positions(c.app, topic) == first + second, what="session applied")
+    assert event_names(c.app, GROUP) == ["Formed", "MemberJoined", "MemberJoined", "SessionHeld"]
+    c.close()
