@@ -52,19 +52,20 @@ def lapsed(misses: int = 3, member: str = MEMBER, version: int = 7, group: str =
     )
 
 
-def reengaged(member: str = MEMBER, version: int = 9, at: datetime = NOON_ISH) -> AlertIntent:
+def reengaged(member: str = MEMBER, version: int = 9, at: datetime = NOON_ISH,
+              group: str = GROUP) -> AlertIntent:
     return AlertIntent(
-        id=f"{GROUP}:member-reengaged:{member}:{version}", kind="member-reengaged", time=at,
-        alert_key=f"lapse:{GROUP}:{member}", program_id=PROGRAM, group_id=GROUP,
+        id=f"{group}:member-reengaged:{member}:{version}", kind="member-reengaged", time=at,
+        alert_key=f"lapse:{group}:{member}", program_id=PROGRAM, group_id=group,
         member_id=member, data={},
     )
 
 
 def health(kind: str, level: str, previous: str, version: int = 5,
-           at: datetime = NOON_ISH) -> AlertIntent:
+           at: datetime = NOON_ISH, group: str = GROUP) -> AlertIntent:
     return AlertIntent(
-        id=f"{GROUP}:{kind}:-:{version}", kind=kind, time=at, alert_key=f"health:{GROUP}",
-        program_id=PROGRAM, group_id=GROUP,
+        id=f"{group}:{kind}:-:{version}", kind=kind, time=at, alert_key=f"health:{group}",
+        program_id=PROGRAM, group_id=group,
         data={"level": level, "previous_level": previous, "score": 0.7,
               "reasons": [{"code": "silence", "text": "No session for 19 days", "weight": 0.6}]},
     )
