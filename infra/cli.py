@@ -28,6 +28,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "infra.commands.relay",
     "infra.commands.simulate",
     "infra.commands.members",
+    "infra.commands.ingest",
+    "infra.commands.import_csv",
 )
 
 
