@@ -1,0 +1,36 @@
+"""``peerpulse rebuild``: recompute every projection read model from the events topic.
+
+Stop the worker first. The read model is emptied, refilled by replaying
+``peerpulse.events.v1`` from its beginning through the same projector the worker runs,
+and the worker's consumer-group position is set to the rebuilt checkpoint.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from infra.settings import Settings
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from infra.commands.worker import add_topic_args
+
+    p = sub.add_parser("rebuild", help="recompute projections from the start of the events topic")
+    add_topic_args(p)
+    p.add_argument("--emit", action="store_true",
+                   help="also republish health records and alert intents (deterministic ids)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(handler=_run)
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from infra.broker_probe import wait_for_kafka
+    from infra.commands.worker import topic_names
+    from projections.replay import rebuild
+
+    wait_for_kafka(settings.kafka_bootstrap)
+    stats = rebuild(settings, topic_names(args), args.group_id, emit=args.emit,
+                    progress=not args.no_progress)
+    print(f"rebuilt {stats.groups} groups from {stats.events} events in {stats.seconds:.1f} s"
+          f" ({stats.rate:,.0f} events/s); {stats.alerts} alert intents")
+    return 0

@@ -1,0 +1,85 @@
+"""``peerpulse worker``: the live projection worker (faust agent on the events topic).
+
+Start-up order: wait for Kafka, make sure the topics exist, open the read model and
+restore the projector from it, position the consumer group at the read model's
+checkpoint, then run faust until SIGTERM/SIGINT.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from infra.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def add_topic_args(p: argparse.ArgumentParser) -> None:
+    """Options naming the topics (defaults: the catalogue) and the worker's group."""
+    from projections.positions import WORKER_GROUP
+    from projections.wire import ProjectionTopics
+
+    d = ProjectionTopics()
+    p.add_argument("--events-topic", default=d.events)
+    p.add_argument("--group-health-topic", default=d.group_health)
+    p.add_argument("--alerts-topic", default=d.alerts)
+    p.add_argument("--group-id", default=WORKER_GROUP, help="the worker's consumer group")
+
+
+def topic_names(args: argparse.Namespace):
+    """The ProjectionTopics named by the options."""
+    from projections.wire import ProjectionTopics
+
+    return ProjectionTopics(args.events_topic, args.group_health_topic, args.alerts_topic)
+
+
+def worker_group(base: str, readmodel) -> str:
+    """The worker's consumer group: one per read-model epoch, so a reset read model never
+    inherits offsets committed for an older one."""
+    return f"{base}.{readmodel.epoch()}"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("worker", help="run the live projection worker")
+    add_topic_args(p)
+    p.add_argument("--metrics-port", type=int, default=0, help="serve /metrics here (0: off)")
+    p.set_defaults(handler=_run)
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    import faust
+    from prometheus_client import start_http_server
+
+    from infra.broker_probe import wait_for_kafka
+    from infra.topics import create_topics
+    from projections.app import build_app
+    from projections.observe import Observer
+    from projections.positions import set_group_offsets
+    from projections.readmodel import ReadModel
+    from projections.runner import ProjectionRunner
+
+    names = topic_names(args)
+    wait_for_kafka(settings.kafka_bootstrap)
+    create_topics(settings.kafka_bootstrap, settings.topic_partitions, names.catalogue())
+    readmodel = ReadModel(settings).open()
+    runner = ProjectionRunner(readmodel, names.events)
+    group = worker_group(args.group_id, readmodel)
+    try:
+        set_group_offsets(settings.kafka_bootstrap, group, names.events, runner.positions, 3.0)
+    except RuntimeError as exc:
+        log.warning("%s; resuming from the group's committed offsets (never past the"
+                    " read model's checkpoint: records before it are skipped)", exc)
+    observer = Observer()
+    observer.load(readmodel)
+    if args.metrics_port:
+        start_http_server(args.metrics_port, addr="127.0.0.1")
+    app = build_app(settings, runner, names, group, observer)
+    worker = faust.Worker(app, loglevel="INFO", quiet=True, override_logging=False)
+    try:
+        worker.execute_from_commandline()
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    finally:
+        readmodel.close()
+    return 0

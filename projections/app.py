@@ -1,0 +1,65 @@
+"""The faust app: one agent on the events topic that decodes, projects, stores and emits.
+
+Built inside :func:`build_app` (nothing at import time). The agent body holds no logic:
+records go to the shared :class:`~projections.runner.ProjectionRunner`, its health records
+and alert intents are published and flushed, then the batch is committed to the read model.
+No faust tables or changelogs: state lives in the read model (decision 0006).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import faust
+
+from infra.settings import Settings
+from projections.observe import Observer
+from projections.runner import ProjectionRunner
+from projections.wire import ProjectionTopics, messages
+
+BATCH_MAX = 1000
+BATCH_WITHIN = timedelta(milliseconds=100)
+
+
+def build_app(settings: Settings, runner: ProjectionRunner, names: ProjectionTopics,
+              group_id: str, observer: Observer | None = None) -> faust.App:
+    """A faust app whose single agent feeds ``runner`` from ``names.events``."""
+    app = faust.App(
+        group_id,
+        broker=f"kafka://{settings.kafka_bootstrap}",
+        web_enabled=False,
+        autodiscover=False,
+        store="memory://",
+        datadir=str(settings.data_dir / "faust"),
+        broker_session_timeout=settings.kafka_session_timeout_ms / 1000,
+        broker_heartbeat_interval=max(0.1, settings.kafka_session_timeout_ms / 3000),
+        consumer_auto_offset_reset="earliest",
+        producer_acks=-1,
+        key_serializer="raw",
+        value_serializer="raw",
+        topic_partitions=settings.topic_partitions,
+    )
+    source = app.topic(names.events, key_serializer="raw", value_serializer="raw")
+    sinks = {
+        name: app.topic(name, key_serializer="raw", value_serializer="raw")
+        for name in (names.group_health, names.alerts)
+    }
+    observer = observer or Observer()
+
+    @app.agent(source, concurrency=1)
+    async def project(stream: Any) -> None:
+        async for events in stream.take_events(BATCH_MAX, within=BATCH_WITHIN):
+            newest = None
+            for event in events:
+                msg = event.message
+                runner.handle(event.value, msg.headers, msg.partition, msg.offset)
+                newest = msg.timestamp
+            out = runner.drain()
+            for topic, key, value in messages(out, names):
+                await sinks[topic].send(key=key, value=value)
+            await app.producer.flush()
+            runner.commit()
+            observer.after(runner, out, int(newest * 1000) if newest else None)
+
+    return app

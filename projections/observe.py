@@ -1,0 +1,55 @@
+"""Prometheus bookkeeping for a projection run (events, rejections, lag, groups per level)."""
+
+from __future__ import annotations
+
+import time
+
+from infra import metrics
+from projections import tables as T
+from projections.engine import Outputs
+from projections.handlers import HANDLERS, PROGRAM_HANDLERS
+from projections.readmodel import ReadModel
+from projections.runner import ProjectionRunner
+
+MAX_PROGRAM_LABELS = 200
+KNOWN_TYPES = {*HANDLERS, *PROGRAM_HANDLERS, "peerpulse.clock.ticked.v1"}
+LEVEL_COLUMNS = ("healthy", "watch", "at_risk", "dormant", "ended")
+
+
+class Observer:
+    """Feeds the metrics catalogue from a runner's counts and outputs."""
+
+    def __init__(self) -> None:
+        self._programs: set[str] = set()
+        self._rejected = 0
+
+    def program_label(self, program_id: str) -> str:
+        """The program's label, bounded to the first ``MAX_PROGRAM_LABELS`` programs."""
+        if program_id in self._programs or len(self._programs) < MAX_PROGRAM_LABELS:
+            self._programs.add(program_id)
+            return program_id
+        return "other"
+
+    def load(self, readmodel: ReadModel) -> None:
+        """Start the groups gauge from the stored roll-up (worker restart)."""
+        cols = T.PROGRAM_ROLLUP.columns
+        for row in readmodel.rows(T.PROGRAM_ROLLUP):
+            values = dict(zip(cols, row, strict=True))
+            for level in LEVEL_COLUMNS:
+                label = self.program_label(values["program_id"])
+                metrics.PROJECTION_GROUPS.labels(label, level).inc(values[level] or 0)
+
+    def after(self, runner: ProjectionRunner, out: Outputs, newest_ts_ms: int | None) -> None:
+        """Record one committed batch."""
+        for type_, n in runner.types.items():
+            metrics.PROJECTION_EVENTS.labels(type_ if type_ in KNOWN_TYPES else "other").inc(n)
+        runner.types.clear()
+        if runner.rejected > self._rejected:
+            metrics.PROJECTION_REJECTED.inc(runner.rejected - self._rejected)
+            self._rejected = runner.rejected
+        for r in out.rows:
+            if r.table == T.PROGRAM_ROLLUP.name and r.op == "incr":
+                for level, delta in r.values.items():
+                    metrics.PROJECTION_GROUPS.labels(self.program_label(r.key[0]), level).inc(delta)
+        if newest_ts_ms:
+            metrics.PROJECTION_LAG_SECONDS.set(max(0.0, time.time() - newest_ts_ms / 1000))

@@ -1,0 +1,135 @@
+"""The SQL read model (SQLite file or PostgreSQL schema) and the projector's checkpoint.
+
+Tables come from the catalogue in :mod:`projections.tables` (re-exported here as
+``TABLES``). :meth:`ReadModel.write` applies one coalesced :class:`~projections.batch.Batch`
+in one transaction: rows, the topic positions reached, and the changed projector states,
+so a restarted worker resumes exactly where its read model is (decision 0006).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from infra.settings import Settings
+from projections import tables as T
+from projections.batch import Batch
+from projections.sqlgen import Dialect, ddl, incr_sql, upsert_sql
+
+TABLES = T.ALL_TABLES
+
+
+class ReadModel:
+    """Read-model tables on the configured backend."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.dialect = Dialect.for_settings(settings)
+        self._conn: Any = None
+
+    def open(self) -> ReadModel:
+        """Connect and create missing tables."""
+        self._conn = self.dialect.connect(self.settings)
+        with self._tx() as cur:
+            for stmt in ddl(self.dialect):
+                cur.execute(stmt)
+        return self
+
+    def close(self) -> None:
+        """Disconnect."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    @contextmanager
+    def _tx(self) -> Iterator[Any]:
+        cur = self._conn.cursor()
+        try:
+            yield cur
+            self._conn.commit()
+        except BaseException:
+            self._conn.rollback()
+            raise
+        finally:
+            cur.close()
+
+    def write(self, batch: Batch, state_format: int | None = None) -> None:
+        """Apply one batch atomically."""
+        groups: dict[tuple[str, str, tuple[str, ...]], list[tuple]] = {}
+        for (table, key), values in batch.upserts.items():
+            cols = tuple(values)
+            groups.setdefault(("u", table, cols), []).append((*key, *values.values()))
+        for (table, key), deltas in batch.incrs.items():
+            cols = tuple(deltas)
+            groups.setdefault(("i", table, cols), []).append((*key, *deltas.values()))
+        for (topic, part), offset in batch.checkpoint.items():
+            groups.setdefault(("u", T.CHECKPOINT.name, ("next_offset",)), []).append(
+                (topic, part, offset))
+        for (kind, ident), body in batch.states.items():
+            groups.setdefault(("u", T.STATE.name, ("format", "body")), []).append(
+                (kind, ident, STATE_FORMAT if state_format is None else state_format, body))
+        with self._tx() as cur:
+            for (op, table, cols), params in sorted(groups.items()):
+                make = incr_sql if op == "i" else upsert_sql
+                cur.executemany(make(self.dialect, table, cols), params)
+
+    def checkpoint(self, topic: str) -> dict[int, int]:
+        """Next offset to read per partition of ``topic`` (empty: start from the beginning)."""
+        rows = self.query(
+            f"SELECT {q('partition')}, next_offset FROM {self.name(T.CHECKPOINT)}"
+            f" WHERE topic = {self.dialect.param}", (topic,))
+        return {int(p): int(o) for p, o in rows}
+
+    def states(self) -> list[tuple[str, str, bytes]]:
+        """Stored projector states of the current format: ``(kind, id, body)``."""
+        rows = self.query(
+            f"SELECT kind, id, body FROM {self.name(T.STATE)} WHERE format = {self.dialect.param}",
+            (STATE_FORMAT,))
+        return [(k, i, bytes(b)) for k, i, b in rows]
+
+    def epoch(self) -> str:
+        """This read model's identity, new after every reset: names the worker's group."""
+        sql = (f"SELECT body FROM {self.name(T.STATE)} WHERE kind = 'meta' AND id = 'epoch'")
+        rows = self.query(sql)
+        if rows:
+            return bytes(rows[0][0]).decode()
+        import uuid
+
+        epoch = uuid.uuid4().hex[:12]
+        batch = Batch(states={("meta", "epoch"): epoch.encode()})
+        self.write(batch, state_format=0)
+        return epoch
+
+    def reset(self) -> None:
+        """Empty every table (before a rebuild)."""
+        with self._tx() as cur:
+            for t in TABLES:
+                cur.execute(f"DELETE FROM {self.name(t)}")
+
+    def rows(self, table: T.Table) -> list[tuple]:
+        """Every row of ``table`` in key order (for comparisons and the dashboard)."""
+        order = ", ".join(q(k) for k in table.key)
+        cols = ", ".join(q(c) for c in table.columns)
+        return [tuple(r) for r in self.query(
+            f"SELECT {cols} FROM {self.name(table)} ORDER BY {order}")]
+
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """Run one read query."""
+        with self._tx() as cur:
+            cur.execute(sql, params)
+            return list(cur.fetchall())
+
+    def name(self, table: T.Table) -> str:
+        """The table's qualified name."""
+        return self.dialect.qualified(table.name)
+
+
+STATE_FORMAT = 1
+"""Bump when GroupState/ProgramState change shape: stored states are then ignored and the
+worker replays the topic from the start (decision 0006)."""
+
+
+def q(ident: str) -> str:
+    """A quoted SQL identifier."""
+    return f'"{ident}"'
