@@ -27,6 +27,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "infra.commands.contract",
     "infra.commands.relay",
     "infra.commands.simulate",
+    "infra.commands.worker",
+    "infra.commands.rebuild",
     "infra.commands.members",
     "infra.commands.ingest",
     "infra.commands.import_csv",
