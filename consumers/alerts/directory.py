@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from consumers.alerts.model import Recipient, Routing
+from domain.errors import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +34,21 @@ class AppDirectory:
         self.app = app
 
     def routing(self, program_id: str, group_id: str) -> Routing:
-        """Group coordinator (else the lead) and the lead, with their preferences."""
-        program = self.app.get_program(UUID(program_id))
+        """Group coordinator (else the lead) and the lead, with their preferences.
+
+        An unknown program or group yields nobody to tell (the notice then fails visibly);
+        infrastructure errors propagate so the router retries instead.
+        """
+        try:
+            program = self.app.get_program(UUID(program_id))
+        except (DomainError, ValueError) as exc:
+            log.warning("program %s unknown for alert routing: %s", program_id, exc)
+            return Routing(program_id, group_id, None, None)
         group_name, coordinator_id = "", None
         try:
             group = self.app.get_group(UUID(group_id))
             group_name, coordinator_id = group.name, group.coordinator_id
-        except Exception as exc:  # an unknown group still reaches the lead
+        except (DomainError, ValueError) as exc:  # an unknown group still reaches the lead
             log.warning("group %s not found for alert routing: %s", group_id, exc)
         lead_id = getattr(program, "lead", None)
         lead = self._recipient(program_id, lead_id)
@@ -55,7 +64,7 @@ class AppDirectory:
             return None
         try:
             c = self.app.coordinator_contact(UUID(program_id), UUID(str(coordinator_id)))
-        except Exception as exc:  # unassigned since: fall back to the lead
+        except (DomainError, ValueError) as exc:  # unassigned since: fall back to the lead
             log.warning("coordinator %s of %s unavailable: %s", coordinator_id, program_id, exc)
             return None
         return Recipient(
@@ -68,7 +77,7 @@ class AppDirectory:
         """Unsealed display name, ``None`` when forgotten, ``""`` when unknown."""
         try:
             profile = self.app.member_profile(UUID(member_id))
-        except Exception:
+        except (DomainError, ValueError):
             return ""
         return None if profile.forgotten else (profile.display_name or "")
 

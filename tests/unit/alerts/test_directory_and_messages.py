@@ -104,3 +104,10 @@ def test_digest_lists_every_update_in_one_message():
     msg = render(items, r.coordinator, "http://x")
     assert msg.subject == "Your peerpulse digest: 3 updates on your groups"
     assert msg.text.count("Suggested next step") == 3 and len(msg.items) == 3
+
+
+def test_unknown_program_means_nobody_to_tell_not_a_stuck_router():
+    app, *_ = _app_with_program()
+    r = AppDirectory(app).routing(str(uuid4()), str(uuid4()))
+    assert r.coordinator is None and r.lead is None
+    assert AppDirectory(app).routing("not-a-uuid", "x").coordinator is None
