@@ -17,6 +17,7 @@ from api.middleware import MetricsMiddleware
 
 def create_app(container: Any) -> FastAPI:
     """A new app serving ``container``'s read model, alerts, tokens and attendance topic."""
+    from api.dashboard.routes import install as install_pages
     from api.dashboard.routes import router as dashboard
     from api.routes.alerts import router as alerts
     from api.routes.ingest import router as ingest
@@ -42,6 +43,7 @@ def create_app(container: Any) -> FastAPI:
     app.state.container = container
     app.state.tokens = container.token_store
     errors.install(app)
+    install_pages(app)
     app.add_middleware(MetricsMiddleware)
     for router in (ingest, read, alerts, ops, dashboard):
         app.include_router(router)

@@ -85,6 +85,17 @@ class Queries:
                               (group_id,))  # fmt: skip
         return shape.group(row) if row else None
 
+    def group_names(self, group_ids: set[str]) -> dict[str, str]:
+        """Names of the given groups (for alert lists)."""
+        ids = sorted(group_ids)
+        if not ids:
+            return {}
+        rows = self.reader.rows(
+            f"SELECT group_id, name FROM {T.GROUP_HEALTH.name} "
+            f"WHERE group_id IN ({', '.join('?' * len(ids))})", ids,
+        )  # fmt: skip
+        return {r["group_id"]: r["name"] for r in rows if r["name"]}
+
     def group_detail(self, group: dict[str, Any]) -> dict[str, Any]:
         """Health, sessions, attendance marks, commitments, milestones and level history."""
         gid = group["group_id"]

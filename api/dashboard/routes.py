@@ -1,5 +1,164 @@
-"""Dashboard pages (placeholder until the pages land)."""
+"""Dashboard routes: sign-in by token cookie, program, group and alert pages, static files.
 
-from fastapi import APIRouter
+Pages use the same tokens as the API (docs/decisions/0010-api-auth.md): ``/login?token=``
+sets an HttpOnly, SameSite=Strict cookie and redirects; without it a page answers an HTML
+401, and a group or program outside the token's programs an HTML 403.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import parse_qs
+from uuid import UUID
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+
+from api.auth.deps import COOKIE, presented_secret
+from api.auth.tokens import ApiToken, Scope
+from api.dashboard.alerts_page import alerts_page
+from api.dashboard.group_page import group_page
+from api.dashboard.html import message_page
+from api.dashboard.pages import program_page, programs_page
 
 router = APIRouter(include_in_schema=False)
+HERE = Path(__file__).resolve().parent
+STATIC = {"dashboard.css": "text/css", "dashboard.js": "text/javascript"}
+SIGN_IN = ('<form method="get" action="/login" class="signin"><label for="token">API token'
+           '</label><input id="token" name="token" type="password" autocomplete="off" required>'
+           '<button type="submit">Sign in</button></form><p>Get a token with '
+           "<code>peerpulse tokens create --scope read --name YOU</code>.</p>")  # fmt: skip
+
+
+class PageError(Exception):
+    """An HTML error page: 401 (sign in), 403 (not yours), 404 (no such thing)."""
+
+    def __init__(self, status: int, title: str, text: str) -> None:
+        super().__init__(text)
+        self.status, self.title, self.text = status, title, text
+
+
+def _page_error(request: Request, exc: PageError) -> HTMLResponse:
+    extra = SIGN_IN if exc.status == 401 else ""
+    return HTMLResponse(message_page(exc.title, exc.text, extra), status_code=exc.status)
+
+
+def install(app: FastAPI) -> None:
+    """Register the HTML error pages."""
+    app.add_exception_handler(PageError, _page_error)
+
+
+def _reader(request: Request) -> ApiToken:
+    secret = presented_secret(request)
+    token = request.app.state.tokens.authenticate(secret) if secret else None
+    if token is None:
+        raise PageError(401, "Sign in", "Sign in with an API token to see the dashboard.")
+    if not token.allows(Scope.READ):
+        raise PageError(403, "Not allowed", "This token cannot read dashboards.")
+    return token
+
+
+def _queries(request: Request):
+    return request.app.state.container.api_queries
+
+
+@router.get("/login")
+def login(request: Request, token: Annotated[str, Query(max_length=200)] = "") -> Response:
+    """Check a token, keep it in a cookie, and go to the overview."""
+    found = request.app.state.tokens.authenticate(token) if token else None
+    if found is None:
+        raise PageError(401, "Sign in", "That token is not valid (unknown, malformed or revoked).")
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", path="/",
+                        secure=request.url.scheme == "https", max_age=30 * 24 * 3600)  # fmt: skip
+    return response
+
+
+@router.get("/logout")
+def logout() -> Response:
+    """Forget the token cookie."""
+    response = HTMLResponse(message_page("Signed out", "You are signed out.", SIGN_IN))
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+@router.get("/static/{name}")
+def static(name: str) -> Response:
+    """The dashboard's stylesheet and script (no CDN, works offline)."""
+    if name not in STATIC:
+        raise PageError(404, "Not found", "No such file.")
+    return FileResponse(HERE / name, media_type=STATIC[name])
+
+
+@router.get("/", response_class=HTMLResponse)
+def overview(request: Request) -> str:
+    """Every program the reader covers."""
+    token = _reader(request)
+    q = _queries(request)
+    waiting = ("raised", "delivered", "escalated")
+    open_alerts = sum(a["status"] in waiting for a in q.alerts(token, status="open", limit=500))
+    return programs_page(q.programs(token), open_alerts)
+
+
+@router.get("/programs/{program_id}", response_class=HTMLResponse)
+def program(request: Request, program_id: str) -> str:
+    """One program: levels, weekly chart, triage table."""
+    token = _reader(request)
+    q = _queries(request)
+    pid = _uuid(program_id, "program")
+    if not token.sees(pid):
+        raise PageError(403, "Not allowed", "This token does not cover that program.")
+    found = q.program(str(pid))
+    if found is None:
+        raise PageError(404, "Not found", f"No program {pid}.")
+    total, groups = q.groups(token, program=pid, sort="-score", limit=500)
+    return program_page(found, groups, total, q.trend(str(pid)))
+
+
+@router.get("/groups/{group_id}", response_class=HTMLResponse)
+def group(request: Request, group_id: str) -> str:
+    """One group: reasons, heatmap, commitments, history."""
+    token = _reader(request)
+    q = _queries(request)
+    found = q.group(str(_uuid(group_id, "group")))
+    if found is None:
+        raise PageError(404, "Not found", f"No group {group_id}.")
+    if not token.sees(found["program_id"]):
+        raise PageError(403, "Not allowed", "This token does not cover that group's program.")
+    program = q.program(found["program_id"]) if found.get("program_id") else None
+    members = q.members(found["group_id"])
+    return group_page(q.group_detail(found), members, program and program.get("name"))
+
+
+@router.get("/alerts", response_class=HTMLResponse)
+def alerts(request: Request) -> str:
+    """Open, acknowledged and escalated alerts of the reader's programs."""
+    token = _reader(request)
+    q = _queries(request)
+    found = q.alerts(token, status="open", limit=500)
+    return alerts_page(found, q.group_names({a["group_id"] for a in found}))
+
+
+@router.post("/alerts/{alert_id}/ack")
+async def acknowledge(request: Request, alert_id: str) -> Response:
+    """The acknowledge form: record the comment, then back to the alerts page."""
+    token = _reader(request)
+    q = _queries(request)
+    form = parse_qs((await request.body())[:10_000].decode("utf-8", "replace"))
+    comment = (form.get("comment") or [""])[0][:2000]
+    found = q.alert(alert_id)
+    if found is None:
+        raise PageError(404, "Not found", "No such alert.")
+    if not token.sees(found["program_id"]):
+        raise PageError(403, "Not allowed", "This token does not cover that alert's program.")
+    if found["status"] != "resolved":
+        q.acknowledge(alert_id, by=f"token:{token.name}", comment=comment)
+    return RedirectResponse("/alerts", status_code=303)
+
+
+def _uuid(value: str, what: str) -> UUID:
+    try:
+        return UUID(value)
+    except ValueError:
+        raise PageError(404, "Not found", f"That is not a {what} id.") from None
