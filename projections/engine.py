@@ -33,6 +33,17 @@ class Outputs:
     ignored: int = 0
 
 
+QUIET_TYPES = frozenset(
+    f"peerpulse.{t}.v1" for t in (
+        "commitment.made", "commitment.kept", "commitment.missed", "commitment.dropped",
+        "session.scheduled", "attendance.marked", "attendance.corrected", "mentor.checked-in",
+    )
+)
+"""Events folded into the state but assessed at the group's next assessment point (the
+next other group event or clock tick, at most one tick interval later): keeps replay fast
+and, being a property of the partition's sequence, keeps outputs deterministic."""
+
+
 def iso_week(t: datetime) -> str:
     """ISO week label, e.g. ``2025-W07``."""
     year, week, _ = t.isocalendar()
@@ -102,6 +113,8 @@ class Projector:
             if row is not None:
                 out.rows.append(row)
         alerts.member_alert(s, ev, out.alerts)
+        if ev.type in QUIET_TYPES and s.assessment is not None:
+            return
         if not self._assess(s, iso_week(s.now), out):
             out.rows.append(rows.group_health(s))
 
