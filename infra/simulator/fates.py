@@ -51,7 +51,7 @@ def slow_fade(rng: Random, n: int, base: Phase) -> Shape:
                               meets=_lerp(base.meets, 0.5, f), commit=_lerp(base.commit, 0.2, f),
                               keep=_lerp(base.keep, 0.35, f)))  # fmt: skip
     phases += _after_death(rng, n, len(phases), rng.randint(1, 3))
-    return Shape(phases[:n], dies=True)
+    return Shape(phases[:n], dies=True, decline=k0)
 
 
 def sudden_stop(rng: Random, n: int, base: Phase) -> Shape:
@@ -59,7 +59,7 @@ def sudden_stop(rng: Random, n: int, base: Phase) -> Shape:
     stop = rng.randint(2, max(2, n - 3))
     leavers = {stop - 1: 1} if rng.random() < 0.3 else {}
     phases = [base] * stop + _after_death(rng, n, stop, rng.randint(0, 2))
-    return Shape(phases[:n], dies=True, leavers=leavers)
+    return Shape(phases[:n], dies=True, leavers=leavers, decline=stop)
 
 
 def core_shrinking(rng: Random, n: int, base: Phase, roster: int) -> Shape:
@@ -76,7 +76,7 @@ def core_shrinking(rng: Random, n: int, base: Phase, roster: int) -> Shape:
         meets = 1.0 if i == 0 else 0.7
         phases.append(replace(base, members=2, meets=meets, commit=base.commit * 0.6))
     phases += _after_death(rng, n, len(phases), rng.randint(1, 2))
-    return Shape(phases[:n], dies=True, leavers=leavers)
+    return Shape(phases[:n], dies=True, leavers=leavers, decline=k0)
 
 
 def commitments_drying(rng: Random, n: int, base: Phase) -> Shape:
@@ -93,7 +93,7 @@ def commitments_drying(rng: Random, n: int, base: Phase) -> Shape:
         phases.append(replace(base, commit=0.0, attend=_lerp(base.attend, 0.4, f),
                               meets=_lerp(base.meets, 0.6, f)))  # fmt: skip
     phases += _after_death(rng, n, len(phases), rng.randint(1, 3))
-    return Shape(phases[:n], dies=True)
+    return Shape(phases[:n], dies=True, decline=k0)
 
 
 def planned_pause(rng: Random, n: int, base: Phase, period_days: int) -> Shape:
@@ -110,7 +110,7 @@ def dip_and_recovery(rng: Random, n: int, base: Phase) -> Shape:
     length = _span(rng, 2, 3, n)
     start = rng.randint(2, max(2, n - length - 3))
     dip = replace(base, meets=0.45, attend=0.55, commit=0.45, keep=0.5, cancel_share=0.6)
-    return Shape(([base] * start + [dip] * length + [base] * n)[:n])
+    return Shape(([base] * start + [dip] * length + [base] * n)[:n], decline=start)
 
 
 def never_got_going(rng: Random, n: int, base: Phase) -> Shape:
@@ -118,7 +118,7 @@ def never_got_going(rng: Random, n: int, base: Phase) -> Shape:
     held = rng.choice((0, 1, 1, 2, 2))
     weak = replace(base, meets=1.0, attend=0.5, commit=0.35, keep=0.4)
     phases = [weak] * held + _after_death(rng, n, held, rng.randint(1, 2))
-    return Shape(phases[:n], dies=True)
+    return Shape(phases[:n], dies=True, decline=0)
 
 
 FateFn = Callable[..., Shape]

@@ -19,8 +19,9 @@ PERIODS: dict[str, timedelta] = {
 }
 """Cadence -> length of one period (the same lengths as docs/contract/EVENTS.md)."""
 
-DORMANT_AFTER_PERIODS = 3
-"""A dying group is dormant this many cadence periods after its last held session."""
+DORMANT_AFTER_PERIODS = 4
+"""A dying group is dormant this many cadence periods after its last held session (or its
+forming, if it never met): peerpulse's own definition of dormant (decision 0005)."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,8 @@ class Shape:
     pause: tuple[int, int] | None = None
     """Pause window in periods ``[first, end)``; the session of ``end`` is the first again."""
     explicit_resume: bool = True
+    decline: int | None = None
+    """First period of the fate's departure from the group's healthy base (None: never)."""
     leavers: dict[int, int] = field(default_factory=dict)
     """Period -> how many members formally leave (MemberLeft) at its session."""
 
@@ -90,6 +93,8 @@ class GroupTruth:
     dormant_at: datetime | None
     pauses: list[tuple[datetime, datetime]] = field(default_factory=list)
     sessions_held: int = 0
+    decline_at: datetime | None = None
+    """When the fate's trajectory left the group's healthy base (None: it never did)."""
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict (ISO 8601 times)."""
@@ -110,4 +115,5 @@ class GroupTruth:
             "dormant_at": iso(self.dormant_at),
             "pauses": [{"start": iso(a), "until": iso(b)} for a, b in self.pauses],
             "sessions_held": self.sessions_held,
+            "decline_at": iso(self.decline_at),
         }

@@ -177,5 +177,11 @@ class Renderer:
             group=sp.group, fate=sp.fate, cadence=sp.cadence, period_days=sp.period.days,
             formed_at=sp.formed_at, members=len(sp.roster), dies=dies,
             censored=self.shape.dies and not gone, last_session_at=last, dormant_at=dormant,
-            pauses=pauses, sessions_held=len(self.s.held),
+            pauses=pauses, sessions_held=len(self.s.held), decline_at=self._decline_at(),
         )  # fmt: skip
+
+    def _decline_at(self) -> datetime | None:
+        k = self.shape.decline
+        if k is None:
+            return None
+        return self.spec.formed_at if k == 0 else min(self.spec.session_time(k), self.spec.end)

@@ -1,0 +1,163 @@
+"""Replays one simulated program through the real pipeline, in process, and records flags.
+
+simulated ingest messages -> the ingest decoder and mapper (as ``consumers/ingest``) ->
+EngagementApp on in-memory (POPO) persistence, ticking with the newest event time ->
+the relay's translator (``infra.contract.translate.to_wire``) -> ``projections.events``
+decode -> the :class:`~projections.engine.Projector`, with clock ticks every 6 h of event
+time carried on past the window so dying groups can reach dormancy. Alongside, the naive
+rule "no session for 2 cadence periods" sees the same decoded wire events.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from consumers.ingest import mapper
+from consumers.ingest.decoder import Command, decode
+from domain.application import EngagementApp
+from domain.errors import DomainError
+from domain.ids import derive_id
+from infra.contract.translate import is_published, to_wire
+from infra.simulator import Simulation
+from projections import events as wire
+from projections.engine import Outputs, Projector
+
+TICK_EVERY = timedelta(hours=6)
+BATCH = 250
+FLAGGED = ("at_risk", "dormant")
+
+
+class NullVault:
+    """Personal data is irrelevant to detection: sealing keeps nothing."""
+
+    def seal(self, member_id: UUID, plaintext: str) -> str:
+        return "sealed"
+
+    def unseal(self, member_id: UUID, token: str) -> str | None:
+        return None
+
+    def destroy(self, member_id: UUID) -> None:
+        return None
+
+
+@dataclass
+class Flags:
+    """Per group id: level changes ``(time, level)`` of the model and of the naive rule."""
+
+    model: dict[str, list[tuple[datetime, str]]] = field(default_factory=dict)
+    naive: dict[str, list[tuple[datetime, str]]] = field(default_factory=dict)
+    rejected: int = 0
+    events: int = 0
+
+
+class Naive:
+    """ "No session for 2 cadence periods" — flagged until the group meets again."""
+
+    def __init__(self, periods: float = 2.0) -> None:
+        self.periods = periods
+        self.quiet_since: dict[str, datetime] = {}
+        self.period: dict[str, timedelta] = {}
+
+    def see(self, ev: wire.Envelope, flags: Flags) -> None:
+        """Update from one decoded wire event."""
+        if ev.type == "peerpulse.group.formed.v1":
+            days = {"weekly": 7, "fortnightly": 14, "monthly": 30}[ev.data["cadence"]]
+            self.period[ev.subject] = timedelta(days=days)
+            self.quiet_since[ev.subject] = ev.time
+        elif ev.type == "peerpulse.session.held.v1" and ev.subject in self.quiet_since:
+            self.quiet_since[ev.subject] = max(self.quiet_since[ev.subject], ev.time)
+            self._set(flags, ev.subject, ev.time, "healthy")
+        elif ev.type == wire.TICK:
+            for group, since in self.quiet_since.items():
+                if ev.time - since >= self.periods * self.period[group]:
+                    self._set(flags, group, ev.time, "at_risk")
+
+    @staticmethod
+    def _set(flags: Flags, group: str, at: datetime, level: str) -> None:
+        changes = flags.naive.setdefault(group, [])
+        if (changes[-1][1] if changes else "healthy") != level:
+            changes.append((at, level))
+
+
+class Replay:
+    """The in-process pipeline for one simulation."""
+
+    def __init__(self) -> None:
+        self.app = EngagementApp(env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
+                                 vault=NullVault())  # fmt: skip
+        self.projector, self.naive, self.flags = Projector(), Naive(), Flags()
+        self.position, self.programs = 0, {}
+
+    def run(self, sim: Simulation, horizon: datetime) -> Flags:
+        """Ingest every message, tick on to ``horizon``, project; returns the flags."""
+        now = sim.end + timedelta(days=1)
+        window: list[Command] = []
+        for message in sim.messages:
+            command = decode(json.dumps(message).encode(), None, now)
+            if not isinstance(command, Command):
+                self.flags.rejected += 1
+            elif window and _slot(command.occurred_at) != _slot(window[0].occurred_at):
+                self._ingest(window)
+                window = [command]
+            else:
+                window.append(command)
+        self._ingest(window)
+        t = window[-1].occurred_at if window else sim.end
+        while t < horizon:
+            t += TICK_EVERY
+            self.app.tick(t)
+        self._project()
+        return self.flags
+
+    def _ingest(self, commands: list[Command]) -> None:
+        """One 6-hour slot of messages: tick to its first, then apply all in one batch."""
+        if not commands:
+            return
+        self.app.tick(commands[0].occurred_at)
+        with self.app.batch():
+            for command in commands:
+                try:
+                    mapper.apply(self.app, command)
+                except DomainError:
+                    self.flags.rejected += 1
+        if self.app.recorder.max_notification_id() - self.position > 2000:
+            self._project()
+
+    def _project(self) -> None:
+        out = Outputs()
+        while batch := self.app.recorder.select_notifications(self.position + 1, 1000):
+            for n in batch:
+                event = self.app.mapper.to_domain_event(n)
+                if not is_published(event):
+                    continue
+                if type(event).__qualname__ == "Group.Formed":
+                    self.programs[event.originator_id] = event.program_id
+                record = to_wire(event, n.id, program_of=self.programs.__getitem__)
+                ev = wire.decode(record.value, record.headers)
+                self.projector.process(ev, out)
+                self.naive.see(ev, self.flags)
+                self._observe(ev)
+            self.position = batch[-1].id
+        self.flags.events += out.processed
+
+    def _observe(self, ev: wire.Envelope) -> None:
+        groups = self.projector.groups
+        targets = groups.values() if ev.type == wire.TICK else [groups.get(ev.subject)]
+        for s in targets:
+            if s is None or s.level is None:
+                continue
+            changes = self.flags.model.setdefault(s.group_id, [])
+            if not changes or changes[-1][1] != s.level:
+                changes.append((ev.time, s.level))
+
+
+def _slot(t: datetime) -> int:
+    return int(t.timestamp() // TICK_EVERY.total_seconds())
+
+
+def group_key(sim: Simulation, external: str) -> str:
+    """The projection's group id (the subject on the wire) of a simulated group."""
+    return str(derive_id("group", sim.source, external))
