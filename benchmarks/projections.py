@@ -31,13 +31,13 @@ def synthetic(n_events: int, events_per_group: int = 50):
         gid, v = str(uuid.UUID(int=g + 1)), 0
         members = [str(uuid.UUID(int=(g + 1) << 8 | i)) for i in range(5)]
 
-        def ev(kind, at, _gid=gid, **data):
+        def ev(kind, at, _gid=gid, _prog=f"p{g % 20}", **data):
             nonlocal v
             v += 1
             doc = {"specversion": "1.0", "id": f"{_gid}:{v}", "source": "peerpulse/domain",
                    "type": f"peerpulse.{kind}.v1", "subject": _gid, "time": at.isoformat(),
-                   "data": {"program_id": f"p{g % 20}", **data}}
-            return gid.encode(), json.dumps(doc).encode(), [("pp-aggregate-version", b"%d" % v)]
+                   "data": {"program_id": _prog, **data}}
+            return _gid.encode(), json.dumps(doc).encode(), [("pp-aggregate-version", b"%d" % v)]
 
         at = T0 + timedelta(minutes=g % 1000)
         batch = [ev("group.formed", at, name=f"g{g}", cadence="weekly", goal="")]
@@ -79,7 +79,8 @@ async def _raw_consume(bootstrap: str, topic: str, total: int) -> float:
     from aiokafka import AIOKafkaConsumer
 
     c = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                         enable_auto_commit=False, group_id=None, max_partition_fetch_bytes=16 << 20)
+                         enable_auto_commit=False, group_id=None,
+                         max_partition_fetch_bytes=16 << 20)
     await c.start()
     seen, t = 0, time.perf_counter()
     try:
@@ -103,7 +104,8 @@ def bench_rebuild(bootstrap: str, n_events: int) -> list[dict]:
     create_topics(bootstrap, 3, names.catalogue())
     produce(bootstrap, names.events, synthetic(n_events))
     raw = asyncio.run(_raw_consume(bootstrap, names.events, n_events))
-    settings = Settings(_env_file=None, data_dir=Path(tempfile.mkdtemp()), kafka_bootstrap=bootstrap)
+    data_dir = Path(tempfile.mkdtemp())
+    settings = Settings(_env_file=None, data_dir=data_dir, kafka_bootstrap=bootstrap)
     stats = rebuild(settings, names, f"bench-{tag}", progress=False)
     return [
         {"figure": "raw aiokafka consume", "events": n_events, "events_per_s": round(raw)},
@@ -116,7 +118,7 @@ def bench_rebuild(bootstrap: str, n_events: int) -> list[dict]:
 def bench_memory(groups: int = 100_000) -> dict:
     """Peak RSS of a fresh process projecting ``groups`` groups (20 events each)."""
     code = (
-        "import resource,sys;sys.path.insert(0,%r);"
+        "import resource,sys;sys.path.insert(0,%r);"  # noqa: UP031
         "from benchmarks.projections import synthetic;from projections.events import decode;"
         "from projections.engine import Projector,Outputs;p=Projector()\n"
         "for i,(k,v,h) in enumerate(synthetic(%d*20,20)):\n"
