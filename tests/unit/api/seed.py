@@ -7,7 +7,6 @@ projection engine is tested elsewhere); alerts go through the real :class:`Alert
 from __future__ import annotations
 
 import json
-import sqlite3
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -65,15 +64,11 @@ class FakeApp:
         pass
 
 
-def _ddl(t: T.Table) -> str:
-    cols = ", ".join(f"{name} {kind}" for name, kind in t.columns.items())
-    return f"CREATE TABLE IF NOT EXISTS {t.name} ({cols}, PRIMARY KEY ({', '.join(t.key)}))"
+def _insert(batch, table: T.Table, **row) -> None:
+    from projections.rows import RowChange
 
-
-def _insert(conn, table: T.Table, **row) -> None:
-    names = ", ".join(row)
-    conn.execute(f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' * len(row))})",
-                 tuple(row.values()))  # fmt: skip
+    key = tuple(row.pop(k) for k in table.key)
+    batch.add([RowChange(table.name, key, row)])
 
 
 def _reasons(level: str) -> str:
@@ -81,42 +76,49 @@ def _reasons(level: str) -> str:
 
 
 def seed_readmodel(settings) -> None:
-    """Write programs, groups, trends, a timeline, members and level history."""
+    """Write programs, groups, trends, a timeline, members and level history through the
+    projections' own :class:`ReadModel` (its DDL, SQLite or PostgreSQL)."""
+    from projections.batch import Batch
+    from projections.readmodel import ReadModel
+
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    with sqlite3.connect(settings.readmodel_sqlite_path) as conn:
-        for table in T.READ_MODEL:
-            conn.execute(_ddl(table))
-        _programs(conn)
-        for n, program, name, level, score in GROUPS:
-            _insert(conn, T.GROUP_HEALTH, group_id=gid(n), program_id=str(program), name=name,
-                    cadence="weekly", status="active", members=5, level=level, score=score,
-                    reasons=_reasons(level), level_since=(NOW - timedelta(days=n)).isoformat(),
-                    last_session_at=(NOW - timedelta(days=19)).isoformat(), sessions_held=6,
-                    sessions_cancelled=1, updated_at=NOW.isoformat(), version=40)  # fmt: skip
-        _trend(conn)
-        _group_one(conn)
+    batch = Batch()
+    _programs(batch)
+    for n, program, name, level, score in GROUPS:
+        _insert(batch, T.GROUP_HEALTH, group_id=gid(n), program_id=str(program), name=name,
+                cadence="weekly", status="active", members=5, level=level, score=score,
+                reasons=_reasons(level), level_since=(NOW - timedelta(days=n)).isoformat(),
+                last_session_at=(NOW - timedelta(days=19)).isoformat(), sessions_held=6,
+                sessions_cancelled=1, updated_at=NOW.isoformat(), version=40)  # fmt: skip
+    _trend(batch)
+    _group_one(batch)
+    model = ReadModel(settings).open()
+    try:
+        model.write(batch)
+    finally:
+        model.close()
 
 
-def _programs(conn) -> None:
+def _programs(batch) -> None:
     for program, name, levels in ((PROGRAM_A, "Founders 2025", (2, 1, 1, 1)),
                                   (PROGRAM_B, "Engineering mentors", (0, 0, 1, 0))):
         healthy, watch, at_risk, dormant = levels
-        _insert(conn, T.PROGRAM_ROLLUP, program_id=str(program), name=name,
+        _insert(batch, T.PROGRAM_ROLLUP, program_id=str(program), name=name,
                 organisation="Northbridge", cadence="weekly", lapse_after=3, coordinators=1,
                 launched_at=(NOW - timedelta(days=90)).isoformat(), healthy=healthy,
                 watch=watch, at_risk=at_risk, dormant=dormant, ended=0)  # fmt: skip
 
 
-def _trend(conn) -> None:
+def _trend(batch) -> None:
     at_risk = [0, 0, 1, 1, 2, 1, 2, 2]
     for i, count in enumerate(at_risk):
         week = f"2025-W{2 + i:02d}"
         for level, groups in (("at_risk", count), ("healthy", 5 - count), ("dormant", i // 6)):
-            _insert(conn, T.WEEKLY_TREND, program_id=str(PROGRAM_A), week=week, level=level,
+            _insert(batch, T.WEEKLY_TREND, program_id=str(PROGRAM_A), week=week, level=level,
                     groups=groups)  # fmt: skip
 
 
-def _group_one(conn) -> None:
+def _group_one(batch) -> None:
     g = gid(1)
     members = [mid(n) for n in range(1, 6)]
     for i in range(6):
@@ -124,25 +126,25 @@ def _group_one(conn) -> None:
         present = members[: 5 - i // 2]
         absent = [m for m in members if m not in present]
         detail = {"present": present, "absent": absent, "excused": [], "attendance_taken": True}
-        _insert(conn, T.GROUP_TIMELINE, group_id=g, item_id=f"s{i}", kind="session",
+        _insert(batch, T.GROUP_TIMELINE, group_id=g, item_id=f"s{i}", kind="session",
                 status="held", at=at.isoformat(), present=len(present), absent=len(absent),
                 excused=0, detail=json.dumps(detail), version=10 + i)  # fmt: skip
-    _insert(conn, T.GROUP_TIMELINE, group_id=g, item_id="s6", kind="session", status="cancelled",
+    _insert(batch, T.GROUP_TIMELINE, group_id=g, item_id="s6", kind="session", status="cancelled",
             at=(NOW - timedelta(days=12)).isoformat(), detail=json.dumps({"reason": "holiday"}))
     for i, status in enumerate(["kept", "kept", "missed", "made"]):
-        _insert(conn, T.GROUP_TIMELINE, group_id=g, item_id=f"c{i}", kind="commitment",
+        _insert(batch, T.GROUP_TIMELINE, group_id=g, item_id=f"c{i}", kind="commitment",
                 status=status, member_id=members[i], at=(NOW - timedelta(days=30)).isoformat(),
                 detail=json.dumps({"session_id": "s3", "due": None}))  # fmt: skip
     for n, m in enumerate(members, start=1):
         lapsed = int(n >= 4)
-        _insert(conn, T.MEMBER_ENGAGEMENT, group_id=g, member_id=m, program_id=str(PROGRAM_A),
+        _insert(batch, T.MEMBER_ENGAGEMENT, group_id=g, member_id=m, program_id=str(PROGRAM_A),
                 role="facilitator" if n == 1 else "peer",
                 joined_at=(NOW - timedelta(days=80)).isoformat(), present=6 - lapsed * 3,
                 absent=lapsed * 3, excused=0, last_seen=(NOW - timedelta(days=19)).isoformat(),
                 lapsed=lapsed, made=2, kept=1, missed=1 - lapsed, dropped=lapsed)  # fmt: skip
     for seq, (level, prev) in enumerate([("healthy", None), ("watch", "healthy"),
                                          ("at_risk", "watch")], start=1):
-        _insert(conn, T.LEVEL_HISTORY, group_id=g, seq=seq, program_id=str(PROGRAM_A),
+        _insert(batch, T.LEVEL_HISTORY, group_id=g, seq=seq, program_id=str(PROGRAM_A),
                 at=(NOW - timedelta(days=60 - 20 * seq)).isoformat(), level=level,
                 previous_level=prev, score=0.25 * seq, reasons=_reasons(level))  # fmt: skip
 
