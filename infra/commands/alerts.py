@@ -13,8 +13,9 @@ from infra.settings import Settings
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``alerts`` command group."""
-    p = sub.add_parser("alerts", help="route lapse warnings to coordinators")
-    cmds = p.add_subparsers(dest="alerts_command", metavar="ACTION", required=True)
+    p = sub.add_parser("alerts", help="route lapse warnings to coordinators (default: run)")
+    p.set_defaults(handler=_run, topic=None)
+    cmds = p.add_subparsers(dest="alerts_command", metavar="ACTION")
     run = cmds.add_parser("run", help="consume alert intents and deliver them")
     run.add_argument("--topic", help="alert-intent topic (default: peerpulse.alerts.v1)")
     run.set_defaults(handler=_run)
