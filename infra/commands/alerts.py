@@ -14,10 +14,11 @@ from infra.settings import Settings
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``alerts`` command group."""
     p = sub.add_parser("alerts", help="route lapse warnings to coordinators (default: run)")
-    p.set_defaults(handler=_run, topic=None)
+    p.set_defaults(handler=_run, topic=None, metrics_port=0)
     cmds = p.add_subparsers(dest="alerts_command", metavar="ACTION")
     run = cmds.add_parser("run", help="consume alert intents and deliver them")
     run.add_argument("--topic", help="alert-intent topic (default: peerpulse.alerts.v1)")
+    run.add_argument("--metrics-port", type=int, default=0, help="serve /metrics here (0: off)")
     run.set_defaults(handler=_run)
     ls = cmds.add_parser("list", help="show alerts and their lifecycle status")
     ls.add_argument("--status", help="raised, delivered, acknowledged, escalated, resolved, "
@@ -51,11 +52,23 @@ def run_service(container, topic: str | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from dataclasses import replace
+
+    from prometheus_client import start_http_server
+
     from infra.bootstrap import build
+    from infra.broker_probe import wait_for_kafka
+    from infra.topics import ALERTS, create_topics
 
     container = build(settings)
+    topic = args.topic or container.alert_settings.topic
+    wait_for_kafka(settings.kafka_bootstrap)
+    create_topics(settings.kafka_bootstrap, settings.topic_partitions,
+                  (replace(ALERTS, name=topic),))
+    if args.metrics_port:
+        start_http_server(args.metrics_port, addr="127.0.0.1")
     try:
-        return run_service(container, args.topic)
+        return run_service(container, topic)
     finally:
         container.close()
 
