@@ -29,9 +29,9 @@ def _wire(settings, smtp, r, clock, **alert_settings):
     return c, c.alert_store, c.alert_deliverer
 
 
-def test_lapse_warning_email_is_multipart_readable_and_keyed(sqlite_settings, smtp_server):
+def test_lapse_warning_email_is_multipart_readable_and_keyed(store_settings, smtp_server):
     clock, r = FakeClock(), routing()
-    c, store, deliverer = _wire(sqlite_settings, smtp_server, r, clock)
+    c, store, deliverer = _wire(store_settings, smtp_server, r, clock)
     store.receive(lapsed(misses=3), r, clock(), PolicyConfig(ops=False))
     deliverer.run_once()
     (mail,) = smtp_server.messages

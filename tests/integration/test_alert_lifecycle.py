@@ -41,10 +41,10 @@ def test_daily_digest_arrives_once_at_the_digest_hour(sqlite_settings, smtp_serv
     assert "Maria has missed" in body and "Omar has missed" in body
 
 
-def test_unacknowledged_alert_is_escalated_to_the_lead_by_email(sqlite_settings, smtp_server):
+def test_unacknowledged_alert_is_escalated_to_the_lead_by_email(store_settings, smtp_server):
     clock = FakeClock()
     r = routing(days=1)
-    store, deliverer = _wire(sqlite_settings, smtp_server, r, clock)
+    store, deliverer = _wire(store_settings, smtp_server, r, clock)
     store.receive(lapsed(member="m-1"), r, clock(), CFG)
     deliverer.run_once()
     clock.advance(days=1, minutes=1)
