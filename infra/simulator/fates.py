@@ -46,7 +46,7 @@ def slow_fade(rng: Random, n: int, base: Phase) -> Shape:
     k0 = rng.randint(1, max(1, n - length - 3))
     phases = [base] * k0
     for i in range(length):
-        f = (i + 1) / (length + 1)
+        f = (i + 1) / length
         phases.append(replace(base, attend=_lerp(base.attend, 0.3, f),
                               meets=_lerp(base.meets, 0.5, f), commit=_lerp(base.commit, 0.2, f),
                               keep=_lerp(base.keep, 0.35, f)))  # fmt: skip
@@ -89,7 +89,7 @@ def commitments_drying(rng: Random, n: int, base: Phase) -> Shape:
         phases.append(replace(base, commit=_lerp(base.commit, 0.0, f),
                               keep=_lerp(base.keep, 0.2, f)))  # fmt: skip
     for i in range(fall):
-        f = (i + 1) / (fall + 1)
+        f = (i + 1) / fall
         phases.append(replace(base, commit=0.0, attend=_lerp(base.attend, 0.4, f),
                               meets=_lerp(base.meets, 0.6, f)))  # fmt: skip
     phases += _after_death(rng, n, len(phases), rng.randint(1, 3))
