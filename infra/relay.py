@@ -13,12 +13,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
 from infra import metrics
-from infra.contract.translate import EVERY_PARTITION, domain_name, is_published, to_wire
+from infra.contract.translate import EVERY_PARTITION, NOT_PUBLISHED, to_wire
 from infra.errors import UserFacingError
 from infra.relay_positions import partition_for, resume_position, watermarks
 from infra.topics import EVENTS
@@ -32,7 +33,9 @@ PRODUCER_CONFIG: dict[str, Any] = {
     "max_request_size": 4 * 1024 * 1024,
 }
 """On top of infra.kafka.producer's acks=all + idempotence: one request in flight keeps
-each partition a gap-free prefix even when a request fails; the relay flushes per batch."""
+each partition a gap-free prefix even when a request fails (the relay then stops)."""
+MAX_PENDING = 20_000
+"""Unacknowledged records at most before the relay waits for the broker."""
 
 
 class UndecodableEvent(UserFacingError):
@@ -69,6 +72,7 @@ class Relay:
         self.next_position = 1
         self._programs: dict[UUID, UUID] = {}
         self._offsets: dict[int, int] = {}
+        self._pending: deque[tuple[Any, int]] = deque()
         self._behind_since: float | None = None
         self._stopping = threading.Event()
 
@@ -102,37 +106,41 @@ class Relay:
                 if until_caught_up:
                     break
                 self._stopping.wait(self.poll_interval)
+        self._settle(wait=True)
         return published
 
     def publish_batch(self) -> tuple[int, int]:
-        """Publish the next batch of notifications; returns (notifications read, events sent)."""
+        """Send the next batch of notifications; returns (notifications read, events sent).
+
+        Records are acknowledged in the background while the next batch is read; a short
+        batch (caught up) or too many unacknowledged records waits for every ack.
+        """
         batch = self.app.recorder.select_notifications(self.next_position, self.batch_size)
-        futures: list[Any] = []
         sent = 0
         for notification in batch:
             try:
                 record = self._translate(notification)
             except Exception as exc:
-                self._flush(futures)
+                self._settle(wait=True)
                 raise UndecodableEvent(
                     f"stored event at notification id {notification.id} "
                     f"({notification.topic}, aggregate {notification.originator_id} "
                     f"v{notification.originator_version}) cannot be published: {_one_line(exc)}"
                 ) from exc
             if record is not None:
-                sent += self._send(record, notification.id, futures)
-        self._flush(futures)
+                sent += self._send(record, notification.id)
         if batch:
             self.next_position = batch[-1].id + 1
-        metrics.RELAY_PUBLISHED.inc(sent)
+        self._settle(wait=len(batch) < self.batch_size or len(self._pending) > MAX_PENDING)
         self._measure_lag()
         return len(batch), sent
 
     def _translate(self, notification: Any) -> Any:
         event = self.app.mapper.to_domain_event(notification)
-        if not is_published(event):
+        name = type(event).__qualname__
+        if name in NOT_PUBLISHED:
             return None
-        if domain_name(event) == "Group.Formed":
+        if name == "Group.Formed":
             self._programs[event.originator_id] = event.program_id
         return to_wire(event, notification.id, program_of=self._program_of)
 
@@ -145,38 +153,40 @@ class Relay:
             self._programs[group_id] = program
         return program
 
-    def _send(self, record: Any, position: int, futures: list[Any]) -> int:
+    def _send(self, record: Any, position: int) -> int:
         if record.partition == EVERY_PARTITION:
             targets = range(self.partitions)
         else:
             targets = (partition_for(record.key, self.partitions),)
-        sent = 0
+        first = 1
         for partition in targets:
             if self.marks.get(partition, 0) >= position:
                 continue
-            futures.append(self.producer.send(
-                self.topic, value=record.value, key=record.key,
-                headers=record.headers, partition=partition,
-            ))
-            sent = 1
-        return sent
+            future = self.producer.send(self.topic, value=record.value, key=record.key,
+                                        headers=record.headers, partition=partition)
+            self._pending.append((future, first))
+            first = 0
+        return 1 - first
 
-    def _flush(self, futures: list[Any]) -> None:
-        if not futures:
-            return
-        self.producer.flush()
-        last: dict[int, int] = {}
-        for future in futures:
+    def _settle(self, *, wait: bool) -> None:
+        """Check acknowledged records in send order (all of them after a flush)."""
+        if wait and self._pending:
+            self.producer.flush()
+        acked = 0
+        pending = self._pending
+        while pending and pending[0][0].is_done:
+            future, counts = pending.popleft()
             if future.failed():
                 raise PublishFailed(f"publishing to {self.topic}: {_one_line(future.exception)}")
-            last[future.value.partition] = future.value.offset
-        for partition, offset in last.items():
+            partition, offset = future.value.partition, future.value.offset
             if offset <= self._offsets.get(partition, -1):
                 raise BrokerLostData(
                     f"{self.topic}[{partition}] offset went back to {offset}: the broker lost "
                     "its data; restart the relay to refill the topic from the event store"
                 )
             self._offsets[partition] = offset
+            acked += counts
+        metrics.RELAY_PUBLISHED.inc(acked)
 
     def _measure_lag(self) -> None:
         head = self.app.recorder.max_notification_id() or 0

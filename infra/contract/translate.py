@@ -1,7 +1,7 @@
 """Stored domain event -> Kafka record: the only place domain objects meet the wire.
 
 Fields are copied by name from the domain event to its wire model (the catalogue in
-docs/contract/EVENTS.md keeps the names equal); datetimes become UTC, collections lists.
+docs/contract/EVENTS.md keeps the names equal); datetimes become UTC.
 Group events carry ``program_id`` from the event itself or, if the domain event does
 not have it, from ``program_of(group_id)`` (the Group aggregate's state).
 """
@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, NamedTuple
 from uuid import UUID
 
 from infra.contract.base import GroupData, WireData
-from infra.contract.registry import BY_DOMAIN, encode, envelope
+from infra.contract.registry import BY_DOMAIN
 
 EVERY_PARTITION = -1
 """``WireRecord.partition`` of an event the relay publishes to every partition (ticks)."""
@@ -50,21 +51,44 @@ def is_published(event: object) -> bool:
 def _wire_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.astimezone(UTC)
-    if isinstance(value, tuple | set | frozenset):
-        return [_wire_value(v) for v in value]
     return value
 
 
-def _data(event: Any, model: type[WireData], program_of: Callable[[UUID], UUID] | None) -> WireData:
-    fields: dict[str, Any] = {}
-    for name in model.model_fields:
-        if hasattr(event, name):
-            fields[name] = _wire_value(getattr(event, name))
-    if issubclass(model, GroupData) and "program_id" not in fields:
+class _Plan(NamedTuple):
+    model: type[WireData]
+    fields: tuple[str, ...]
+    needs_program: bool
+    fan_out: bool
+    type_header: bytes
+
+
+@cache
+def _plan(name: str) -> _Plan:
+    model = BY_DOMAIN.get(name)
+    if model is None:
+        raise NotInContract(f"domain event {name} has no wire type in docs/contract/EVENTS.md")
+    fields = tuple(model.model_fields)
+    return _Plan(model, fields, issubclass(model, GroupData), name in FAN_OUT,
+                 model.TYPE.encode())
+
+
+def _data(event: Any, plan: _Plan, program_of: Callable[[UUID], UUID] | None) -> WireData:
+    state = event.__dict__
+    fields = {name: _wire_value(state[name]) for name in plan.fields if name in state}
+    if plan.needs_program and "program_id" not in fields:
         if program_of is None:
-            raise NotInContract(f"{model.DOMAIN} carries no program_id and no resolver was given")
+            raise NotInContract(f"{plan.model.DOMAIN} carries no program_id and no resolver")
         fields["program_id"] = program_of(event.originator_id)
-    return model.model_validate(fields, strict=False)
+    return plan.model.model_validate(fields, strict=False)
+
+
+def _utc_iso(moment: datetime) -> bytes:
+    """ISO 8601 in UTC with a ``Z``, exactly as pydantic serialises an aware datetime."""
+    return moment.astimezone(UTC).isoformat().removesuffix("+00:00").encode() + b"Z"
+
+
+def _json(data: WireData) -> bytes:
+    return data.__pydantic_serializer__.to_json(data)
 
 
 def to_wire(
@@ -73,26 +97,26 @@ def to_wire(
     """The record for stored domain ``event`` at notification ``position``.
 
     Raises :class:`NotInContract` for an event class missing from the catalogue and
-    ``pydantic.ValidationError`` when the event does not fit its wire model.
+    ``pydantic.ValidationError`` when the event does not fit its wire model. The value
+    is byte-for-byte ``encode(envelope(data, ...))``, assembled without re-validating
+    the envelope (its fields come from the stored event's own id, version and time).
     """
-    name = domain_name(event)
-    model = BY_DOMAIN.get(name)
-    if model is None:
-        raise NotInContract(f"domain event {name} has no wire type in docs/contract/EVENTS.md")
-    aggregate_id = str(event.originator_id)
-    version = str(event.originator_version)
-    cloud_event = envelope(
-        _data(event, model, program_of),
-        id=f"{aggregate_id}:{version}",
-        subject=aggregate_id,
-        time=event.timestamp.astimezone(UTC),
-    )
+    plan = _plan(type(event).__qualname__)
+    data = _data(event, plan, program_of)
+    subject = str(event.originator_id).encode()
+    version = str(event.originator_version).encode()
+    value = b"".join((
+        b'{"specversion":"1.0","id":"', subject, b":", version,
+        b'","source":"peerpulse/domain","type":"', plan.type_header, b'","subject":"', subject,
+        b'","time":"', _utc_iso(event.timestamp),
+        b'","datacontenttype":"application/json","data":', _json(data), b"}",
+    ))
     headers = [
-        ("pp-aggregate-id", aggregate_id.encode()),
-        ("pp-aggregate-version", version.encode()),
+        ("pp-aggregate-id", subject),
+        ("pp-aggregate-version", version),
         ("pp-position", str(position).encode()),
-        ("pp-type", model.TYPE.encode()),
+        ("pp-type", plan.type_header),
     ]
-    if name in FAN_OUT:
-        return WireRecord(CLOCK_KEY, encode(cloud_event), headers, EVERY_PARTITION)
-    return WireRecord(aggregate_id.encode(), encode(cloud_event), headers, None)
+    if plan.fan_out:
+        return WireRecord(CLOCK_KEY, value, headers, EVERY_PARTITION)
+    return WireRecord(subject, value, headers, None)
