@@ -54,6 +54,12 @@ API_AUTH_FAILURES = Counter(
     "Requests refused for authentication (401) or authorisation (403), by status code.",
     ["status"],
 )
+CONSUMER_LAG = Gauge(
+    "peerpulse_consumer_lag_messages",
+    "Records on a consumer's input topic not yet applied, in messages, by consumer "
+    "(ingest, projections, alerts); measured by the API process (api/lag.py).",
+    ["consumer"],
+)
 
 # -- alert router ------------------------------------------------------------
 ALERT_INTENTS = Counter(

@@ -12,16 +12,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("api", help="serve the HTTP API, dashboard and /metrics")
     p.add_argument("--host", help="listen host (default: settings.api_host)")
     p.add_argument("--port", type=int, help="listen port (default: settings.api_port)")
+    p.add_argument("--lag-interval", type=float, default=15.0, metavar="SECONDS",
+                   help="how often to measure consumer lag for /metrics (0: never)")
     p.set_defaults(handler=_serve)
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
-    from api.app import create_app
 
+    from api.app import create_app
+    from api.lag import LagMonitor
     from infra.bootstrap import build
 
     container = build(settings)
+    monitor = LagMonitor(container, args.lag_interval).start() if args.lag_interval > 0 else None
     try:
         app = create_app(container)
         uvicorn.run(
@@ -29,5 +33,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             log_level="info", access_log=False,
         )  # fmt: skip
     finally:
+        if monitor is not None:
+            monitor.stop()
         container.close()
     return 0
