@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from eventsourcing.domain import Aggregate
 
 from domain.ids import CLOCK_ID
+from domain.records import ReplacedRecords
 
 TICK_EVERY = timedelta(hours=6)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -17,7 +18,7 @@ def boundary_at_or_before(now: datetime, every: timedelta = TICK_EVERY) -> datet
     return _EPOCH + ((now - _EPOCH) // every) * every
 
 
-class Clock(Aggregate):
+class Clock(ReplacedRecords, Aggregate):
     """The one clock; it only ever moves forward, one tick per crossed boundary."""
 
     @classmethod

@@ -30,6 +30,11 @@ class CommitmentRules(GroupGuards):
         self.trigger_event(self.CommitmentMade, timestamp=now, commitment_id=commitment_id,
                            member_id=member_id, session_id=session_id, due=due)
 
+    def resolve_commitment(self, commitment_id: UUID, outcome: str) -> None:
+        """Replace the commitment's record with its outcome (records are never changed in place)."""
+        key = str(commitment_id)
+        self.commitments[key] = {**self.commitments[key], "status": outcome}
+
     def keep_commitment(self, commitment_id: UUID, now: datetime) -> None:
         """The member did what they said."""
         self._resolve(commitment_id, now, "kept", self.CommitmentKept)

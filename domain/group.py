@@ -8,6 +8,7 @@ snapshots round-trip exactly.
 
 from __future__ import annotations
 
+import bisect
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -17,13 +18,19 @@ from eventsourcing.domain import Aggregate
 from domain.commitments import CommitmentRules
 from domain.errors import AlreadyExists, InvalidCommand
 from domain.lifecycle import LifecycleRules
+from domain.records import ReplacedRecords
 from domain.sessions import SessionRules
 
 CADENCES = {"weekly": 7, "fortnightly": 14, "monthly": 30}
 
 
-class Group(SessionRules, CommitmentRules, LifecycleRules, Aggregate):
-    """A group of 3–6 peers meeting on a cadence; it can quietly die, which is what we watch."""
+class Group(SessionRules, CommitmentRules, LifecycleRules, ReplacedRecords, Aggregate):
+    """A group of 3–6 peers meeting on a cadence; it can quietly die, which is what we watch.
+
+    State records (sessions, commitments, pauses) are replaced, never changed in
+    place (see :class:`~domain.records.ReplacedRecords`), so loading a group from the
+    aggregate cache costs O(containers) instead of O(history).
+    """
 
     @classmethod
     def form(cls, group_id: UUID, program_id: UUID, name: str, cadence: str, goal: str,
@@ -56,7 +63,7 @@ class Group(SessionRules, CommitmentRules, LifecycleRules, Aggregate):
             group.members, group.former, group.lapsed = {}, [], []
             group.sessions, group.commitments, group.pauses = {}, {}, []
             group.last_pause, group.last_check_in, group.closed = None, None, None
-            group.next_seq = 0
+            group.next_seq, group.held_order = 0, []
 
     class MemberJoined(Aggregate.Event):
         """A peer, facilitator or mentor joined the group (from the roster system)."""
@@ -88,8 +95,7 @@ class Group(SessionRules, CommitmentRules, LifecycleRules, Aggregate):
         scheduled_for: datetime
 
         def apply(self, group: Group) -> None:
-            session = group.session_state(self.session_id)
-            session["scheduled_for"] = self.scheduled_for
+            group.update_session(self.session_id, scheduled_for=self.scheduled_for)
 
     class SessionHeld(Aggregate.Event):
         """The session took place, with who was present, absent and excused (attendance feed).
@@ -112,12 +118,12 @@ class Group(SessionRules, CommitmentRules, LifecycleRules, Aggregate):
             state["attendance_taken"] = True
 
         def apply(self, group: Group) -> None:
-            session = group.session_state(self.session_id)
             marks = {str(m): s for s, ids in self.marks() for m in ids}
-            session.update(status="held", held_at=self.timestamp, attendance=marks,
-                           held_marks=dict(marks), held_taken=self.attendance_taken,
-                           attendance_taken=self.attendance_taken,
-                           seq=group.next_seq)
+            group.update_session(self.session_id, status="held", held_at=self.timestamp,
+                                 attendance=marks, held_marks=dict(marks),
+                                 held_taken=self.attendance_taken,
+                                 attendance_taken=self.attendance_taken, seq=group.next_seq)
+            bisect.insort(group.held_order, [self.timestamp, group.next_seq, str(self.session_id)])
             group.next_seq += 1
 
         def marks(self) -> list[tuple[str, list[UUID]]]:
@@ -131,7 +137,7 @@ class Group(SessionRules, CommitmentRules, LifecycleRules, Aggregate):
         reason: str
 
         def apply(self, group: Group) -> None:
-            group.session_state(self.session_id).update(status="cancelled", reason=self.reason)
+            group.update_session(self.session_id, status="cancelled", reason=self.reason)
 
     class AttendanceMarked(Aggregate.Event):
         """One member was marked late or one-by-one on a held session (check-in app)."""
@@ -141,9 +147,9 @@ class Group(SessionRules, CommitmentRules, LifecycleRules, Aggregate):
         status: str
 
         def apply(self, group: Group) -> None:
-            session = group.sessions[str(self.session_id)]
-            session["attendance"][str(self.member_id)] = self.status
-            session["attendance_taken"] = True
+            attendance = group.sessions[str(self.session_id)]["attendance"]
+            group.update_session(self.session_id, attendance_taken=True,
+                                 attendance={**attendance, str(self.member_id): self.status})
 
     class AttendanceCorrected(Aggregate.Event):
         """A recorded mark was changed (e.g. an absence turned out to be excused)."""
@@ -154,7 +160,9 @@ class Group(SessionRules, CommitmentRules, LifecycleRules, Aggregate):
         previous: str
 
         def apply(self, group: Group) -> None:
-            group.sessions[str(self.session_id)]["attendance"][str(self.member_id)] = self.status
+            attendance = group.sessions[str(self.session_id)]["attendance"]
+            group.update_session(self.session_id,
+                                 attendance={**attendance, str(self.member_id): self.status})
 
     class CommitmentMade(Aggregate.Event):
         """A member committed to something, optionally in a session and with a due date."""
@@ -177,7 +185,7 @@ class Group(SessionRules, CommitmentRules, LifecycleRules, Aggregate):
         member_id: UUID
 
         def apply(self, group: Group) -> None:
-            group.commitments[str(self.commitment_id)]["status"] = "kept"
+            group.resolve_commitment(self.commitment_id, "kept")
 
     class CommitmentMissed(Aggregate.Event):
         """The commitment fell due and was not kept."""
@@ -186,7 +194,7 @@ class Group(SessionRules, CommitmentRules, LifecycleRules, Aggregate):
         member_id: UUID
 
         def apply(self, group: Group) -> None:
-            group.commitments[str(self.commitment_id)]["status"] = "missed"
+            group.resolve_commitment(self.commitment_id, "missed")
 
     class CommitmentDropped(Aggregate.Event):
         """The member withdrew the commitment."""
@@ -195,7 +203,7 @@ class Group(SessionRules, CommitmentRules, LifecycleRules, Aggregate):
         member_id: UUID
 
         def apply(self, group: Group) -> None:
-            group.commitments[str(self.commitment_id)]["status"] = "dropped"
+            group.resolve_commitment(self.commitment_id, "dropped")
 
     class MemberLapsed(Aggregate.Event):
         """The lapse policy found a member with ``misses`` consecutive unexcused absences."""
@@ -230,9 +238,9 @@ class Group(SessionRules, CommitmentRules, LifecycleRules, Aggregate):
         """The group came back from its pause before the planned end."""
 
         def apply(self, group: Group) -> None:
-            for pause in group.pauses:
-                if pause[0] <= self.timestamp < pause[1]:
-                    pause[1] = self.timestamp
+            at = self.timestamp
+            group.pauses = [[start, at if start <= at < end else end]
+                            for start, end in group.pauses]
             group.last_pause = None
 
     class MentorCheckedIn(Aggregate.Event):

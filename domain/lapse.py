@@ -9,7 +9,7 @@ corrections and sessions reported out of order all land in the same place.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,44 +27,26 @@ class Standing:
     last_seen: datetime | None
 
 
-@dataclass(frozen=True)
-class CountedSession:
-    """A held session outside any pause, with its attendance marks (member key -> status)."""
-
-    session_id: str
-    held_at: datetime
-    attendance: Mapping[str, str]
-
-
 def in_pause(at: datetime, pauses: Sequence[Sequence[datetime]]) -> bool:
     """Whether ``at`` falls inside any ``[start, end)`` pause interval."""
     return any(start <= at < end for start, end in pauses)
 
 
-def counted_sessions(
-    sessions: Mapping[str, Mapping[str, Any]], pauses: Sequence[Sequence[datetime]]
-) -> list[CountedSession]:
-    """Held sessions in the order they happened, leaving out those held in a pause."""
-    held = sorted(
-        (s["held_at"], s["seq"], sid, s["attendance"])
-        for sid, s in sessions.items()
-        if s["status"] == "held"
-    )
-    return [
-        CountedSession(sid, at, attendance)
-        for at, _, sid, attendance in held
-        if not in_pause(at, pauses)
-    ]
+def standing(member: str, newest_first: Iterable[Mapping[str, Any]],
+             pauses: Sequence[Sequence[datetime]], lapse_after: int) -> Standing:
+    """The member's standing: lapsed iff their unexcused absences since last present reach N.
 
-
-def standing(member: str, history: Sequence[CountedSession], lapse_after: int) -> Standing:
-    """The member's standing: lapsed iff their unexcused absences since last present reach N."""
+    ``newest_first`` are the held sessions (records with ``held_at`` and ``attendance``)
+    from the latest back; only the stretch after the last presence matters, so the
+    walk stops there.
+    """
     misses = 0
-    last_seen: datetime | None = None
-    for session in history:
-        status = session.attendance.get(member)
+    for session in newest_first:
+        if in_pause(session["held_at"], pauses):
+            continue
+        status = session["attendance"].get(member)
         if status == PRESENT:
-            misses, last_seen = 0, session.held_at
-        elif status == ABSENT:
+            return Standing(misses >= lapse_after, misses, session["held_at"])
+        if status == ABSENT:
             misses += 1
-    return Standing(lapsed=misses >= lapse_after, misses=misses, last_seen=last_seen)
+    return Standing(misses >= lapse_after, misses, None)

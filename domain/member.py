@@ -7,8 +7,10 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from domain.records import ReplacedRecords
 
-class Member(Aggregate):
+
+class Member(ReplacedRecords, Aggregate):
     """A person. Only a pseudonym is in clear; name and contact are sealed with their key."""
 
     @classmethod

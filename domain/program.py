@@ -9,12 +9,13 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from domain.errors import AlreadyExists, InvalidCommand, NotACoordinator
+from domain.records import ReplacedRecords
 
 CHANNELS = ("email", "webhook", "slack")
 DIGESTS = ("immediate", "daily")
 
 
-class Program(Aggregate):
+class Program(ReplacedRecords, Aggregate):
     """A programme (university, accelerator, company) running many groups."""
 
     @classmethod

@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.errors import InvalidCommand, SessionAlreadyHeld, SessionCancelled, UnknownSession
-from domain.lapse import STATUSES, counted_sessions, standing
+from domain.lapse import STATUSES, standing
 from domain.rules import GroupGuards
 
 
@@ -17,14 +17,16 @@ class SessionRules(GroupGuards):
     sessions: dict[str, dict[str, Any]]
     pauses: list[list[datetime]]
     lapsed: list[str]
+    held_order: list[list[Any]]
 
-    def session_state(self, session_id: UUID) -> dict[str, Any]:
-        """The mutable record of one session, created as ``scheduled`` on first mention."""
-        return self.sessions.setdefault(str(session_id), {
+    def update_session(self, session_id: UUID, **changes: Any) -> None:
+        """Replace one session's record (records are never changed in place; see Group)."""
+        current = self.sessions.get(str(session_id)) or {
             "status": "scheduled", "scheduled_for": None, "held_at": None, "attendance": {},
             "held_marks": {}, "held_taken": None, "attendance_taken": False, "seq": None,
             "reason": None,
-        })
+        }
+        self.sessions[str(session_id)] = {**current, **changes}
 
     def schedule_session(self, session_id: UUID, scheduled_for: datetime, now: datetime) -> None:
         """Put a session in the calendar; rescheduling a scheduled session is allowed."""
@@ -93,9 +95,9 @@ class SessionRules(GroupGuards):
 
     def apply_lapse_policy(self, session_id: UUID, now: datetime, lapse_after: int) -> None:
         """Record every change of lapse standing the history now implies."""
-        history = counted_sessions(self.sessions, self.pauses)
         for member in sorted(self.members):
-            now_lapsed = standing(member, history, lapse_after)
+            newest_first = (self.sessions[key] for _, _, key in reversed(self.held_order))
+            now_lapsed = standing(member, newest_first, self.pauses, lapse_after)
             if now_lapsed.lapsed and member not in self.lapsed:
                 self.trigger_event(self.MemberLapsed, timestamp=now, member_id=UUID(member),
                                    misses=now_lapsed.misses, last_seen=now_lapsed.last_seen)

@@ -106,3 +106,23 @@ def test_a_v1_session_held_is_upcast_with_attendance_taken(world: World) -> None
     world.hold(session, at=0, present=[a], absent=[c])  # identical repeat of the v1 fact
     assert world.app.get_group(world.group_id).version == 5
     assert Group.SessionHeld.class_version == 2
+
+
+def test_a_failed_batch_leaves_the_cached_aggregates_untouched(world: World) -> None:
+    a, b, c = world.given_group(lapse_after=1).members
+    app = world.app
+    commitment = uuid4()
+    app.make_commitment(world.group_id, commitment, a, day(0))
+    app.pause_group(world.group_id, day(30), "exams", day(0))
+    before = app.get_group(world.group_id)
+    with pytest.raises(RuntimeError), app.batch():
+        app.hold_session(world.group_id, uuid4(), day(1), present=[a], absent=[c])
+        app.mark_attendance(world.group_id, uuid4(), b, "absent", day(40))
+        app.keep_commitment(world.group_id, commitment, day(2))
+        app.resume_group(world.group_id, day(3))
+        app.leave_member(world.group_id, a, day(4))
+        raise RuntimeError("crash before commit")
+    after = app.get_group(world.group_id)
+    assert after == before
+    assert after.sessions == {} and after.commitments[str(commitment)]["status"] == "made"
+    assert after.pauses == [[day(0), day(30)]] and str(a) in after.members
