@@ -132,8 +132,13 @@ class Queries:
             return None
 
     # -- alerts ----------------------------------------------------------------------
-    def alerts(self, token: ApiToken, status: str | None = None,
-               program: UUID | str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    def alerts(
+        self,
+        token: ApiToken,
+        status: str | None = None,
+        program: UUID | str | None = None,
+        limit: int = 100,
+    ) -> list[dict[str, Any]]:
         """Alerts newest first, limited to ``program`` or the token's programs."""
         if program is not None:
             programs: list[str] | None = [str(program)]
@@ -150,4 +155,3 @@ class Queries:
     def acknowledge(self, alert_id: str, by: str, comment: str) -> dict[str, Any]:
         """Acknowledge an alert; returns it as it is now."""
         return shape.alert(self.alerts_store.acknowledge(alert_id, by, comment))
-

@@ -50,7 +50,10 @@ def group(row: dict[str, Any]) -> dict[str, Any]:
 def timeline(items: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """Timeline rows split into sessions, attendance marks, commitments and milestones."""
     out: dict[str, list[dict[str, Any]]] = {
-        "sessions": [], "attendance": [], "commitments": [], "milestones": []
+        "sessions": [],
+        "attendance": [],
+        "commitments": [],
+        "milestones": [],
     }
     for row in items:
         detail = _json(row.get("detail"), {})
@@ -63,8 +66,14 @@ def timeline(items: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
                 "attendance_taken": detail.get("attendance_taken"), "reason": detail.get("reason"),
             })  # fmt: skip
             continue
-        item = {"item_id": row["item_id"], "kind": row.get("kind"), "status": row.get("status"),
-                "at": row.get("at"), "member_id": row.get("member_id"), "detail": detail}
+        item = {
+            "item_id": row["item_id"],
+            "kind": row.get("kind"),
+            "status": row.get("status"),
+            "at": row.get("at"),
+            "member_id": row.get("member_id"),
+            "detail": detail,
+        }
         key = {"attendance": "attendance", "commitment": "commitments"}.get(row.get("kind") or "")
         out[key or "milestones"].append(item)
     return out

@@ -60,7 +60,10 @@ class TokenStore:
         self._run("SELECT COUNT(*) FROM {table}")
 
     def create(
-        self, name: str, scopes: Iterable[Scope | str], programs: Iterable[UUID | str] = (),
+        self,
+        name: str,
+        scopes: Iterable[Scope | str],
+        programs: Iterable[UUID | str] = (),
         now: datetime | None = None,
     ) -> tuple[ApiToken, str]:
         """Store a new token; return it with its secret (shown once, never stored)."""

@@ -42,12 +42,16 @@ def risk_chart(trend: list[dict[str, Any]], last: int = 12) -> str:
         parts.append(f'<g class="bar"><title>{h(label)}</title>')
         parts.append(f'<rect class="s-at-risk" x="{x:.1f}" y="{y(at_risk):.1f}" width="{bar:.1f}"'
                      f' height="{at_risk * scale:.1f}"/>')  # fmt: skip
-        parts.append(f'<rect class="s-dormant" x="{x:.1f}" y="{y(at_risk + dormant):.1f}" '
-                     f'width="{bar:.1f}" height="{dormant * scale:.1f}" fill="url(#hatch)"/>')
+        parts.append(
+            f'<rect class="s-dormant" x="{x:.1f}" y="{y(at_risk + dormant):.1f}" '
+            f'width="{bar:.1f}" height="{dormant * scale:.1f}" fill="url(#hatch)"/>'
+        )
         parts.append(f'<text class="value" x="{x + bar / 2:.1f}" y="{y(at_risk + dormant) - 4:.1f}"'
                      f' text-anchor="middle">{at_risk + dormant}</text>')  # fmt: skip
-        parts.append(f'<text class="tick" x="{x + bar / 2:.1f}" y="{H - PAD_B + 16}" '
-                     f'text-anchor="middle">{h(week[-3:])}</text></g>')
+        parts.append(
+            f'<text class="tick" x="{x + bar / 2:.1f}" y="{H - PAD_B + 16}" '
+            f'text-anchor="middle">{h(week[-3:])}</text></g>'
+        )
     svg = (f'<svg id="risk-chart" class="chart" viewBox="0 0 {W} {H}" role="img" '
            f'aria-labelledby="risk-chart-title risk-chart-desc" width="100%">'
            '<title id="risk-chart-title">Groups at risk or dormant per week</title>'
@@ -59,14 +63,18 @@ def risk_chart(trend: list[dict[str, Any]], last: int = 12) -> str:
     rows = [(h(w), str(a), str(d)) for w, a, d in weeks]
     data = table("At-risk and dormant groups per ISO week", ["Week", "At risk", "Dormant"],
                  rows, numeric=(1, 2))  # fmt: skip
-    return f'<figure class="chart-box">{svg}{legend}<details><summary>Show the numbers' \
-           f"</summary>{data}</details></figure>"
+    return (
+        f'<figure class="chart-box">{svg}{legend}<details><summary>Show the numbers'
+        f"</summary>{data}</details></figure>"
+    )
 
 
 def _defs() -> str:
-    return ('<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
-            'patternTransform="rotate(45)"><rect width="6" height="6" class="hatch-bg"/>'
-            '<line x1="0" y1="0" x2="0" y2="6" class="hatch-line"/></pattern></defs>')
+    return (
+        '<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
+        'patternTransform="rotate(45)"><rect width="6" height="6" class="hatch-bg"/>'
+        '<line x1="0" y1="0" x2="0" y2="6" class="hatch-line"/></pattern></defs>'
+    )
 
 
 def _axis(top: int, y) -> str:
@@ -83,8 +91,10 @@ def _axis(top: int, y) -> str:
 def _summary(weeks: list[tuple[str, int, int]]) -> str:
     first, last = weeks[0], weeks[-1]
     peak = max(weeks, key=lambda w: w[1] + w[2])
-    return (f"From {first[0]} to {last[0]}: {last[1] + last[2]} groups at risk or dormant in "
-            f"the latest week, peak {peak[1] + peak[2]} in {peak[0]}.")
+    return (
+        f"From {first[0]} to {last[0]}: {last[1] + last[2]} groups at risk or dormant in "
+        f"the latest week, peak {peak[1] + peak[2]} in {peak[0]}."
+    )
 
 
 CELL = {"present": ("✓", "Present"), "absent": ("✗", "Absent"), "excused": ("E", "Excused")}
@@ -102,8 +112,10 @@ def heatmap(members: list[dict[str, Any]], sessions: list[dict[str, Any]]) -> st
         for s in held:
             status = next((k for k in CELL if m["member_id"] in (s.get(k) or [])), None)
             if status is None:
-                cells.append('<span class="cell none" title="Not recorded">·'
-                             '<span class="sr">Not recorded</span></span>')
+                cells.append(
+                    '<span class="cell none" title="Not recorded">·'
+                    '<span class="sr">Not recorded</span></span>'
+                )
                 continue
             symbol, words = CELL[status]
             seen, came = seen + 1, came + (status == "present")

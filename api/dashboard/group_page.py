@@ -37,29 +37,44 @@ def _history(history: list[dict[str, Any]]) -> str:
              f'{float(c.get("score") or 0):.2f}',
              h(c["reasons"][0]["text"]) if c.get("reasons") else "—"]
             for c in reversed(history)]  # fmt: skip
-    return table("Level changes, newest first", ["When", "Level", "Before", "Score", "Main reason"],
-                 rows, table_id="history", numeric=(3,), empty="No level changes yet.")
+    return table(
+        "Level changes, newest first",
+        ["When", "Level", "Before", "Score", "Main reason"],
+        rows,
+        table_id="history",
+        numeric=(3,),
+        empty="No level changes yet.",
+    )
 
 
 def _sessions(sessions: list[dict[str, Any]]) -> str:
     rows = []
     for s in reversed(sessions):
         if s.get("status") == "held":
-            what = f'{len(s["present"])} present, {len(s["absent"])} absent, ' \
-                   f'{len(s["excused"])} excused'
+            what = (
+                f"{len(s['present'])} present, {len(s['absent'])} absent, "
+                f"{len(s['excused'])} excused"
+            )
         else:
             what = h(s.get("reason") or "")
         rows.append([when(s.get("at"), True), h(s.get("status") or "—"), what])
-    return table("Sessions, newest first", ["When", "Status", "Attendance or reason"], rows,
-                 table_id="sessions", empty="No sessions yet.")
+    return table(
+        "Sessions, newest first",
+        ["When", "Status", "Attendance or reason"],
+        rows,
+        table_id="sessions",
+        empty="No sessions yet.",
+    )
 
 
 def group_page(detail: dict[str, Any], members: list[dict[str, Any]],
                program_name: str | None) -> str:  # fmt: skip
     """The whole group page."""
     g = detail["group"]
-    crumbs = (f'<p class="crumbs"><a href="/programs/{h(g.get("program_id"))}">'
-              f'{h(program_name or "Program")}</a> › {h(g.get("name"))}</p>')
+    crumbs = (
+        f'<p class="crumbs"><a href="/programs/{h(g.get("program_id"))}">'
+        f"{h(program_name or 'Program')}</a> › {h(g.get('name'))}</p>"
+    )
     summary = (f'<p class="status">{level_badge(g.get("level"))} risk score '
                f'<strong>{float(g.get("score") or 0):.2f}</strong> · {h(g.get("cadence"))} · '
                f'{h(g.get("members"))} members · last session {when(g.get("last_session_at"))}'
@@ -71,8 +86,12 @@ def group_page(detail: dict[str, Any], members: list[dict[str, Any]],
         ("history", "Level history", _history(detail["level_history"])),
         ("sessions", "Sessions", _sessions(detail["sessions"])),
     ]
-    body = crumbs + summary + "".join(
-        f'<section aria-labelledby="{key}-h"><h2 id="{key}-h">{title}</h2>{html}</section>'
-        for key, title, html in sections
+    body = (
+        crumbs
+        + summary
+        + "".join(
+            f'<section aria-labelledby="{key}-h"><h2 id="{key}-h">{title}</h2>{html}</section>'
+            for key, title, html in sections
+        )
     )
     return layout(g.get("name") or "Group", body)

@@ -52,7 +52,7 @@ def table(
         cells = []
         for i, cell in enumerate(row):
             cls = ' class="num"' if i in numeric else ""
-            tag = "th scope=\"row\"" if i == 0 else "td"
+            tag = 'th scope="row"' if i == 0 else "td"
             cells.append(f"<{tag}{cls}>{cell}</{tag.split()[0]}>")
         body.append(f"<tr>{''.join(cells)}</tr>")
     if not body:

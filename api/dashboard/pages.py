@@ -64,9 +64,11 @@ def program_page(program: dict[str, Any], groups: list[dict[str, Any]], total: i
     meta = " · ".join(h(x) for x in (program.get("organisation"), program.get("cadence")) if x)
     more = (f'<p class="note">Showing the {len(groups)} riskiest of {total} groups.</p>'
             if total > len(groups) else "")  # fmt: skip
-    body = (f'<p class="meta">{meta}</p>{level_cards(program["levels"])}'
-            f'<section aria-labelledby="trend-h"><h2 id="trend-h">At-risk groups per week</h2>'
-            f"{risk_chart(trend)}</section>"
-            f'<section aria-labelledby="triage-h"><h2 id="triage-h">Triage</h2>'
-            f"{triage_table(groups)}{more}</section>")
+    body = (
+        f'<p class="meta">{meta}</p>{level_cards(program["levels"])}'
+        f'<section aria-labelledby="trend-h"><h2 id="trend-h">At-risk groups per week</h2>'
+        f"{risk_chart(trend)}</section>"
+        f'<section aria-labelledby="triage-h"><h2 id="triage-h">Triage</h2>'
+        f"{triage_table(groups)}{more}</section>"
+    )
     return layout(program.get("name") or "Program", body, nav="/")

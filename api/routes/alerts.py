@@ -46,7 +46,8 @@ def list_alerts(
 @router.post("/alerts/{alert_id}/ack", response_model=AlertOut, responses=_ERRORS,
              summary="Acknowledge an alert (stops escalation)")  # fmt: skip
 def acknowledge(
-    request: Request, token: Reader,
+    request: Request,
+    token: Reader,
     alert_id: Annotated[str, Path(min_length=1, max_length=300)],
     ack: Annotated[Ack | None, Body()] = None,
 ) -> dict[str, Any]:

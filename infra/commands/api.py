@@ -12,8 +12,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("api", help="serve the HTTP API, dashboard and /metrics")
     p.add_argument("--host", help="listen host (default: settings.api_host)")
     p.add_argument("--port", type=int, help="listen port (default: settings.api_port)")
-    p.add_argument("--lag-interval", type=float, default=15.0, metavar="SECONDS",
-                   help="how often to measure consumer lag for /metrics (0: never)")
+    p.add_argument(
+        "--lag-interval",
+        type=float,
+        default=15.0,
+        metavar="SECONDS",
+        help="how often to measure consumer lag for /metrics (0: never)",
+    )
     p.set_defaults(handler=_serve)
 
 

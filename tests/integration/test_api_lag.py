@@ -35,8 +35,9 @@ def test_lag_is_measured_from_each_consumers_own_position(sqlite_settings, kafka
     topics = {"ingest": f"{ATTENDANCE.name}.{suffix}", "projections": f"{EVENTS.name}.{suffix}",
               "alerts": f"{ALERTS.name}.{suffix}"}  # fmt: skip
     base = {"ingest": ATTENDANCE, "projections": EVENTS, "alerts": ALERTS}
-    create_topics(kafka_bootstrap, 2,
-                  tuple(dataclasses.replace(base[k], name=v) for k, v in topics.items()))
+    create_topics(
+        kafka_bootstrap, 2, tuple(dataclasses.replace(base[k], name=v) for k, v in topics.items())
+    )
     prod = producer(kafka_bootstrap)
     for name, count in (("ingest", 5), ("projections", 3), ("alerts", 4)):
         for i in range(count):

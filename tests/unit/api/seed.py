@@ -29,8 +29,10 @@ def mid(n: int) -> str:
 
 
 REASONS = {
-    "at_risk": [("cadence_gap", "No session for 19 days: weekly cadence, 2.7 periods", 0.45),
-                ("members_lapsed", "2 of 5 members lapsed", 0.3)],
+    "at_risk": [
+        ("cadence_gap", "No session for 19 days: weekly cadence, 2.7 periods", 0.45),
+        ("members_lapsed", "2 of 5 members lapsed", 0.3),
+    ],
     "dormant": [("cadence_gap", "No session for 44 days: weekly cadence, 6.3 periods", 0.7)],
     "watch": [("attendance_falling", "Attendance fell from 90% to 60% over 4 sessions", 0.3)],
     "healthy": [],
@@ -100,8 +102,10 @@ def seed_readmodel(settings) -> None:
 
 
 def _programs(batch) -> None:
-    for program, name, levels in ((PROGRAM_A, "Founders 2025", (2, 1, 1, 1)),
-                                  (PROGRAM_B, "Engineering mentors", (0, 0, 1, 0))):
+    for program, name, levels in (
+        (PROGRAM_A, "Founders 2025", (2, 1, 1, 1)),
+        (PROGRAM_B, "Engineering mentors", (0, 0, 1, 0)),
+    ):
         healthy, watch, at_risk, dormant = levels
         _insert(batch, T.PROGRAM_ROLLUP, program_id=str(program), name=name,
                 organisation="Northbridge", cadence="weekly", lapse_after=3, coordinators=1,
@@ -129,8 +133,16 @@ def _group_one(batch) -> None:
         _insert(batch, T.GROUP_TIMELINE, group_id=g, item_id=f"s{i}", kind="session",
                 status="held", at=at.isoformat(), present=len(present), absent=len(absent),
                 excused=0, detail=json.dumps(detail), version=10 + i)  # fmt: skip
-    _insert(batch, T.GROUP_TIMELINE, group_id=g, item_id="s6", kind="session", status="cancelled",
-            at=(NOW - timedelta(days=12)).isoformat(), detail=json.dumps({"reason": "holiday"}))
+    _insert(
+        batch,
+        T.GROUP_TIMELINE,
+        group_id=g,
+        item_id="s6",
+        kind="session",
+        status="cancelled",
+        at=(NOW - timedelta(days=12)).isoformat(),
+        detail=json.dumps({"reason": "holiday"}),
+    )
     for i, status in enumerate(["kept", "kept", "missed", "made"]):
         _insert(batch, T.GROUP_TIMELINE, group_id=g, item_id=f"c{i}", kind="commitment",
                 status=status, member_id=members[i], at=(NOW - timedelta(days=30)).isoformat(),
@@ -142,8 +154,9 @@ def _group_one(batch) -> None:
                 joined_at=(NOW - timedelta(days=80)).isoformat(), present=6 - lapsed * 3,
                 absent=lapsed * 3, excused=0, last_seen=(NOW - timedelta(days=19)).isoformat(),
                 lapsed=lapsed, made=2, kept=1, missed=1 - lapsed, dropped=lapsed)  # fmt: skip
-    for seq, (level, prev) in enumerate([("healthy", None), ("watch", "healthy"),
-                                         ("at_risk", "watch")], start=1):
+    for seq, (level, prev) in enumerate(
+        [("healthy", None), ("watch", "healthy"), ("at_risk", "watch")], start=1
+    ):
         _insert(batch, T.LEVEL_HISTORY, group_id=g, seq=seq, program_id=str(PROGRAM_A),
                 at=(NOW - timedelta(days=60 - 20 * seq)).isoformat(), level=level,
                 previous_level=prev, score=0.25 * seq, reasons=_reasons(level))  # fmt: skip

@@ -34,8 +34,11 @@ def test_ingest_token_cannot_read_403(client, tokens, path):
 
 
 def test_read_token_cannot_post_attendance_403(client, tokens):
-    response = client.post("/v1/attendance", content=b"{}", headers={
-        **bearer(tokens["coord"]), "content-type": "application/json"})
+    response = client.post(
+        "/v1/attendance",
+        content=b"{}",
+        headers={**bearer(tokens["coord"]), "content-type": "application/json"},
+    )
     assert response.status_code == 403
 
 
