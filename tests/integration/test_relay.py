@@ -28,9 +28,9 @@ def unique_topic(name: str) -> str:
     return f"test.{name}.{uuid.uuid4().hex[:10]}"
 
 
-def relay_settings(sqlite_settings, bootstrap: str):
-    """The test's SQLite settings pointed at ``bootstrap``."""
-    return sqlite_settings.model_copy(
+def relay_settings(settings, bootstrap: str):
+    """The test's store settings pointed at ``bootstrap``."""
+    return settings.model_copy(
         update={"kafka_bootstrap": bootstrap, "topic_partitions": PARTITIONS}
     )
 
@@ -75,10 +75,10 @@ def assert_published_exactly_once(app, bootstrap: str, topic: str) -> list:
 
 
 def test_ten_thousand_events_appear_exactly_once_with_each_group_in_version_order(
-    sqlite_settings, kafka_bootstrap
+    store_settings, kafka_bootstrap
 ):
     topic = unique_topic("relay")
-    container = build(relay_settings(sqlite_settings, kafka_bootstrap), relay_topic=topic)
+    container = build(relay_settings(store_settings, kafka_bootstrap), relay_topic=topic)
     try:
         last = record_history(container.app, 10_000)
         published = container.relay.run(until_caught_up=True)

@@ -125,3 +125,22 @@ def test_an_undecodable_stored_event_stops_the_relay_naming_its_notification_id(
     assert len(errors) == 1 and "notification id 321 " in errors[0], log.read_text()[-1500:]
     positions = [position_of(r.headers) for r in read_all(kafka_bootstrap, topic)]
     assert max(positions) == 320 and 321 not in positions
+
+
+def test_sigterm_stops_a_live_relay_cleanly_after_its_batch(sqlite_settings, kafka_bootstrap,
+                                                            tmp_path):
+    settings, topic = relay_settings(sqlite_settings, kafka_bootstrap), unique_topic("term")
+    container = build(settings, relay_topic=topic)
+    try:
+        record_history(container.app, 3000)
+        log = tmp_path / "relay.log"
+        proc = start_relay(settings, topic, log, "--batch-size", "200")
+        wait_for(log, "resuming from", proc)
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0, log.read_text()[-1500:]
+        assert "relay stopped after publishing" in log.read_text()
+        assert start_relay(settings, topic, log, "--until-caught-up").wait(120) == 0
+        assert_published_exactly_once(container.app, kafka_bootstrap, topic)
+    finally:
+        container.close()
