@@ -23,12 +23,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--topic", default=ATTENDANCE.name, help="input topic")
     p.add_argument("--dlq-topic", default=ATTENDANCE_DLQ.name, help="dead-letter topic")
     p.add_argument("--group-id", default="peerpulse-ingest", help="Kafka consumer group")
-    p.add_argument("--max-records", type=int, default=1000, help="records per poll")
+    p.add_argument("--max-records", type=int, default=5000, help="records per poll")
     p.set_defaults(handler=_run)
 
 
 def build_consumer(container: Any, topic: str, dlq_topic: str, group_id: str,
-                   max_records: int = 1000) -> Any:  # fmt: skip
+                   max_records: int = 5000) -> Any:  # fmt: skip
     """An :class:`IngestConsumer` wired from the container's app and settings."""
     from consumers.ingest.consumer import IngestConsumer
     from consumers.ingest.dlq import DeadLetters
