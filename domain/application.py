@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import Application
+from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.persistence import Tracking
 from eventsourcing.utils import Environment, EnvType
 
@@ -87,6 +87,24 @@ class EngagementApp(GroupUseCases, PeopleUseCases, Application):
         uow = UnitOfWork(self)
         yield uow
         uow.commit()
+
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+        """Snapshot aggregates that crossed a multiple of their interval, from memory.
+
+        The library re-reads the aggregate from the store and writes one snapshot per
+        transaction; the aggregate just recorded is already at hand, so this snapshots
+        it at its current version and writes all snapshots of a batch together.
+        """
+        if self.snapshots is None:
+            return
+        due: dict[UUID, Any] = {}
+        for event in processing_event.events:
+            aggregate = processing_event.aggregates.get(event.originator_id)
+            interval = self.snapshotting_intervals.get(type(aggregate))
+            if interval and event.originator_version % interval == 0:
+                due[aggregate.id] = aggregate
+        if due:
+            self.snapshots.put([type(a).Snapshot.take(a) for a in due.values()])
 
     def max_tracking_position(self, name: str) -> int | None:
         """The last position a consumer called ``name`` recorded, or ``None``."""
