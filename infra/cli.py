@@ -22,6 +22,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "infra.commands.alerts",
     "infra.commands.broker",
     "infra.commands.topics",
+    "infra.commands.local",
+    "infra.commands.up",
+    "infra.commands.demo",
     "infra.commands.api",
     "infra.commands.tokens",
     "infra.commands.contract",
@@ -48,14 +51,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+NOISY_LIBRARIES = ("kafka", "aiokafka", "faust", "mode", "mail.log", "httpx")
+
+
+def configure_logging(verbose: bool) -> None:
+    """peerpulse's own lines at INFO; chatty client libraries only from WARNING unless -v."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)-5s %(name)s: %(message)s",
+    )
+    if not verbose:
+        for name in NOISY_LIBRARIES:
+            logging.getLogger(name).setLevel(logging.WARNING)
+        logging.getLogger("kafka.net.selector").setLevel(logging.ERROR)  # "task ran 0.1 s" noise
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; operator mistakes end in one line on stderr and a non-zero code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)-5s %(name)s: %(message)s",
-    )
+    configure_logging(args.verbose)
     try:
         from infra.settings import Settings
 
@@ -67,7 +82,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
-        print(f"peerpulse: invalid setting PEERPULSE_{field.upper()}: {first['msg']}", file=sys.stderr)
+        print(
+            f"peerpulse: invalid setting PEERPULSE_{field.upper()}: {first['msg']}",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         return 130

@@ -111,6 +111,14 @@ class Supervisor:
             self.log("supervisor", f"{service.name} is ready")
         threading.Thread(target=self._watch, daemon=True).start()
 
+    def add(self, service: Service) -> None:
+        """Start one more service after the others are up (e.g. a clock once history is in)."""
+        self.log("supervisor", f"starting {service.name}")
+        run = self._spawn(service)
+        self.running[service.name] = run
+        self._await_ready(run)
+        self.log("supervisor", f"{service.name} is ready")
+
     def _await_exit(self, run: _Running) -> None:
         try:
             code = run.proc.wait(run.service.ready_timeout)

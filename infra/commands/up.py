@@ -83,8 +83,13 @@ def services(settings: Settings, *, clock: bool = True) -> list[Service]:
         Service("api", _cmd("api"), ready=lambda: _http_ok(health), env=env),
     ]
     if clock:
-        listed.append(Service("clock", _cmd("clock"), env=env))
+        listed.append(clock_service(settings))
     return listed
+
+
+def clock_service(settings: Settings) -> Service:
+    """The wall-clock ticker, so silence is noticed when no attendance arrives."""
+    return Service("clock", _cmd("clock"), env=settings_env(settings))
 
 
 def start(settings: Settings, *, clock: bool = True, out=None) -> Supervisor:
