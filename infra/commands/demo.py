@@ -106,7 +106,9 @@ def wait_for_pipeline(settings: Settings, expected: int, timeout: float, log) ->
     finally:
         readmodel.close()
         container.close()
-    raise UserFacingError(f"the pipeline did not catch up within {timeout:.0f} s; see the log above")
+    raise UserFacingError(
+        f"the pipeline did not catch up within {timeout:.0f} s; see the log above"
+    )
 
 
 def _summary(settings: Settings, login: str) -> None:
