@@ -155,6 +155,7 @@ class MemberOut(BaseModel):
 
     member_id: str
     display_name: str | None = Field(None, description="None when unknown or forgotten.")
+    pseudonym: str | None = Field(None, description="The member's pseudonym, if registered.")
     forgotten: bool = False
     role: str | None = None
     status: str = Field(description="active, lapsed or left.")

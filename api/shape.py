@@ -89,11 +89,13 @@ def member(row: dict[str, Any], profile: Any) -> dict[str, Any]:
     """A member-engagement row, its lapse status and (if known) the member's name."""
     forgotten = bool(getattr(profile, "forgotten", False))
     name = None if forgotten else getattr(profile, "display_name", None)
+    pseudonym = None if forgotten else getattr(profile, "pseudonym", None)
     status = "left" if row.get("left_at") else "lapsed" if row.get("lapsed") else "active"
     counts = {k: int(row.get(k) or 0) for k in ("present", "absent", "excused")}
     commitments = {f"commitments_{k}": int(row.get(k) or 0)
                    for k in ("made", "kept", "missed", "dropped")}  # fmt: skip
-    return {"member_id": row["member_id"], "display_name": name, "forgotten": forgotten,
+    return {"member_id": row["member_id"], "display_name": name, "pseudonym": pseudonym,
+            "forgotten": forgotten,
             "role": row.get("role"), "status": status, "joined_at": row.get("joined_at"),
             "left_at": row.get("left_at"), "last_seen": row.get("last_seen"),
             **counts, **commitments}  # fmt: skip

@@ -27,7 +27,9 @@ def risk_chart(trend: list[dict[str, Any]], last: int = 12) -> str:
     weeks = _weeks(trend, last)
     if not weeks:
         return '<p class="empty">No weekly history yet.</p>'
-    top = max(1, max(a + d for _, a, d in weeks))
+    peak = max(1, max(a + d for _, a, d in weeks))
+    tick = 1 if peak <= 6 else -(-peak // 4)
+    top = -(-peak // tick) * tick
     step = (W - PAD_L - 8) / len(weeks)
     bar = min(48.0, step * 0.6)
     scale = (H - PAD_B - PAD_T) / top
@@ -35,7 +37,7 @@ def risk_chart(trend: list[dict[str, Any]], last: int = 12) -> str:
     def y(v: float) -> float:
         return H - PAD_B - v * scale
 
-    parts = [_axis(top, y)]
+    parts = [_axis(top, tick, y)]
     for i, (week, at_risk, dormant) in enumerate(weeks):
         x = PAD_L + i * step + (step - bar) / 2
         label = f"{week}: {at_risk} at risk, {dormant} dormant"
@@ -77,8 +79,7 @@ def _defs() -> str:
     )
 
 
-def _axis(top: int, y) -> str:
-    step = 1 if top <= 6 else -(-top // 4)
+def _axis(top: int, step: int, y) -> str:
     ticks = list(range(0, top + 1, step))
     lines = [f'<line class="axis" x1="{PAD_L}" y1="{H - PAD_B}" x2="{W}" y2="{H - PAD_B}"/>']
     for t in ticks:
@@ -130,7 +131,7 @@ def heatmap(members: list[dict[str, Any]], sessions: list[dict[str, Any]]) -> st
 
 def member_label(m: dict[str, Any]) -> str:
     """A member's name, or a pseudonymous label when the name is unknown or forgotten."""
-    name = m.get("display_name")
+    name = m.get("display_name") or m.get("pseudonym")
     label = h(name) if name else f'<span class="anon">Member {h(str(m["member_id"])[-4:])}</span>'
     return label + (' <span class="tag">lapsed</span>' if m.get("status") == "lapsed" else "")
 

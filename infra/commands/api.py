@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 
 from infra.settings import Settings
 
@@ -29,6 +30,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from api.lag import LagMonitor
     from infra.bootstrap import build
 
+    # Metadata-refresh errors of short-lived lag probes are noise; /readyz reports the broker.
+    logging.getLogger("kafka.cluster").setLevel(logging.CRITICAL)
     container = build(settings)
     monitor = LagMonitor(container, args.lag_interval).start() if args.lag_interval > 0 else None
     try:
