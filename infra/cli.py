@@ -66,6 +66,19 @@ def configure_logging(verbose: bool) -> None:
         logging.getLogger("kafka.net.selector").setLevel(logging.ERROR)  # "task ran 0.1 s" noise
 
 
+SERVICES_WITH_METRICS = frozenset({"relay", "ingest", "worker", "alerts", "clock"})
+
+
+def serve_metrics(command: str, settings) -> None:
+    """Long-running services expose /metrics when PEERPULSE_METRICS_PORT is set."""
+    if command in SERVICES_WITH_METRICS and settings.metrics_port:
+        from prometheus_client import start_http_server
+
+        import infra.metrics  # noqa: F401  (the whole catalogue is exported, zeros included)
+
+        start_http_server(settings.metrics_port, addr=settings.metrics_host)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; operator mistakes end in one line on stderr and a non-zero code."""
     parser = build_parser()
@@ -75,6 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from infra.settings import Settings
 
         settings = Settings()
+        serve_metrics(args.command, settings)
         return int(args.handler(args, settings) or 0)
     except UserFacingError as exc:
         print(f"peerpulse {args.command}: {exc}", file=sys.stderr)

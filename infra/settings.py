@@ -48,6 +48,13 @@ class Settings(BaseSettings):
     smtp_port: int = 8025
     smtp_from: str = "peerpulse@localhost"
 
+    metrics_host: str = Field(
+        "127.0.0.1", description="Where long-running services serve /metrics (0.0.0.0 in compose)."
+    )
+    metrics_port: int = Field(
+        0, ge=0, description="Port for /metrics of relay, ingest, worker, alerts, clock (0: off)."
+    )
+
     snapshot_interval: int = Field(50, ge=1, description="Group events between snapshots.")
 
     @field_validator("data_dir")

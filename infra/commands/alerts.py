@@ -66,7 +66,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     create_topics(settings.kafka_bootstrap, settings.topic_partitions,
                   (replace(ALERTS, name=topic),))
     if args.metrics_port:
-        start_http_server(args.metrics_port, addr="127.0.0.1")
+        start_http_server(args.metrics_port, addr=settings.metrics_host)
     try:
         return run_service(container, topic)
     finally:

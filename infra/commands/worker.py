@@ -73,7 +73,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     observer = Observer()
     observer.load(readmodel)
     if args.metrics_port:
-        start_http_server(args.metrics_port, addr="127.0.0.1")
+        start_http_server(args.metrics_port, addr=settings.metrics_host)
     app = build_app(settings, runner, names, group, observer)
     worker = faust.Worker(app, loglevel="INFO", quiet=True, override_logging=False)
     try:

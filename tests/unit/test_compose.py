@@ -72,3 +72,21 @@ def test_mounted_observability_files_exist():
             source = volume.split(":")[0]
             if source.startswith("./"):
                 assert (ROOT / source).exists(), f"{service} mounts missing {source}"
+
+
+def test_prometheus_scrapes_every_long_running_service_on_the_port_compose_gives_it() -> None:
+    from infra.cli import SERVICES_WITH_METRICS
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    prom = yaml.safe_load(
+        (ROOT / "infra/observability/prometheus/prometheus.yml").read_text()
+    )
+    env = compose["x-peerpulse"]["environment"]
+    port = env["PEERPULSE_METRICS_PORT"]
+    assert env["PEERPULSE_METRICS_HOST"] == "0.0.0.0"
+    targets = {
+        t for job in prom["scrape_configs"] for c in job["static_configs"] for t in c["targets"]
+    }
+    for service in SERVICES_WITH_METRICS:
+        assert service in compose["services"], service
+        assert f"{service}:{port}" in targets, service
