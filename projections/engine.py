@@ -3,7 +3,10 @@
 Outputs are group-health records (only when an assessment changes), alert intents per
 docs/contract/ALERTS.md (deterministic ids) and read-model row changes. The live faust
 agent and ``peerpulse rebuild`` run this same code, so they produce the same results.
-Clock ticks advance ``now`` for every group in the tick's partition and reassess them.
+A clock tick reassesses the groups of its partition whose assessment can have changed
+(:mod:`projections.schedule`); the others would provably assess the same, so they only
+get their weekly-trend count when the ISO week turns. ``now`` of a group not reassessed
+catches up with the partition clock lazily, before the group is next used.
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ from projections import alerts, rows
 from projections.events import TICK, Envelope, parse_time
 from projections.handlers import HANDLERS, PROGRAM_HANDLERS
 from projections.model import GroupState, ProgramState
-from projections.risk import DEFAULT_POLICY, RiskPolicy, assess
+from projections.risk import DEFAULT_POLICY, RiskPolicy, assess, timeless_reasons
+from projections.rollups import iso_week, rollup, trend
+from projections.schedule import Wakeups, wake_at
 from projections.state import advance, apply, apply_program
 from projections.timeline import timeline
 
@@ -44,12 +49,6 @@ next other group event or clock tick, at most one tick interval later): keeps re
 and, being a property of the partition's sequence, keeps outputs deterministic."""
 
 
-def iso_week(t: datetime) -> str:
-    """ISO week label, e.g. ``2025-W07``."""
-    year, week, _ = t.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
 class Projector:
     """Keeps every group's and program's state and turns events into outputs."""
 
@@ -60,6 +59,10 @@ class Projector:
         self.by_partition: dict[int, dict[str, GroupState]] = {}
         self.clock: dict[int, tuple[datetime, int]] = {}
         self.dirty: set[tuple[str, str]] = set()
+        self.wakeups: dict[int, Wakeups] = {}
+        self.weeks: dict[int, str] = {}
+        self._seq = 0
+        self._timeless: dict[str, tuple[int, tuple]] = {}
 
     def run(self, events: Iterable[Envelope], out: Outputs | None = None) -> Outputs:
         """Process many events; returns the outputs (appended to ``out`` if given)."""
@@ -84,14 +87,23 @@ class Projector:
         """Take over a restored group state (worker restart)."""
         self.groups[state.group_id] = state
         self.by_partition.setdefault(state.partition, {})[state.group_id] = state
+        self._seq = max(self._seq, state.seq + 1)
+        self._wakeups(state.partition).stale(state)
         clock = self.clock.get(state.partition)
         if clock is not None:
             advance(state, clock[0])
 
+    def _wakeups(self, partition: int) -> Wakeups:
+        w = self.wakeups.get(partition)
+        if w is None:
+            w = self.wakeups[partition] = Wakeups()
+        return w
+
     def _group(self, ev: Envelope) -> GroupState:
         s = self.groups.get(ev.subject)
         if s is None:
-            s = GroupState(ev.subject, partition=ev.partition)
+            s = GroupState(ev.subject, partition=ev.partition, seq=self._seq)
+            self._seq += 1
             self.groups[ev.subject] = s
             self.by_partition.setdefault(ev.partition, {})[ev.subject] = s
         clock = self.clock.get(s.partition)
@@ -114,6 +126,7 @@ class Projector:
                 out.rows.append(row)
         alerts.member_alert(s, ev, out.alerts)
         if ev.type in QUIET_TYPES and s.assessment is not None:
+            self._wakeups(s.partition).stale(s)
             return
         if not self._assess(s, iso_week(s.now), out):
             out.rows.append(rows.group_health(s))
@@ -126,10 +139,27 @@ class Projector:
             return
         self.clock[ev.partition] = (at, ev.version)
         week = iso_week(at)
+        due = self._wakeups(ev.partition).take(at, self.groups)
+        if self.weeks.get(ev.partition) == week:
+            for s in due:
+                self._tick_assess(s, at, week, out)
+            return
+        self.weeks[ev.partition] = week
+        ids = {s.group_id for s in due}
         for s in self.by_partition.get(ev.partition, {}).values():
-            advance(s, at)
-            if s.status == "active" or s.assessment is None:
-                self._assess(s, week, out)
+            if s.group_id in ids:
+                self._tick_assess(s, at, week, out)
+            elif s.program_id and (s.status == "active" or s.assessment is None):
+                trend(s, s.level, week, out.rows)
+
+    def _tick_assess(self, s: GroupState, at: datetime, week: str, out: Outputs) -> None:
+        advance(s, at)
+        if s.status == "active" or s.assessment is None:
+            kept = self._timeless.get(s.group_id)
+            if kept is None or kept[0] != s.last_version:
+                kept = (s.last_version, timeless_reasons(s, self.policy))
+                self._timeless[s.group_id] = kept
+            self._assess(s, week, out, kept[1])
 
     def _program_event(self, ev: Envelope, out: Outputs) -> None:
         p = self.programs.get(ev.subject)
@@ -142,13 +172,16 @@ class Projector:
         self.dirty.add(("program", p.program_id))
         out.rows.append(rows.program(p))
 
-    def _assess(self, s: GroupState, week: str, out: Outputs) -> bool:
-        """Reassess one group; emit what changed. True if the health row was written."""
-        a = assess(s, s.now, self.policy)
+    def _assess(self, s: GroupState, week: str, out: Outputs, timeless=None) -> bool:
+        """Reassess one group; emit what changed. True if the health row was written.
+
+        ``timeless``: the group's current :func:`timeless_reasons`, kept across ticks."""
+        a = assess(s, s.now, self.policy, timeless)
+        self._wakeups(s.partition).schedule(s, wake_at(s, s.now, self.policy))
         previous = s.level
         if s.program_id:
-            _trend(s, a.level, week, out)
-            _rollup(s, "ended" if s.status != "active" else a.level, out)
+            trend(s, a.level, week, out.rows)
+            rollup(s, "ended" if s.status != "active" else a.level, out.rows)
         if a.level != previous:
             s.transitions += 1
             s.level, s.level_since = a.level, s.now
@@ -162,24 +195,3 @@ class Projector:
         out.health.append(alerts.health_record(s, a))
         return True
 
-
-def _trend(s: GroupState, level: str, week: str, out: Outputs) -> None:
-    """Count the group at its latest level within each ISO week (ended groups drop out)."""
-    if s.status != "active" and s.trend_week != week:
-        return
-    if s.trend_week == week:
-        if s.level != level and s.level is not None:
-            out.rows.append(rows.trend_count(s.program_id, week, s.level, -1))
-            out.rows.append(rows.trend_count(s.program_id, week, level, 1))
-        return
-    s.trend_week = week
-    out.rows.append(rows.trend_count(s.program_id, week, level, 1))
-
-
-def _rollup(s: GroupState, column: str, out: Outputs) -> None:
-    if s.counted_level == column:
-        return
-    if s.counted_level is not None:
-        out.rows.append(rows.rollup_count(s.program_id, s.counted_level, -1))
-    out.rows.append(rows.rollup_count(s.program_id, column, 1))
-    s.counted_level = column

@@ -69,6 +69,7 @@ class GroupState:
 
     group_id: str
     partition: int = 0
+    seq: int = 0
     program_id: str = ""
     name: str = ""
     cadence: str = "weekly"
@@ -120,11 +121,13 @@ class GroupState:
 
     def quiet_since(self, now: datetime) -> datetime | None:
         """Start of the current silence: last held session, forming, or end of a pause."""
-        marks = [self.last_held_at or self.formed_at, self.resumed_at]
-        if self.paused_until is not None and self.paused_until <= now:
-            marks.append(self.paused_until)
-        present = [m for m in marks if m is not None]
-        return max(present) if present else None
+        since = self.last_held_at or self.formed_at
+        resumed, until = self.resumed_at, self.paused_until
+        if resumed is not None and (since is None or resumed > since):
+            since = resumed
+        if until is not None and until <= now and (since is None or until > since):
+            since = until
+        return since
 
     def window(self, n: int) -> Window:
         """The commitment window ``n``, created on first use."""

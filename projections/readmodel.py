@@ -125,7 +125,7 @@ class ReadModel:
         return self.dialect.qualified(table.name)
 
 
-STATE_FORMAT = 1
+STATE_FORMAT = 2
 """Bump when GroupState/ProgramState change shape: stored states are then ignored and the
 worker replays the topic from the start (decision 0006)."""
 

@@ -23,11 +23,12 @@ from projections.policy import (
     Reason,
     RiskPolicy,
 )
-from projections.signals import SIGNALS, quiet_note, silence_periods
+from projections.signals import TIMED, TIMELESS, quiet_note, silence_periods
 
 __all__ = [
     "AT_RISK", "DORMANT", "HEALTHY", "LEVELS", "WATCH",
     "Assessment", "Reason", "RiskPolicy", "assess", "is_dormant", "silence_periods",
+    "timeless_reasons",
 ]
 
 
@@ -56,13 +57,25 @@ def is_dormant(state: GroupState, now: datetime, policy: RiskPolicy = DEFAULT_PO
     return periods is not None and periods >= policy.dormant_after_periods
 
 
-def assess(state: GroupState, now: datetime, policy: RiskPolicy = DEFAULT_POLICY) -> Assessment:
-    """Score the group at ``now``; the previous level in ``state.level`` gives hysteresis."""
+def timeless_reasons(state: GroupState, policy: RiskPolicy = DEFAULT_POLICY) -> tuple[Reason, ...]:
+    """The reasons of the signals that do not depend on ``now`` (same until the next event)."""
+    return tuple(r for signal in TIMELESS if (r := signal(state, None, policy)) is not None)
+
+
+def assess(state: GroupState, now: datetime, policy: RiskPolicy = DEFAULT_POLICY,
+           timeless: tuple[Reason, ...] | None = None) -> Assessment:
+    """Score the group at ``now``; the previous level in ``state.level`` gives hysteresis.
+
+    ``timeless``: :func:`timeless_reasons` of this very state, if the caller kept them.
+    """
     if state.status != "active":
         return Assessment(HEALTHY, 0.0, (Reason(state.status, f"Group {state.status}", 0.0),))
     if state.is_paused(now):
         return Assessment(HEALTHY, 0.0, (quiet_note(state),))
-    found = [r for signal in SIGNALS if (r := signal(state, now, policy)) is not None]
+    if timeless is None:
+        timeless = timeless_reasons(state, policy)
+    found = [r for signal in TIMED if (r := signal(state, now, policy)) is not None]
+    found += timeless
     reasons = tuple(sorted(found, key=lambda r: (-r.weight, r.code)))
     score = round(min(1.0, sum(r.weight for r in reasons)), 2)
     if is_dormant(state, now, policy):

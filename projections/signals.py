@@ -26,8 +26,11 @@ def silence_periods(state: GroupState, now: datetime) -> float | None:
 
 def _step(value: float, steps: tuple[tuple[float, float], ...], rising: bool = True) -> float:
     """Weight of the strongest step reached (``rising``: value >= bound, else <=)."""
-    hits = [w for bound, w in steps if (value >= bound if rising else value <= bound)]
-    return max(hits, default=0.0)
+    best = None
+    for bound, w in steps:
+        if (value >= bound if rising else value <= bound) and (best is None or w > best):
+            best = w
+    return 0.0 if best is None else best
 
 
 def cadence_gap(s: GroupState, now: datetime, p: RiskPolicy) -> Reason | None:
@@ -76,7 +79,8 @@ def active_core(s: GroupState, now: datetime, p: RiskPolicy) -> Reason | None:
     if len(sessions) < p.core_min_sessions:
         return None
     members = s.active_members()
-    core = sum(1 for m in members if any(m in r.present for r in sessions))
+    attended = set().union(*(r.present for r in sessions))
+    core = sum(1 for m in members if m in attended)
     if core >= p.min_core or not members:
         return None
     weight = p.core_collapsed_weight if core <= 1 else p.core_weight
@@ -152,8 +156,9 @@ def quiet_note(s: GroupState) -> Reason:
     return Reason("paused", f"Paused until {until}{why}", 0.0)
 
 
-SIGNALS: tuple[Signal, ...] = (
-    cadence_gap,
+TIMED: tuple[Signal, ...] = (cadence_gap,)
+"""The signals that depend on ``now`` (see :mod:`projections.schedule`)."""
+TIMELESS: tuple[Signal, ...] = (
     attendance_trend,
     active_core,
     lapsed_members,
@@ -162,3 +167,5 @@ SIGNALS: tuple[Signal, ...] = (
     cancellations,
     facilitator,
 )
+"""The signals that depend only on the state: the same until the next applied event."""
+SIGNALS: tuple[Signal, ...] = TIMED + TIMELESS
