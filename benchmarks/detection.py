@@ -101,10 +101,16 @@ def run(seeds: int = SEEDS, groups: int = GROUPS) -> list[dict]:
             "name": f"{kind}: {fate}", "value": round(mf["flagged"], 3), "unit": "ratio",
             "baseline": round(nf["flagged"], 3), "baseline_name": "naive",
             "better": "higher" if fate in DYING_FATES else "lower",
-            "notes": f"n={mf['n']}; median lead {mf['lead']:.2f} vs naive {nf['lead']:.2f} "
-                     f"periods; flag raised {mf['raised_after']:.2f} periods after last session",
+            "notes": _fate_note(mf, nf, fate in DYING_FATES),
         })  # fmt: skip
     return rows
+
+
+def _fate_note(mf: dict, nf: dict, dying: bool) -> str:
+    if not dying:
+        return f"n={mf['n']}; share ever at_risk inside the window"
+    return (f"n={mf['n']}; median lead {mf['lead']:.2f} vs naive {nf['lead']:.2f} periods; "
+            f"first flag {mf['raised_after']:.2f} periods after the last session")  # fmt: skip
 
 
 DYING_FATES = frozenset(
