@@ -115,6 +115,10 @@ class GroupState:
         """Members who have not left."""
         return {m: s for m, s in self.members.items() if s.left_at is None}
 
+    def active_count(self) -> int:
+        """How many members have not left."""
+        return sum(1 for s in self.members.values() if s.left_at is None)
+
     def is_paused(self, now: datetime) -> bool:
         """In a planned break at ``now``."""
         return self.paused_until is not None and now < self.paused_until

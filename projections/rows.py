@@ -27,6 +27,9 @@ class RowChange:
     op: str = "upsert"
 
 
+_compact = json.JSONEncoder(separators=(",", ":")).encode
+
+
 def iso(t: datetime | None) -> str | None:
     """A timestamp as stored in the read model."""
     return t.isoformat() if t is not None else None
@@ -34,7 +37,7 @@ def iso(t: datetime | None) -> str | None:
 
 def reasons_json(a: Assessment) -> str:
     """Reasons as stored: a JSON list of ``{code, text, weight}``."""
-    return json.dumps(a.reasons_dicts(), separators=(",", ":"))
+    return _compact(a.reasons_dicts())
 
 
 def group_health(s: GroupState) -> RowChange:
@@ -42,7 +45,7 @@ def group_health(s: GroupState) -> RowChange:
     a: Assessment = s.assessment  # type: ignore[assignment]
     return RowChange(T.GROUP_HEALTH.name, (s.group_id,), {
         "program_id": s.program_id, "name": s.name, "cadence": s.cadence, "status": s.status,
-        "members": len(s.active_members()), "level": a.level, "score": a.score,
+        "members": s.active_count(), "level": a.level, "score": a.score,
         "reasons": reasons_json(a), "level_since": iso(s.level_since),
         "last_session_at": iso(s.last_held_at), "sessions_held": s.held_count,
         "sessions_cancelled": s.cancelled_count, "paused_until": iso(s.paused_until),

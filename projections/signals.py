@@ -78,7 +78,7 @@ def active_core(s: GroupState, now: datetime, p: RiskPolicy) -> Reason | None:
     sessions = _taken(s)[-p.recent_sessions :]
     if len(sessions) < p.core_min_sessions:
         return None
-    members = s.active_members()
+    members = [m for m, st in s.members.items() if st.left_at is None]
     attended = set().union(*(r.present for r in sessions))
     core = sum(1 for m in members if m in attended)
     if core >= p.min_core or not members:
@@ -93,8 +93,8 @@ def active_core(s: GroupState, now: datetime, p: RiskPolicy) -> Reason | None:
 
 def lapsed_members(s: GroupState, now: datetime, p: RiskPolicy) -> Reason | None:
     """Share of current members who have lapsed."""
-    members = s.active_members()
-    lapsed = sum(1 for m in members.values() if m.lapsed)
+    members = [st for st in s.members.values() if st.left_at is None]
+    lapsed = sum(1 for m in members if m.lapsed)
     if not lapsed:
         return None
     heavy = lapsed / len(members) >= p.lapsed_share

@@ -15,6 +15,8 @@ _COMMITMENT_OUTCOMES = {
     P + "commitment.missed.v1": "missed",
     P + "commitment.dropped.v1": "dropped",
 }
+_compact = json.JSONEncoder(separators=(",", ":")).encode
+_lenient = json.JSONEncoder(default=str).encode
 
 
 def _row(s: GroupState, item: str, **values: object) -> RowChange:
@@ -37,7 +39,7 @@ def _session(s: GroupState, ev: Envelope) -> RowChange:
     lists["attendance_taken"] = rec.attendance_taken
     return _row(s, sid, kind="session", status="held", at=iso(rec.at),
                 present=len(rec.present), absent=len(rec.absent), excused=len(rec.excused),
-                detail=json.dumps(lists, separators=(",", ":")), version=ev.version)
+                detail=_compact(lists), version=ev.version)
 
 
 def _commitment(s: GroupState, ev: Envelope) -> RowChange:
@@ -55,7 +57,7 @@ def _milestone(s: GroupState, ev: Envelope) -> RowChange:
     name = ev.type.removeprefix(P).removesuffix(".v1")
     detail = {k: v for k, v in ev.data.items() if k != "program_id"}
     return _row(s, f"{name}:{ev.version}", kind=name, at=iso(ev.time),
-                member_id=ev.data.get("member_id"), detail=json.dumps(detail, default=str),
+                member_id=ev.data.get("member_id"), detail=_lenient(detail),
                 version=ev.version)
 
 

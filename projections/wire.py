@@ -35,7 +35,10 @@ class ProjectionTopics:
 
 def encode(value: dict) -> bytes:
     """Compact JSON bytes."""
-    return json.dumps(value, separators=(",", ":"), sort_keys=True).encode()
+    return _ENCODER.encode(value).encode()
+
+
+_ENCODER = json.JSONEncoder(separators=(",", ":"), sort_keys=True)
 
 
 def messages(out: Outputs, names: ProjectionTopics) -> Iterator[tuple[str, bytes, bytes]]:
