@@ -1,13 +1,15 @@
 """One small function per public event type, folding its ``data`` into the state.
 
 Used only through :func:`projections.state.apply`; each handler receives the state, the
-event's ``data`` and its time, and mutates the state.
+event's ``data`` and its time, and mutates the state. Member ids are interned: one string
+object per member however many sessions and commitments mention them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from sys import intern
 from typing import Any
 
 from projections.events import parse_time
@@ -34,7 +36,7 @@ def _formed(s: GroupState, d: Data, at: datetime) -> None:
 
 
 def _joined(s: GroupState, d: Data, at: datetime) -> None:
-    member, role = d["member_id"], d.get("role", "peer")
+    member, role = intern(d["member_id"]), d.get("role", "peer")
     m = s.members.get(member)
     if m is None:
         s.members[member] = MemberState(role=role, joined_at=at)
@@ -80,7 +82,8 @@ def _held(s: GroupState, d: Data, at: datetime) -> None:
 
 
 def _count(s: GroupState, rec: SessionRecord, member: str, status: str, at: datetime) -> None:
-    getattr(rec, status).add(member)
+    member = intern(member)
+    rec.add(status, member)
     m = s.members.get(member)
     if m is not None:
         setattr(m, status, getattr(m, status) + 1)
@@ -111,11 +114,8 @@ def _marked(s: GroupState, d: Data, at: datetime) -> None:
     member = d["member_id"]
     m = s.members.get(member)
     for status in STATUSES:
-        bucket = getattr(rec, status)
-        if member in bucket:
-            bucket.discard(member)
-            if m is not None:
-                setattr(m, status, max(0, getattr(m, status) - 1))
+        if rec.discard(status, member) and m is not None:
+            setattr(m, status, max(0, getattr(m, status) - 1))
     _count(s, rec, member, d["status"], at)
 
 
@@ -123,7 +123,7 @@ def _made(s: GroupState, d: Data, at: datetime) -> None:
     rec = _find_session(s, d["session_id"]) if d.get("session_id") else None
     n = rec.ordinal if rec is not None else s.held_count
     s.window(n).made += 1
-    s.open_commitments[d["commitment_id"]] = (d["member_id"], n)
+    s.open_commitments[d["commitment_id"]] = (intern(d["member_id"]), n)
     s.commitments_made += 1
     m = s.members.get(d["member_id"])
     if m is not None:

@@ -3,7 +3,14 @@
 A :class:`GroupState` holds what the risk model needs about one group: roster and roles,
 the recent held sessions with attendance, cancellations, commitments per session window,
 lapses, pause, facilitator, and ``now`` (the newest event or clock-tick time seen for the
-group's partition). Windows are bounded so memory stays flat however long a group lives.
+group's partition). Windows are bounded so memory stays flat however long a group lives,
+and capped at what the risk model and the timeline need: the last ``RECENT_SESSIONS`` held
+sessions (the attendance baseline is every taken session in that window before the last
+three; a late attendance mark can still correct any of them), the last
+``RECENT_OUTCOMES`` held/cancelled outcomes (cancellations look at 4), and commitments
+of the last ``COMMITMENT_WINDOWS`` sessions (kept/made signals look at 3 and 2).
+Attendance per session is kept as tuples and member ids are interned, about 8 KiB per
+group in all (decision 0006: 100,000 groups in < 1 GiB).
 """
 
 from __future__ import annotations
@@ -24,10 +31,24 @@ class SessionRecord:
     session_id: str
     at: datetime
     ordinal: int
-    present: set[str] = field(default_factory=set)
-    absent: set[str] = field(default_factory=set)
-    excused: set[str] = field(default_factory=set)
+    present: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()
+    excused: tuple[str, ...] = ()
     attendance_taken: bool = True
+
+    def add(self, status: str, member: str) -> None:
+        """Put ``member`` under ``status`` (each is a set, kept as a tuple: a third the size)."""
+        bucket = getattr(self, status)
+        if member not in bucket:
+            setattr(self, status, (*bucket, member))
+
+    def discard(self, status: str, member: str) -> bool:
+        """Take ``member`` out of ``status``; True if it was there."""
+        bucket = getattr(self, status)
+        if member not in bucket:
+            return False
+        setattr(self, status, tuple(m for m in bucket if m != member))
+        return True
 
 
 @dataclass(slots=True)

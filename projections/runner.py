@@ -37,13 +37,9 @@ class ProjectionRunner:
             self._restore()
 
     def _restore(self) -> None:
-        stored = self.readmodel.states()
-        if self.positions and not stored:
-            log.warning("read model has a checkpoint but no usable state: replaying from the start")
-            self.readmodel.reset()
-            self.positions = {}
-        p = self.projector
-        for kind, ident, body in sorted(stored, key=lambda s: s[0] != "clock"):
+        p, stored = self.projector, 0
+        for kind, ident, body in self.readmodel.states():
+            stored += 1
             obj = pickle.loads(body)
             if kind == "clock":
                 p.clock[int(ident)] = obj
@@ -51,6 +47,10 @@ class ProjectionRunner:
                 p.programs[ident] = obj
             else:
                 p.adopt(obj)
+        if self.positions and not stored:
+            log.warning("read model has a checkpoint but no usable state: replaying from the start")
+            self.readmodel.reset()
+            self.positions = {}
         log.info("restored %d groups, resuming at %s", len(p.groups), self.positions)
 
     def handle(self, value: Any, headers: Iterable | None, partition: int, offset: int) -> bool:
