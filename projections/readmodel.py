@@ -28,9 +28,17 @@ class ReadModel:
         self.dialect = Dialect.for_settings(settings)
         self._conn: Any = None
 
-    def open(self) -> ReadModel:
-        """Connect and create missing tables."""
+    def open(self, bulk: bool = False) -> ReadModel:
+        """Connect and create missing tables.
+
+        ``bulk`` (``rebuild`` only, the worker stopped): commits stop waiting for the disk
+        (SQLite ``synchronous=OFF``, a bigger page cache; PostgreSQL
+        ``synchronous_commit=off``). A crash mid-rebuild can lose the last commits, which
+        the next rebuild redoes from scratch anyway.
+        """
         self._conn = self.dialect.connect(self.settings)
+        if bulk:
+            self.dialect.bulk(self._conn)
         with self._tx() as cur:
             for stmt in ddl(self.dialect):
                 cur.execute(stmt)

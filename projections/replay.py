@@ -49,7 +49,7 @@ def rebuild(settings: Settings, names: ProjectionTopics, group_id: str, *, emit:
     bootstrap, started = settings.kafka_bootstrap, time.monotonic()
     tps = [TopicPartition(names.events, p) for p in partitions(bootstrap, names.events)]
     ends = end_offsets(bootstrap, tps)
-    readmodel = ReadModel(settings).open()
+    readmodel = ReadModel(settings).open(bulk=True)
     readmodel.reset()
     runner = ProjectionRunner(readmodel, names.events, restore=False)
     out_producer = producer(bootstrap) if emit else None

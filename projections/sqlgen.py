@@ -54,6 +54,15 @@ class Dialect:
 
         return psycopg.connect(settings.postgres_dsn, autocommit=False)
 
+    def bulk(self, conn: Any) -> None:
+        """Trade durability of the latest commits for write speed (rebuild only)."""
+        if self.kind == "sqlite":
+            for pragma in ("synchronous=OFF", "cache_size=-262144", "temp_store=MEMORY"):
+                conn.execute(f"PRAGMA {pragma}")
+            return
+        conn.execute("SET synchronous_commit TO OFF")
+        conn.commit()
+
 
 def ddl(d: Dialect) -> list[str]:
     """CREATE TABLE IF NOT EXISTS for every catalogue table."""
