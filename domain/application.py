@@ -18,7 +18,7 @@ from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.persistence import Tracking
 from eventsourcing.utils import Environment, EnvType
 
-from domain.clock import Clock
+from domain.clock import MAX_TICKS, Clock
 from domain.errors import UnknownGroup, UnknownMember, UnknownProgram
 from domain.group import Group
 from domain.group_use_cases import GroupUseCases
@@ -111,13 +111,24 @@ class EngagementApp(GroupUseCases, PeopleUseCases, Application):
         return self.recorder.max_tracking_id(name)
 
     def tick(self, now: datetime) -> bool:
-        """Record ``Clock.Ticked`` if ``now`` crossed the next tick boundary; True if recorded."""
+        """Record ``Clock.Ticked`` if ``now`` crossed the next tick boundary; True if recorded.
+
+        One tick at the newest boundary, however many were crossed (wall-clock ticking).
+        """
+        return self.tick_through(now, limit=1) == 1
+
+    def tick_through(self, now: datetime, limit: int = MAX_TICKS) -> int:
+        """Record a tick for every boundary crossed since the last one (at most ``limit``).
+
+        Event-time ticking (ingest's watermark, CSV import): each 6-hour boundary the
+        data has passed gets its own ``Clock.Ticked``, in order. Returns how many.
+        """
         with self.unit() as uow:
             clock = uow.find(CLOCK_ID, Clock)
             if clock is None:
                 clock = Clock.start(aware(now))
                 uow.add(clock)
-            return clock.tick(aware(now))
+            return clock.tick_through(aware(now), limit)
 
     def get_group(self, group_id: UUID) -> Group:
         """The group's current state."""

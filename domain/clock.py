@@ -10,6 +10,8 @@ from domain.ids import CLOCK_ID
 from domain.records import ReplacedRecords
 
 TICK_EVERY = timedelta(hours=6)
+MAX_TICKS = 366 * 4
+"""Most ticks one call records (a year of 6-hour boundaries); see decision 0012."""
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -28,11 +30,23 @@ class Clock(ReplacedRecords, Aggregate):
 
     def tick(self, now: datetime, every: timedelta = TICK_EVERY) -> bool:
         """Record a tick if ``now`` reached a boundary after the last tick; never go back."""
-        boundary = boundary_at_or_before(now, every)
-        if self.last_tick is not None and boundary <= self.last_tick:
-            return False
-        self.trigger_event(self.Ticked, timestamp=now, at=boundary)
-        return True
+        return self.tick_through(now, 1, every) == 1
+
+    def tick_through(self, now: datetime, limit: int, every: timedelta = TICK_EVERY) -> int:
+        """Record one tick per boundary crossed since the last tick, up to ``now``.
+
+        At most ``limit`` ticks: after a longer gap only the newest ``limit`` boundaries
+        are recorded (the skipped ones saw no event time pass in steps anyway). Each
+        tick's timestamp is its boundary, the newest one's is ``now``. Returns how many.
+        """
+        last = boundary_at_or_before(now, every)
+        if self.last_tick is not None and last <= self.last_tick:
+            return 0
+        first = last if self.last_tick is None else self.last_tick + every
+        count = min(max(1, limit), (last - first) // every + 1)
+        for at in (last - (count - 1 - i) * every for i in range(count)):
+            self.trigger_event(self.Ticked, timestamp=now if at == last else at, at=at)
+        return count
 
     class Started(Aggregate.Created):
         """The application started the clock (internal bookkeeping; not a public event)."""

@@ -23,6 +23,7 @@ from kafka import ConsumerRebalanceListener, TopicPartition
 from consumers.ingest.decoder import DOMAIN_ERROR, Command, Rejection, decode
 from consumers.ingest.dlq import DeadLetters
 from consumers.ingest.mapper import apply
+from consumers.ingest.watermark import Watermark
 from domain.errors import ConcurrentModification, DomainError
 from infra.metrics import INGEST_MESSAGES
 
@@ -48,7 +49,7 @@ class IngestConsumer:
         self.app, self.kafka, self.dead_letters = app, kafka, dead_letters
         self.topic, self.clock, self.max_records = topic, clock, max_records
         self.stopping = threading.Event()
-        self.latest_time: datetime | None = None
+        self.watermark = Watermark()
         self.applied = 0
         self._dead: set[tuple[int, int]] = set()
 
@@ -58,12 +59,14 @@ class IngestConsumer:
 
     def seek_to_stored(self, partitions: Sequence[TopicPartition]) -> None:
         """Resume each partition right after the last offset recorded with the events."""
+        self.watermark = self.watermark.assign(partitions)
         for tp in partitions:
             stored = self.app.max_tracking_position(tracking_name(tp.topic, tp.partition))
             if stored is None:
                 self.kafka.seek_to_beginning(tp)
             else:
                 self.kafka.seek(tp, stored + 1)
+                self.watermark = self.watermark.reading(tp, stored + 1)
 
     def run(self, idle_exit: Callable[[], bool] | None = None) -> None:
         """Poll until :meth:`stop` (e.g. from SIGTERM); the batch in hand always finishes."""
@@ -74,6 +77,7 @@ class IngestConsumer:
                 log.warning("poll failed, retrying: %s", exc)
                 time.sleep(0.5)
                 continue
+            self._note_reading(polled)
             for tp, records in polled.items():
                 self.process(tp, records)
             if not polled and idle_exit is not None and idle_exit():
@@ -108,14 +112,27 @@ class IngestConsumer:
                 c for r, c in decoded if isinstance(c, Command) and self._apply(r, c, decoded)
             ]
             latest = max((c.occurred_at for c in applied), default=None)
-            if latest is not None:
-                self.latest_time = max(latest, self.latest_time or latest)
-            if self.latest_time is not None:
-                self.app.tick(self.latest_time)
+            after = self.watermark.advanced(tp, latest, decoded[-1][0].offset + 1)
+            mark = after.value(self._highwater)
+            if mark is not None:
+                self.app.tick_through(mark)
             self._dead_letter(decoded)
+        self.watermark = after
         for command in applied:
             INGEST_MESSAGES.labels(type=command.type).inc()
         self.applied += len(applied)
+
+    def _note_reading(self, polled: dict[TopicPartition, list[Any]]) -> None:
+        """Tell the watermark where each partition's unapplied records start."""
+        for tp, records in polled.items():
+            self.watermark = self.watermark.reading(tp, records[0].offset)
+        for tp in self.watermark.assigned - self.watermark.next_offsets.keys():
+            if self.kafka.highwater(tp) is not None:  # fetched once: position is valid
+                self.watermark = self.watermark.reading(tp, self.kafka.position(tp))
+
+    def _highwater(self, tp: TopicPartition) -> int | None:
+        """The partition's end as the last fetch reported it (right on Tansu too)."""
+        return self.kafka.highwater(tp)
 
     def _apply(self, record: Any, command: Command, decoded: list) -> bool:
         try:
@@ -145,7 +162,8 @@ class _SeekToStored(ConsumerRebalanceListener):
         self.consumer = consumer
 
     def on_partitions_revoked(self, revoked: Any) -> None:
-        """Nothing to do: positions are committed with the events."""
+        """Positions are committed with the events; revoked partitions stop holding time."""
+        self.consumer.watermark = self.consumer.watermark.revoke(revoked)
 
     def on_partitions_assigned(self, assigned: Any) -> None:
         self.consumer.seek_to_stored(list(assigned))

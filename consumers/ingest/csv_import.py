@@ -74,7 +74,7 @@ def _apply_chunk(app: Any, chunk: list[tuple[SessionRows, Command]], report: Imp
                         report.errors.append(_domain_row_error(session, exc))
                         del pending[i]
                         raise _Rerun from exc
-                app.tick(max(c.occurred_at for _, c in pending)) if pending else None
+                app.tick_through(max(c.occurred_at for _, c in pending)) if pending else None
         except (_Rerun, ConcurrentModification):
             continue
         report.sessions += len(pending)
