@@ -32,49 +32,126 @@ class Group(SessionRules, CommitmentRules, LifecycleRules, ReplacedRecords, Aggr
     aggregate cache costs O(containers) instead of O(history).
     """
 
+    class_version = 2
+    """Version 2 added ``provisional`` and ``provisional_members`` (snapshots upcast)."""
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Groups snapshotted before provisioning was recorded were all formed for real."""
+        state.setdefault("provisional", False)
+        state.setdefault("provisional_members", [])
+
     @classmethod
     def form(cls, group_id: UUID, program_id: UUID, name: str, cadence: str, goal: str,
-             now: datetime, coordinator_id: UUID | None = None) -> Group:
-        """Form a new group in a program."""
-        if cadence not in CADENCES:
-            raise InvalidCommand(f"cadence {cadence!r} is not one of {', '.join(CADENCES)}")
+             now: datetime, coordinator_id: UUID | None = None,
+             provisional: bool = False) -> Group:  # fmt: skip
+        """Form a new group in a program (``provisional``: placeholder details, see 0008)."""
+        _check_cadence(cadence)
         return cls._create(cls.Formed, id=group_id, timestamp=now, program_id=program_id,
-                           name=name, cadence=cadence, goal=goal, coordinator_id=coordinator_id)
+                           name=name, cadence=cadence, goal=goal, coordinator_id=coordinator_id,
+                           provisional=provisional)
 
-    def check_formed_as(self, program_id: UUID, name: str, cadence: str, goal: str,
-                        coordinator_id: UUID | None) -> None:
-        """Accept a repeated ``form`` only if it says the same thing."""
-        if (self.program_id, self.name, self.cadence, self.goal, self.coordinator_id) != (
-                program_id, name, cadence, goal, coordinator_id):
+    def form_again(self, program_id: UUID, name: str, cadence: str, goal: str,
+                   coordinator_id: UUID | None, now: datetime, provisional: bool = False) -> None:
+        """A repeated ``form``: identical changes nothing; real details replace provisional ones.
+
+        Provisioning never touches an existing group. Details that contradict a group
+        formed for real (or a different program) are :class:`AlreadyExists`.
+        """
+        details = (name, cadence, goal, coordinator_id)
+        if provisional or (not self.provisional and self.details() == details
+                           and self.program_id == program_id):
+            return
+        if not self.provisional or self.program_id != program_id:
             raise AlreadyExists(f"group {self.id} was already formed with other details")
+        _check_cadence(cadence)
+        self.require_open("amend its details")
+        self.trigger_event(self.DetailsAmended, timestamp=now, name=name, cadence=cadence,
+                           goal=goal, coordinator_id=coordinator_id)
+
+    def details(self) -> tuple[str, str, str, UUID | None]:
+        """Name, cadence, goal and coordinator, as formed or amended."""
+        return self.name, self.cadence, self.goal, self.coordinator_id
 
     class Formed(Aggregate.Created):
-        """A coordinator (or an upstream system) formed the group in a program."""
+        """A coordinator (or an upstream system) formed the group in a program.
+
+        Version 2 added ``provisional``: ingest formed it with placeholder details because
+        marks arrived before the roster (docs/decisions/0008); kept off the wire.
+        """
+
+        class_version = 2
 
         program_id: UUID
         name: str
         cadence: str
         goal: str
         coordinator_id: UUID | None
+        provisional: bool
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Version 1 groups were always formed for real."""
+            state["provisional"] = False
 
         def apply(self, group: Group) -> None:
             group.program_id, group.name, group.cadence = self.program_id, self.name, self.cadence
             group.goal, group.coordinator_id = self.goal, self.coordinator_id
+            group.provisional, group.provisional_members = self.provisional, []
             group.members, group.former, group.lapsed = {}, [], []
             group.sessions, group.commitments, group.pauses = {}, {}, []
             group.last_pause, group.last_check_in, group.closed = None, None, None
             group.next_seq, group.held_order = 0, []
 
+    class DetailsAmended(Aggregate.Event):
+        """The real details of a provisionally formed group arrived (ingest, 0008)."""
+
+        name: str
+        cadence: str
+        goal: str
+        coordinator_id: UUID | None
+
+        def apply(self, group: Group) -> None:
+            group.name, group.cadence, group.goal = self.name, self.cadence, self.goal
+            group.coordinator_id, group.provisional = self.coordinator_id, False
+
     class MemberJoined(Aggregate.Event):
-        """A peer, facilitator or mentor joined the group (from the roster system)."""
+        """A peer, facilitator or mentor joined the group (from the roster system).
+
+        Version 2 added ``provisional``: ingest joined them as a peer because a mark
+        named them before the roster did; kept off the wire.
+        """
+
+        class_version = 2
+
+        member_id: UUID
+        role: str
+        provisional: bool
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Version 1 members always joined from the roster."""
+            state["provisional"] = False
+
+        def apply(self, group: Group) -> None:
+            key = str(self.member_id)
+            group.members[key] = self.role
+            if key in group.former:
+                group.former.remove(key)
+            group.provisional_members = [m for m in group.provisional_members if m != key]
+            if self.provisional:
+                group.provisional_members.append(key)
+
+    class MemberRoleChanged(Aggregate.Event):
+        """The roster gave a provisionally joined member their real role (ingest, 0008)."""
 
         member_id: UUID
         role: str
 
         def apply(self, group: Group) -> None:
-            group.members[str(self.member_id)] = self.role
-            if str(self.member_id) in group.former:
-                group.former.remove(str(self.member_id))
+            key = str(self.member_id)
+            group.members[key] = self.role
+            group.provisional_members = [m for m in group.provisional_members if m != key]
 
     class MemberLeft(Aggregate.Event):
         """A member left the group; their lapse standing no longer matters."""
@@ -85,6 +162,7 @@ class Group(SessionRules, CommitmentRules, LifecycleRules, ReplacedRecords, Aggr
             key = str(self.member_id)
             group.members.pop(key, None)
             group.former.append(key)
+            group.provisional_members = [m for m in group.provisional_members if m != key]
             if key in group.lapsed:
                 group.lapsed.remove(key)
 
@@ -266,3 +344,8 @@ class Group(SessionRules, CommitmentRules, LifecycleRules, ReplacedRecords, Aggr
 
         def apply(self, group: Group) -> None:
             group.closed = ["dissolved", self.reason]
+
+
+def _check_cadence(cadence: str) -> None:
+    if cadence not in CADENCES:
+        raise InvalidCommand(f"cadence {cadence!r} is not one of {', '.join(CADENCES)}")

@@ -20,16 +20,17 @@ class GroupUseCases:
     unit: Any
 
     def launch_program(self, program_id: UUID, name: str, organisation: str, cadence: str,
-                       now: datetime, lapse_after: int = 3, escalate_after_days: int = 3) -> None:
-        """Launch a program; launching it again identically changes nothing."""
+                       now: datetime, lapse_after: int = 3, escalate_after_days: int = 3,
+                       provisional: bool = False) -> None:  # fmt: skip
+        """Launch a program; identically again changes nothing; real details amend provisional."""
         with self.unit() as uow:
             existing = uow.find(program_id, Program)
             if existing is not None:
-                existing.check_launched_as(name, organisation, cadence, lapse_after,
-                                           escalate_after_days)
+                existing.launch_again(name, organisation, cadence, lapse_after,
+                                      escalate_after_days, _aware(now), provisional)
                 return
             uow.add(Program.launch(program_id, name, organisation, cadence, _aware(now),
-                                   lapse_after, escalate_after_days))
+                                   lapse_after, escalate_after_days, provisional))
 
     def unassign_coordinator(self, program_id: UUID, coordinator_id: UUID, now: datetime) -> None:
         """Take a coordinator off the program."""
@@ -47,20 +48,29 @@ class GroupUseCases:
             _program(uow, program_id).change_lapse_policy(lapse_after, _aware(now))
 
     def form_group(self, group_id: UUID, program_id: UUID, name: str, cadence: str, goal: str,
-                   now: datetime, coordinator_id: UUID | None = None) -> None:
-        """Form a group in a launched program; forming it again identically changes nothing."""
+                   now: datetime, coordinator_id: UUID | None = None,
+                   provisional: bool = False) -> None:  # fmt: skip
+        """Form a group in a launched program; again identically changes nothing.
+
+        Real details amend a provisionally formed group (``Group.DetailsAmended``).
+        """
         with self.unit() as uow:
             existing = uow.find(group_id, Group)
             if existing is not None:
-                existing.check_formed_as(program_id, name, cadence, goal, coordinator_id)
+                existing.form_again(program_id, name, cadence, goal, coordinator_id,
+                                    _aware(now), provisional)
                 return
             _program(uow, program_id)
             uow.add(Group.form(group_id, program_id, name, cadence, goal, _aware(now),
-                               coordinator_id))
+                               coordinator_id, provisional))
 
-    def join_member(self, group_id: UUID, member_id: UUID, role: str, now: datetime) -> None:
-        """Add a member to a group with a role (peer, facilitator, mentor)."""
-        self._on_group(group_id, "join", member_id, role, _aware(now))
+    def join_member(self, group_id: UUID, member_id: UUID, role: str, now: datetime,
+                    provisional: bool = False) -> None:
+        """Add a member to a group with a role (peer, facilitator, mentor).
+
+        A provisionally joined member's role is replaced by the roster's.
+        """
+        self._on_group(group_id, "join", member_id, role, _aware(now), provisional)
 
     def leave_member(self, group_id: UUID, member_id: UUID, now: datetime) -> None:
         """Remove a member from a group."""

@@ -17,22 +17,33 @@ class LifecycleRules(GroupGuards):
     """Commands on the group's membership and life; mixed into :class:`domain.group.Group`."""
 
     former: list[str]
+    provisional_members: list[str]
     pauses: list[list[datetime]]
     last_pause: list[Any] | None
     last_check_in: list[Any] | None
 
-    def join(self, member_id: UUID, role: str, now: datetime) -> None:
-        """Add a member with a role; joining again with the same role changes nothing."""
+    def join(self, member_id: UUID, role: str, now: datetime, provisional: bool = False) -> None:
+        """Add a member with a role; joining again with the same role changes nothing.
+
+        ``provisional``: ingest adds a member a mark named before the roster did; the
+        roster's later role replaces it (``MemberRoleChanged``). Any other change of
+        role is :class:`AlreadyAMember`.
+        """
         if role not in ROLES:
             raise InvalidCommand(f"role {role!r} is not one of {', '.join(ROLES)}")
         current = self.members.get(str(member_id))
-        if current == role:
+        if current == role or (current is not None and provisional):
             return
         self.require_open(f"add member {member_id}")
+        if current is not None and str(member_id) in self.provisional_members:
+            self.trigger_event(self.MemberRoleChanged, timestamp=now, member_id=member_id,
+                               role=role)
+            return
         if current is not None:
             raise AlreadyAMember(
                 f"member {member_id} is already a {current} of group {self.id}, not a {role}")
-        self.trigger_event(self.MemberJoined, timestamp=now, member_id=member_id, role=role)
+        self.trigger_event(self.MemberJoined, timestamp=now, member_id=member_id, role=role,
+                           provisional=provisional)
 
     def leave(self, member_id: UUID, now: datetime) -> None:
         """Remove a member; leaving twice changes nothing."""

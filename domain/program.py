@@ -20,20 +20,32 @@ class Program(ReplacedRecords, Aggregate):
 
     @classmethod
     def launch(cls, program_id: UUID, name: str, organisation: str, cadence: str, now: datetime,
-               lapse_after: int = 3, escalate_after_days: int = 3) -> Program:
-        """Launch a programme."""
+               lapse_after: int = 3, escalate_after_days: int = 3,
+               provisional: bool = False) -> Program:  # fmt: skip
+        """Launch a programme (``provisional``: placeholder details, see decision 0008)."""
         _check_lapse_after(lapse_after)
         return cls._create(cls.Launched, id=program_id, timestamp=now, name=name,
                            organisation=organisation, cadence=cadence, lapse_after=lapse_after,
-                           escalate_after_days=escalate_after_days)
+                           escalate_after_days=escalate_after_days, provisional=provisional)
 
-    def check_launched_as(self, name: str, organisation: str, cadence: str, lapse_after: int,
-                          escalate_after_days: int) -> None:
-        """Accept a repeated launch only if it says the same thing."""
-        launched = (self.name, self.organisation, self.cadence, self.launched_lapse_after,
-                    self.escalate_after_days)
-        if launched != (name, organisation, cadence, lapse_after, escalate_after_days):
+    def launch_again(self, name: str, organisation: str, cadence: str, lapse_after: int,
+                     escalate_after_days: int, now: datetime, provisional: bool = False) -> None:
+        """A repeated launch: identical changes nothing; real details replace provisional ones.
+
+        Provisioning never touches an existing program; details contradicting a program
+        launched for real are :class:`AlreadyExists`.
+        """
+        details = (name, organisation, cadence, lapse_after, escalate_after_days)
+        if provisional or (not self.provisional and details == (
+                self.name, self.organisation, self.cadence, self.launched_lapse_after,
+                self.escalate_after_days)):
+            return
+        if not self.provisional:
             raise AlreadyExists(f"program {self.id} was already launched with other details")
+        _check_lapse_after(lapse_after)
+        self.trigger_event(self.DetailsAmended, timestamp=now, name=name,
+                           organisation=organisation, cadence=cadence, lapse_after=lapse_after,
+                           escalate_after_days=escalate_after_days)
 
     def assign_coordinator(self, coordinator_id: UUID, sealed_name: str, sealed_contact: str,
                            time_zone: str, channel: str, digest: str, digest_hour: int,
@@ -68,7 +80,35 @@ class Program(ReplacedRecords, Aggregate):
             self.trigger_event(self.LapsePolicyChanged, timestamp=now, lapse_after=lapse_after)
 
     class Launched(Aggregate.Created):
-        """An operator launched the programme with its default cadence and lapse policy."""
+        """An operator launched the programme with its default cadence and lapse policy.
+
+        Version 2 added ``provisional``: ingest launched it with placeholder details
+        because a message named it before ``program.launched`` arrived; kept off the wire.
+        """
+
+        class_version = 2
+
+        name: str
+        organisation: str
+        cadence: str
+        lapse_after: int
+        escalate_after_days: int
+        provisional: bool
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Version 1 programs were always launched for real."""
+            state["provisional"] = False
+
+        def apply(self, program: Program) -> None:
+            program.name, program.organisation = self.name, self.organisation
+            program.cadence, program.escalate_after_days = self.cadence, self.escalate_after_days
+            program.lapse_after = program.launched_lapse_after = self.lapse_after
+            program.coordinators, program.lead = {}, None
+            program.provisional = self.provisional
+
+    class DetailsAmended(Aggregate.Event):
+        """The real details of a provisionally launched programme arrived (ingest, 0008)."""
 
         name: str
         organisation: str
@@ -80,7 +120,7 @@ class Program(ReplacedRecords, Aggregate):
             program.name, program.organisation = self.name, self.organisation
             program.cadence, program.escalate_after_days = self.cadence, self.escalate_after_days
             program.lapse_after = program.launched_lapse_after = self.lapse_after
-            program.coordinators, program.lead = {}, None
+            program.provisional = False
 
     class CoordinatorAssigned(Aggregate.Event):
         """An operator assigned a coordinator; their name and contact are sealed tokens."""

@@ -4,7 +4,9 @@ Other systems' ids become peerpulse ids with :func:`domain.ids.derive_id`, scope
 message's ``source``; sessions and commitments are scoped by their group too. Messages
 that arrive before the roster provision what they name (docs/decisions/0008): a missing
 program or group is created provisionally, a member not on the roster joins as a peer, a
-roll call for a session already held (by one-by-one marks) is merged mark by mark.
+roll call for a session already held (by one-by-one marks) is merged mark by mark. The
+real ``program.launched``/``group.formed``/``member.joined`` arriving later amends the
+provisional details (``DetailsAmended``, ``MemberRoleChanged``) instead of failing.
 Run inside ``app.batch()`` so the provisioning and the command commit together.
 """
 
@@ -71,7 +73,8 @@ def ensure_program(app: Any, ids: Ids, now: Any, cadence: str = PROVISIONAL_CADE
     """The program, launched provisionally (named by its external id) if never seen."""
     program = _find(app, ids.program, Program)
     if program is None:
-        app.launch_program(ids.program, ids.data.program, ids.source, cadence, now)
+        app.launch_program(ids.program, ids.data.program, ids.source, cadence, now,
+                           provisional=True)
         program = _find(app, ids.program, Program)
     return program
 
@@ -81,7 +84,8 @@ def ensure_group(app: Any, ids: Ids, now: Any) -> Group:
     group = _find(app, ids.group, Group)
     if group is None:
         program = ensure_program(app, ids, now)
-        app.form_group(ids.group, ids.program, ids.data.group, program.cadence, "", now)
+        app.form_group(ids.group, ids.program, ids.data.group, program.cadence, "", now,
+                       provisional=True)
         group = _find(app, ids.group, Group)
     return group
 
@@ -91,7 +95,7 @@ def ensure_members(app: Any, ids: Ids, members: list[UUID], now: Any) -> Group:
     group = ensure_group(app, ids, now)
     for member in members:
         if str(member) not in group.members and str(member) not in group.former:
-            app.join_member(ids.group, member, "peer", now)
+            app.join_member(ids.group, member, "peer", now, provisional=True)
     return group
 
 

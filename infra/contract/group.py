@@ -19,11 +19,33 @@ class GroupFormed(GroupData):
     coordinator_id: UUID | None = None
 
 
+class GroupDetailsAmended(GroupData):
+    """The real details of a group that ingest had formed provisionally arrived."""
+
+    TYPE = "peerpulse.group.details-amended.v1"
+    DOMAIN = "Group.DetailsAmended"
+
+    name: Name
+    cadence: Cadence
+    goal: str
+    coordinator_id: UUID | None = None
+
+
 class MemberJoined(GroupData):
     """A member joined the group in a role."""
 
     TYPE = "peerpulse.member.joined.v1"
     DOMAIN = "Group.MemberJoined"
+
+    member_id: UUID
+    role: Role
+
+
+class MemberRoleChanged(GroupData):
+    """The roster gave a member that ingest had joined provisionally (as a peer) their role."""
+
+    TYPE = "peerpulse.member.role-changed.v1"
+    DOMAIN = "Group.MemberRoleChanged"
 
     member_id: UUID
     role: Role
@@ -96,7 +118,9 @@ class AttendanceCorrected(GroupData):
 
 MODELS: tuple[type[GroupData], ...] = (
     GroupFormed,
+    GroupDetailsAmended,
     MemberJoined,
+    MemberRoleChanged,
     MemberLeft,
     SessionScheduled,
     SessionHeld,

@@ -22,6 +22,19 @@ class ProgramLaunched(WireData):
     escalate_after_days: int = Field(3, ge=0, description="Days before an open alert escalates.")
 
 
+class ProgramDetailsAmended(WireData):
+    """The real details of a program that ingest had launched provisionally arrived."""
+
+    TYPE = "peerpulse.program.details-amended.v1"
+    DOMAIN = "Program.DetailsAmended"
+
+    name: Name
+    organisation: Name
+    cadence: Cadence
+    lapse_after: int = Field(3, ge=1, description="Consecutive unexcused misses that lapse.")
+    escalate_after_days: int = Field(3, ge=0, description="Days before an open alert escalates.")
+
+
 class CoordinatorAssigned(WireData):
     """A coordinator now receives the program's alerts (name and contact stay in the store)."""
 
@@ -64,6 +77,7 @@ class LapsePolicyChanged(WireData):
 
 MODELS: tuple[type[WireData], ...] = (
     ProgramLaunched,
+    ProgramDetailsAmended,
     CoordinatorAssigned,
     CoordinatorUnassigned,
     LeadCoordinatorSet,

@@ -1,8 +1,9 @@
 """A realistic recorded history for the relay tests, made through the real EngagementApp.
 
 ``record_history(app, n)`` records at least ``n`` domain events covering every public
-type: programs with coordinators, groups whose members attend, lapse and come back, make
-and keep commitments, pause, and end; clock ticks in between.
+type: programs with coordinators (some provisioned first, then amended), groups whose
+members attend, lapse and come back, make and keep commitments, pause, and end; clock
+ticks in between.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ def _id(*parts: object) -> UUID:
 
 def _open_program(app, p: int, now: datetime) -> UUID:
     program, coordinator = _id("program", p), _id("coordinator", p)
+    if p % 2 == 0:  # provisioned by an early mark, then the real launch arrives
+        app.launch_program(program, f"prog-{p}", "lms", "weekly", now, provisional=True)
     app.launch_program(program, f"Program {p}", "North Campus", "weekly", now)
     app.assign_coordinator(program, coordinator, "Grace Hopper", "grace@example.org",
                            "Europe/Berlin", "email", now)
@@ -35,10 +38,15 @@ def _open_program(app, p: int, now: datetime) -> UUID:
 
 def _form(app, program: UUID, g: int, now: datetime) -> None:
     group = _id("group", g)
+    early = g % 4 == 1  # marks arrived first: provisional group and members, then the roster
+    if early:
+        app.form_group(group, program, f"g-{g}", "weekly", "", now, provisional=True)
     app.form_group(group, program, f"Circle {g}", "weekly", "ship a pilot", now)
     for m in range(4):
         member = _id("member", g, m)
         app.register_member(member, f"peer-{g}-{m}", f"Person {g}/{m}", "p@example.org", now)
+        if early:
+            app.join_member(group, member, "peer", now, provisional=True)
         app.join_member(group, member, "mentor" if m == 3 else "peer", now)
 
 

@@ -31,7 +31,7 @@ def test_forming_a_group_records_formed_once(world: World) -> None:
     recorded = world.when(world.app.form_group, *form)
     assert recorded == [("Formed", {"program_id": world.program_id, "name": "Circle",
                                     "cadence": "weekly", "goal": "ship",
-                                    "coordinator_id": coordinator})]
+                                    "coordinator_id": coordinator, "provisional": False})]
     assert world.when(world.app.form_group, *form) == []
 
 
@@ -61,7 +61,7 @@ def test_joining_and_leaving(world: World) -> None:
     world.given_group(members=0)
     member = uuid4()
     assert world.when(world.app.join_member, world.group_id, member, "mentor", day(0)) == [
-        ("MemberJoined", {"member_id": member, "role": "mentor"})]
+        ("MemberJoined", {"member_id": member, "role": "mentor", "provisional": False})]
     assert world.when(world.app.join_member, world.group_id, member, "mentor", day(0)) == []
     with pytest.raises(AlreadyAMember):
         world.app.join_member(world.group_id, member, "peer", day(0))

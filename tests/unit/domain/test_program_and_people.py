@@ -21,7 +21,8 @@ def test_launching_a_program_records_its_policy_once(world: World) -> None:
     assert world.when(world.app.launch_program, *launch, lapse_after=4,
                       on=world.program_id) == [
         ("Launched", {"name": "Founders", "organisation": "Acme", "cadence": "weekly",
-                      "lapse_after": 4, "escalate_after_days": 3})]
+                      "lapse_after": 4, "escalate_after_days": 3,
+                      "provisional": False})]
     assert world.when(world.app.launch_program, *launch, lapse_after=4, on=world.program_id) == []
     with pytest.raises(AlreadyExists):
         world.app.launch_program(*launch, lapse_after=2)

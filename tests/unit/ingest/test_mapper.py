@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from consumers.ingest.mapper import apply
 from domain.errors import DomainError
+from domain.ids import derive_id
 from tests.unit.ingest.conftest import (
+    SOURCE,
+    command,
     events,
     examples_in_time_order,
     gid,
@@ -127,8 +131,55 @@ def test_every_documented_example_applies_in_event_time_order(app):
     assert group.last_pause is None
 
 
-def test_late_group_details_contradicting_a_provisional_group_are_a_domain_error(app):
+def test_late_group_details_amend_a_provisional_group(app):
     send(app, msg("attendance.marked", {"session": "s1", "member": "ada", "status": "present"}))
+    send(app, ROSTER[1])
+    group = app.get_group(gid())
+    assert (group.name, group.cadence, group.goal) == ("Circle", "fortnightly", "ship")
+    assert events(app, gid())[-1] == "DetailsAmended"
+    send(app, ROSTER[1])
+    assert events(app, gid())[-1] == "DetailsAmended"
+
+
+def test_late_program_details_amend_a_provisional_program(app):
+    send(app, msg("attendance.marked", {"session": "s1", "member": "ada", "status": "present"}))
+    send(app, ROSTER[0])
+    program = app.get_program(derive_id("program", SOURCE, "prog"))
+    assert (program.name, program.organisation, program.cadence) == ("P", "O", "fortnightly")
+    assert events(app, program.id) == ["Launched", "DetailsAmended"]
+
+
+def test_late_roster_role_replaces_a_provisional_peer(app):
+    send(app, msg("attendance.marked", {"session": "s1", "member": "cy", "status": "present"}))
+    send(app, ROSTER[4])
+    assert app.get_group(gid()).members[str(mid("cy"))] == "mentor"
+    assert events(app, gid())[-1] == "MemberRoleChanged"
+
+
+def test_group_details_contradicting_a_formed_group_are_still_a_domain_error(app):
+    send(app, *ROSTER)
     with pytest.raises(DomainError) as caught:
-        send(app, ROSTER[1])
+        send(app, msg("group.formed", {"name": "Other", "cadence": "monthly"}))
     assert caught.value.code == "already-exists"
+
+
+def test_a_role_contradicting_the_roster_is_still_a_domain_error(app):
+    send(app, *ROSTER)
+    with pytest.raises(DomainError) as caught:
+        send(app, msg("member.joined", {"member": "ada", "role": "mentor"}))
+    assert caught.value.code == "already-a-member"
+
+
+def test_roll_call_after_marks_in_the_same_batch_merges_and_other_marks_stay(app):
+    send(app, *ROSTER)
+    with app.batch():
+        for raw in (
+            msg("attendance.marked", {"session": "s1", "member": "ada", "status": "absent"}, 7),
+            msg("attendance.marked", {"session": "s1", "member": "cy", "status": "excused"}, 7),
+            msg("session.held", {"session": "s1", "present": ["ada"], "absent": ["bob"]}, 7.1),
+            msg("session.held", {"session": "s1", "attendance_taken": False}, 7.2),
+        ):
+            apply(app, command(raw))
+    attendance = app.get_group(gid()).sessions[str(sid("s1"))]["attendance"]
+    assert attendance == {str(mid("ada")): "present", str(mid("bob")): "absent",
+                          str(mid("cy")): "excused"}  # fmt: skip
