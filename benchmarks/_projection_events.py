@@ -5,8 +5,9 @@ each session is scheduled, held with per-member attendance (members have their o
 attendance rates), sometimes corrected by a late attendance mark; present members make
 commitments that are kept, missed or dropped before the next session; some sessions are
 cancelled; members who miss three in a row lapse and re-engage when they come back.
-Fates: most groups stay steady, some fade then stop, some stop abruptly, some pause for
-three weeks, some conclude. Clock ticks every 6 hours go to every partition. Events are
+Fates: most groups stay steady, some fade then stop, some stop abruptly (three in four of
+those are dissolved by their coordinator 3–6 weeks later, the rest stay dormant), some
+pause for three weeks, some conclude. Clock ticks every 6 hours go to every partition. Events are
 CloudEvents JSON per docs/contract/EVENTS.md, merged in time order.
 """
 
@@ -73,6 +74,9 @@ class _Group:
             if self.fate in ("stop", "fade", "conclude") and week >= self.end_week:
                 if self.fate == "conclude":
                     yield self.ev("group.concluded", at, reason="goal reached")
+                elif r.random() < 0.75:
+                    yield self.ev("group.dissolved", at + timedelta(weeks=r.randint(3, 6)),
+                                  reason="stopped meeting")
                 return
             if self.fate == "pause" and week == self.end_week:
                 until = at + timedelta(weeks=3)

@@ -52,8 +52,10 @@ and, being a property of the partition's sequence, keeps outputs deterministic."
 class Projector:
     """Keeps every group's and program's state and turns events into outputs."""
 
-    def __init__(self, policy: RiskPolicy = DEFAULT_POLICY) -> None:
-        self.policy = policy
+    def __init__(self, policy: RiskPolicy = DEFAULT_POLICY, health_records: bool = True) -> None:
+        """``health_records=False``: skip building group-health topic records (a rebuild
+        that publishes nothing); rows, alerts and states are unaffected."""
+        self.policy, self.health_records = policy, health_records
         self.groups: dict[str, GroupState] = {}
         self.programs: dict[str, ProgramState] = {}
         self.by_partition: dict[int, dict[str, GroupState]] = {}
@@ -192,6 +194,7 @@ class Projector:
         s.assessment = a
         self.dirty.add(("group", s.group_id))
         out.rows.append(rows.group_health(s))
-        out.health.append(alerts.health_record(s, a))
+        if self.health_records:
+            out.health.append(alerts.health_record(s, a))
         return True
 

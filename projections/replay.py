@@ -52,6 +52,7 @@ def rebuild(settings: Settings, names: ProjectionTopics, group_id: str, *, emit:
     readmodel = ReadModel(settings).open(bulk=True)
     readmodel.reset()
     runner = ProjectionRunner(readmodel, names.events, restore=False)
+    runner.projector.health_records = emit or on_output is not None
     out_producer = producer(bootstrap) if emit else None
     alerts = 0
 

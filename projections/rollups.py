@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from functools import lru_cache
 
 from projections import rows
 from projections.model import GroupState
@@ -10,7 +11,12 @@ from projections.model import GroupState
 
 def iso_week(t: datetime) -> str:
     """ISO week label, e.g. ``2025-W07``."""
-    year, week, _ = t.isocalendar()
+    return _week(t.toordinal())
+
+
+@lru_cache(maxsize=1024)
+def _week(ordinal: int) -> str:
+    year, week, _ = date.fromordinal(ordinal).isocalendar()
     return f"{year}-W{week:02d}"
 
 

@@ -31,8 +31,22 @@ _compact = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def iso(t: datetime | None) -> str | None:
-    """A timestamp as stored in the read model."""
-    return t.isoformat() if t is not None else None
+    """A timestamp as stored in the read model (memoised: the same few session, join and
+    tick times are formatted over and over)."""
+    if t is None:
+        return None
+    hit = _ISO.get(t)
+    if hit is not None and hit[0] is t.tzinfo:
+        return hit[1]
+    if len(_ISO) >= 65536:
+        _ISO.clear()
+    text = t.isoformat()
+    _ISO[t] = (t.tzinfo, text)
+    return text
+
+
+_ISO: dict[datetime, tuple[object, str]] = {}
+"""Equal instants with other UTC offsets are equal keys: the offset object must match too."""
 
 
 def reasons_json(a: Assessment) -> str:
