@@ -15,11 +15,11 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application, ProcessingEvent
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.utils import Environment, EnvType
 
 from domain.clock import MAX_TICKS, Clock
-from domain.errors import UnknownGroup, UnknownMember, UnknownProgram
+from domain.errors import ConcurrentModification, UnknownGroup, UnknownMember, UnknownProgram
 from domain.group import Group
 from domain.group_use_cases import GroupUseCases
 from domain.ids import CLOCK_ID
@@ -109,6 +109,17 @@ class EngagementApp(GroupUseCases, PeopleUseCases, Application):
     def max_tracking_position(self, name: str) -> int | None:
         """The last position a consumer called ``name`` recorded, or ``None``."""
         return self.recorder.max_tracking_id(name)
+
+    def record_position(self, name: str, position: int) -> None:
+        """Record a tracking position on its own (no events); it must move forward.
+
+        Consumers keep bookkeeping this way (e.g. a topic's incarnation). A position that
+        is not newer raises :class:`ConcurrentModification`.
+        """
+        try:
+            self.recorder.insert_tracking(Tracking(name, position))
+        except IntegrityError as exc:
+            raise ConcurrentModification(f"{name} is already at or beyond {position}") from exc
 
     def tick(self, now: datetime) -> bool:
         """Record ``Clock.Ticked`` if ``now`` crossed the next tick boundary; True if recorded.

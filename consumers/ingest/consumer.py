@@ -1,8 +1,10 @@
 """The ingest consumer loop: decode, apply in one tracked transaction per partition batch, ack.
 
 Each poll's records of one topic-partition are applied inside ``app.batch(tracking=...)``
-whose tracking record ``kafka:{topic}:{partition}`` holds the last offset, so the Kafka
-position and the domain events commit together (exactly-once effect). On assignment each
+whose tracking record ``kafka:{topic}:{partition}`` (per topic incarnation, see
+:mod:`consumers.ingest.positions`) holds the last offset, so the Kafka position and the
+domain events commit together (exactly-once effect). Ticks follow the event-time
+watermark (:mod:`consumers.ingest.watermark`). On assignment each
 partition is sought to the stored position + 1; Kafka's own committed offsets are only
 informational. A DomainError re-runs the batch without the offending message, which goes
 to the DLQ; dead letters are flushed before the commit.
@@ -23,17 +25,15 @@ from kafka import ConsumerRebalanceListener, TopicPartition
 from consumers.ingest.decoder import DOMAIN_ERROR, Command, Rejection, decode
 from consumers.ingest.dlq import DeadLetters
 from consumers.ingest.mapper import apply
+from consumers.ingest.positions import Positions, tracking_name
 from consumers.ingest.watermark import Watermark
 from domain.errors import ConcurrentModification, DomainError
+from infra.kafka import end_offsets
 from infra.metrics import INGEST_MESSAGES
 
 log = logging.getLogger(__name__)
 MAX_CONFLICT_RETRIES = 20
-
-
-def tracking_name(topic: str, partition: int) -> str:
-    """The tracking-record name of one topic-partition."""
-    return f"kafka:{topic}:{partition}"
+__all__ = ["IngestConsumer", "tracking_name"]
 
 
 class _Rerun(Exception):
@@ -50,6 +50,7 @@ class IngestConsumer:
         self.topic, self.clock, self.max_records = topic, clock, max_records
         self.stopping = threading.Event()
         self.watermark = Watermark()
+        self.positions = Positions(app, self._end_offsets, self._topic_id)
         self.applied = 0
         self._dead: set[tuple[int, int]] = set()
 
@@ -58,15 +59,31 @@ class IngestConsumer:
         self.kafka.subscribe([self.topic], listener=_SeekToStored(self))
 
     def seek_to_stored(self, partitions: Sequence[TopicPartition]) -> None:
-        """Resume each partition right after the last offset recorded with the events."""
+        """Resume each partition right after the last offset recorded with the events.
+
+        From the beginning when none is recorded, or when the broker lost its data
+        (see :mod:`consumers.ingest.positions`).
+        """
         self.watermark = self.watermark.assign(partitions)
-        for tp in partitions:
-            stored = self.app.max_tracking_position(tracking_name(tp.topic, tp.partition))
-            if stored is None:
+        for tp, offset in self.positions.resume(partitions).items():
+            if offset is None:
                 self.kafka.seek_to_beginning(tp)
             else:
-                self.kafka.seek(tp, stored + 1)
-                self.watermark = self.watermark.reading(tp, stored + 1)
+                self.kafka.seek(tp, offset)
+                self.watermark = self.watermark.reading(tp, offset)
+
+    def _end_offsets(self, partitions: list[TopicPartition]) -> dict[TopicPartition, int]:
+        """True end offsets, probed with clients of their own (safe inside a rebalance)."""
+        servers = self.kafka.config["bootstrap_servers"]
+        return end_offsets(servers if isinstance(servers, str) else ",".join(servers), partitions)
+
+    def _topic_id(self, topic: str) -> str | None:
+        """The broker's id of ``topic`` from the consumer's metadata (None if not given)."""
+        try:
+            topic_id = self.kafka._client.cluster.topic_id(topic)
+        except AttributeError:
+            return None
+        return None if topic_id is None else str(topic_id)
 
     def run(self, idle_exit: Callable[[], bool] | None = None) -> None:
         """Poll until :meth:`stop` (e.g. from SIGTERM); the batch in hand always finishes."""
@@ -99,14 +116,14 @@ class IngestConsumer:
             except _Rerun:
                 continue
             except ConcurrentModification:
-                stored = self.app.max_tracking_position(tracking_name(tp.topic, tp.partition))
+                stored = self.positions.stored(tp)
                 decoded = [(r, c) for r, c in decoded if stored is None or r.offset > stored]
                 if not decoded:
                     return
         raise RuntimeError(f"{tp}: gave up after {MAX_CONFLICT_RETRIES} conflicting attempts")
 
     def _attempt(self, tp: TopicPartition, decoded: list[tuple[Any, Command | Rejection]]) -> None:
-        tracking = Tracking(tracking_name(tp.topic, tp.partition), decoded[-1][0].offset)
+        tracking = Tracking(self.positions.name(tp), decoded[-1][0].offset)
         with self.app.batch(tracking=tracking):
             applied = [
                 c for r, c in decoded if isinstance(c, Command) and self._apply(r, c, decoded)
