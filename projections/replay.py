@@ -3,13 +3,17 @@
 Reads every partition from its beginning to the end offsets seen at start with a plain
 kafka-python consumer (no consumer group, large fetches), feeds the same
 :class:`~projections.runner.ProjectionRunner` the live worker uses, and finally sets the
-worker's group position to where the rebuilt read model's checkpoint stands.
+worker's group position to where the rebuilt read model's checkpoint stands. Batches are
+sealed (states pickled) on the replay thread and written on one writer thread, one at a
+time and in order, while the next batch is projected; the read model is opened in bulk
+mode (the worker is stopped, a failed rebuild is simply run again).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from kafka import TopicPartition
@@ -54,10 +58,11 @@ def rebuild(settings: Settings, names: ProjectionTopics, group_id: str, *, emit:
     runner = ProjectionRunner(readmodel, names.events, restore=False)
     runner.projector.health_records = emit or on_output is not None
     out_producer = producer(bootstrap) if emit else None
-    alerts = 0
+    writer = ThreadPoolExecutor(1, thread_name_prefix="rebuild-writer")
+    alerts, writing = 0, None
 
     def flush() -> None:
-        nonlocal alerts
+        nonlocal alerts, writing
         out = runner.drain()
         alerts += len(out.alerts)
         if on_output is not None:
@@ -66,7 +71,10 @@ def rebuild(settings: Settings, names: ProjectionTopics, group_id: str, *, emit:
             for topic, key, value in messages(out, names):
                 out_producer.send(topic, key=key, value=value)
             out_producer.flush()
-        runner.commit()
+        batch = runner.seal()
+        if writing is not None:
+            writing.result()
+        writing = writer.submit(runner.write, batch)
 
     c = consumer(bootstrap, None, **FETCH)
     try:
@@ -88,7 +96,9 @@ def rebuild(settings: Settings, names: ProjectionTopics, group_id: str, *, emit:
                 if runner.batch.events >= batch_events:
                     flush()
         flush()
+        writing.result()
     finally:
+        writer.shutdown(wait=True)
         c.close(autocommit=False)
         if out_producer is not None:
             out_producer.close()

@@ -77,6 +77,14 @@ class ProjectionRunner:
 
     def commit(self) -> int:
         """Write the batch (rows, positions, changed states); returns events committed."""
+        batch = self.seal()
+        self.write(batch)
+        return batch.events
+
+    def seal(self) -> Batch:
+        """Close the current batch (rows, positions, changed states pickled now) and start a
+        new one; the sealed batch still has to be :meth:`write`-n (``rebuild`` writes it on
+        another thread while the next one fills)."""
         self.drain()
         p, batch = self.projector, self.batch
         for kind, ident in p.dirty:
@@ -85,9 +93,12 @@ class ProjectionRunner:
         for part, tick in p.clock.items():
             batch.states[("clock", str(part))] = pickle.dumps(tick, protocol=5)
         p.dirty.clear()
+        self.batch = Batch()
+        return batch
+
+    def write(self, batch: Batch) -> None:
+        """Write a sealed batch in one transaction; then its positions count as reached."""
         if batch:
             self.readmodel.write(batch)
         for (_, part), offset in batch.checkpoint.items():
             self.positions[part] = offset
-        self.batch = Batch()
-        return batch.events

@@ -41,12 +41,14 @@ class Dialect:
         return " ".join(x for x in (_PG_TYPES.get(head, head), rest) if x)
 
     def connect(self, settings: Settings) -> Any:
-        """A connection with autocommit off."""
+        """A connection with autocommit off (usable from one thread at a time, any thread:
+        ``rebuild`` writes on a writer thread)."""
         if self.kind == "sqlite":
             import sqlite3
 
             settings.data_dir.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(settings.readmodel_sqlite_path, timeout=30)
+            conn = sqlite3.connect(settings.readmodel_sqlite_path, timeout=30,
+                                   check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             return conn
