@@ -7,12 +7,12 @@ answers empty instead of failing.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Sequence
 from typing import Any
 
 from infra.settings import Settings
+from infra.sql import connect, is_postgres, placeholders
 
 _MISSING_TABLE = ("no such table", "does not exist")
 
@@ -22,20 +22,11 @@ class ReadModelReader:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.pg = settings.store == "postgres"
+        self.pg = is_postgres(settings)
         self._local = threading.local()
 
     def _connect(self) -> Any:
-        if self.pg:
-            import psycopg
-
-            conn = psycopg.connect(self.settings.postgres_dsn, autocommit=True, connect_timeout=5)
-            if self.settings.postgres_schema:
-                conn.execute(f'SET search_path TO "{self.settings.postgres_schema}"')
-            return conn
-        path = self.settings.readmodel_sqlite_path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
+        return connect(self.settings, self.settings.readmodel_sqlite_path)
 
     def _conn(self) -> Any:
         conn = getattr(self._local, "conn", None)
@@ -46,7 +37,7 @@ class ReadModelReader:
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """Every row of a SELECT as a dict; ``[]`` while the table does not exist yet."""
         try:
-            cur = self._conn().execute(sql.replace("?", "%s") if self.pg else sql, tuple(params))
+            cur = self._conn().execute(placeholders(sql, self.pg), tuple(params))
         except Exception as exc:
             if any(text in str(exc) for text in _MISSING_TABLE):
                 self._reset_failed_transaction()

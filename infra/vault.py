@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import os
-import sqlite3
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +20,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from infra.settings import Settings
+from infra.sql import connect, is_postgres
 
 TABLE = "member_keys"
 _PREFIX = "v1."
@@ -94,25 +94,13 @@ class SqlVault:
 
 
 def build_vault(settings: Settings) -> SqlVault:
-    """The vault for the configured backend."""
-    if settings.store == "sqlite":
-        path = settings.data_dir / "vault.sqlite"
+    """The vault for the configured backend (its own SQLite file, or a PostgreSQL table)."""
+    path = settings.data_dir / "vault.sqlite"
 
-        def connect_sqlite() -> sqlite3.Connection:
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA secure_delete = ON")
-            return conn
+    def open_connection() -> Any:
+        return connect(settings, path, pragmas=("secure_delete = ON",))
 
-        return SqlVault(connect_sqlite, TABLE, "?")
-
+    if not is_postgres(settings):
+        return SqlVault(open_connection, TABLE, "?")
     schema = settings.postgres_schema or "public"
-
-    def connect_postgres() -> Any:
-        import psycopg
-
-        conn = psycopg.connect(settings.postgres_dsn, autocommit=True)
-        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-        return conn
-
-    return SqlVault(connect_postgres, f'"{schema}".{TABLE}', "%s")
+    return SqlVault(open_connection, f'"{schema}".{TABLE}', "%s")

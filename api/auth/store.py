@@ -6,13 +6,13 @@ live apart from the read model on purpose: the read model is disposable, tokens 
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from uuid import UUID
 
 from api.auth.tokens import ApiToken, Scope, hash_secret, matches, new_secret, token_id_of
 from infra.settings import Settings
+from infra.sql import connect, is_postgres, placeholders
 
 TABLE = "api_tokens"
 _DDL = """CREATE TABLE IF NOT EXISTS {table} (
@@ -27,24 +27,16 @@ class TokenStore:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._pg = settings.store == "postgres"
+        self._pg = is_postgres(settings)
         schema = settings.postgres_schema
         self.table = f'"{schema}".{TABLE}' if self._pg and schema else TABLE
         self._ready = False
 
     def _connect(self):
-        if self._pg:
-            import psycopg
-
-            return psycopg.connect(self.settings.postgres_dsn, autocommit=True, connect_timeout=5)
-        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.settings.data_dir / "api.sqlite", timeout=10)
-        conn.isolation_level = None
-        return conn
+        return connect(self.settings, self.settings.data_dir / "api.sqlite")
 
     def _run(self, sql: str, params: Iterable[object] = ()) -> list[tuple]:
-        if self._pg:
-            sql = sql.replace("?", "%s")
+        sql = placeholders(sql, self._pg)
         conn = self._connect()
         try:
             if not self._ready:

@@ -6,7 +6,6 @@ connection's ``search_path`` is set to ``Settings.postgres_schema`` when given.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.settings import Settings
+from infra.sql import connect, is_postgres, placeholders
 
 _FORMAT = "%Y-%m-%dT%H:%M:%S.%f+00:00"
 
@@ -37,12 +37,12 @@ class Tx:
 
     def run(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         """Execute and return rows (empty for statements without a result)."""
-        cur = self._conn.execute(sql.replace("?", "%s") if self._pg else sql, tuple(params))
+        cur = self._conn.execute(placeholders(sql, self._pg), tuple(params))
         return list(cur.fetchall()) if cur.description else []
 
     def changed(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Execute and return how many rows it touched."""
-        cur = self._conn.execute(sql.replace("?", "%s") if self._pg else sql, tuple(params))
+        cur = self._conn.execute(placeholders(sql, self._pg), tuple(params))
         return cur.rowcount
 
 
@@ -51,24 +51,13 @@ class Database:
 
     def __init__(self, settings: Settings, sqlite_file: str = "alerts.sqlite") -> None:
         self.settings = settings
-        self.pg = settings.store == "postgres"
+        self.pg = is_postgres(settings)
         self.path: Path = settings.data_dir / sqlite_file
         self._local = threading.local()
 
     def _connect(self) -> Any:
-        if self.pg:
-            import psycopg
-
-            conn = psycopg.connect(self.settings.postgres_dsn, autocommit=True, connect_timeout=5)
-            if self.settings.postgres_schema:
-                conn.execute(f'SET search_path TO "{self.settings.postgres_schema}"')
-            return conn
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
-                               check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
-        return conn
+        return connect(self.settings, self.path, timeout=30,
+                       pragmas=("journal_mode=WAL", "synchronous=FULL"))  # fmt: skip
 
     def _conn(self) -> Any:
         conn = getattr(self._local, "conn", None)
