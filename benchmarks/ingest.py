@@ -8,6 +8,7 @@ One embedded Tansu broker; per store (SQLite file, PostgreSQL fresh schema):
 - ``latency``: a producer at a steady 200 msg/s; publish (record timestamp) -> commit,
   p50/p99 over the run.
 ``run()`` returns one dict per case. Target: ingest >= 5,000 marks/s on PostgreSQL.
+Figures before/after the trusted aggregate cache: docs/decisions/0001 (item 7-8).
 """
 
 from __future__ import annotations

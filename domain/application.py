@@ -18,6 +18,7 @@ from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.utils import Environment, EnvType
 
+from domain.aggregate_cache import TrustedCache
 from domain.clock import MAX_TICKS, Clock
 from domain.errors import ConcurrentModification, UnknownGroup, UnknownMember, UnknownProgram
 from domain.group import Group
@@ -31,6 +32,8 @@ from domain.unit_of_work import UnitOfWork
 from domain.vault import PersonalDataVault
 
 DEFAULT_SNAPSHOT_INTERVAL = 50
+TRUSTED_CACHE_SIZE = 5000
+TRUSTED_SNAPSHOT_INTERVAL = 200
 SNAPSHOT_INTERVAL_KEY = "GROUP_SNAPSHOT_INTERVAL"
 
 
@@ -49,6 +52,25 @@ class EngagementApp(GroupUseCases, PeopleUseCases, Application):
         self.snapshotting_intervals = {Group: interval}
         self.vault = vault
         self._current: ContextVar[UnitOfWork | None] = ContextVar(f"uow{id(self)}", default=None)
+        self.trusted: TrustedCache | None = None
+
+    def trust_cache(self, maxsize: int = TRUSTED_CACHE_SIZE,
+                    snapshot_interval: int = TRUSTED_SNAPSHOT_INTERVAL) -> None:  # fmt: skip
+        """Serve programs, groups and the clock from memory, never re-reading the store.
+
+        Only for the one writer of those aggregates (the ingest consumer of the
+        partitions it owns); see :mod:`domain.aggregate_cache`. Conflicts clear it.
+        Such a writer rarely loads a group from the store, so it snapshots groups less
+        often (at least every ``snapshot_interval`` events; decision 0001).
+        """
+        self.trusted = TrustedCache(maxsize, (Program, Group, Clock))
+        interval = max(self.snapshotting_intervals[Group], snapshot_interval)
+        self.snapshotting_intervals = {Group: interval}
+
+    def forget_cached(self) -> None:
+        """Drop every trusted aggregate (e.g. after a rebalance)."""
+        if self.trusted is not None:
+            self.trusted.clear()
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         """The given settings only: the domain never reads ``os.environ``."""

@@ -8,6 +8,7 @@ tracking record (a consumer's position) are recorded atomically.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
@@ -36,10 +37,15 @@ class UnitOfWork:
         """The aggregate of that kind with that id, or ``None`` if it does not exist."""
         aggregate = self.aggregates.get(aggregate_id)
         if aggregate is None:
-            try:
-                aggregate = self.app.repository.get(aggregate_id)
-            except AggregateNotFoundError:
-                return None
+            trusted = getattr(self.app, "trusted", None)
+            aggregate = trusted.get(aggregate_id) if trusted is not None else None
+            if aggregate is None:
+                try:
+                    aggregate = self.app.repository.get(aggregate_id)
+                except AggregateNotFoundError:
+                    return None
+                if trusted is not None:
+                    trusted.put([copy.deepcopy(aggregate)])
             self.aggregates[aggregate_id] = aggregate
         return aggregate if isinstance(aggregate, kind) else None
 
@@ -71,9 +77,13 @@ class UnitOfWork:
             recordings = self.app._record(processing)
         except IntegrityError as exc:
             self.aggregates.clear()
+            if getattr(self.app, "trusted", None) is not None:
+                self.app.trusted.clear()
             raise ConcurrentModification(
                 f"another writer changed {', '.join(str(a.id) for a in changed) or 'nothing'}"
                 f" or recorded position {self.tracking} first; run the command again") from exc
+        if getattr(self.app, "trusted", None) is not None:
+            self.app.trusted.put(processing.aggregates.values())
         self.app._take_snapshots(processing)
         self.app._notify(recordings)
         return len(processing.events)

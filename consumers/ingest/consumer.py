@@ -65,6 +65,9 @@ class IngestConsumer:
         (see :mod:`consumers.ingest.positions`).
         """
         self.watermark = self.watermark.assign(partitions)
+        forget = getattr(self.app, "forget_cached", None)
+        if forget is not None:  # another consumer may have written these groups meanwhile
+            forget()
         for tp, offset in self.positions.resume(partitions).items():
             if offset is None:
                 self.kafka.seek_to_beginning(tp)

@@ -41,6 +41,7 @@ def build_consumer(container: Any, topic: str, dlq_topic: str, group_id: str,
         max_poll_records=max_records, fetch_max_bytes=16 * 1024 * 1024,
     )  # fmt: skip
     dead = DeadLetters(kafka.producer(settings.kafka_bootstrap), dlq_topic)
+    container.app.trust_cache()  # this process is the only writer of the groups it ingests
     return IngestConsumer(container.app, kafka_consumer, dead, topic, max_records=max_records)
 
 

@@ -150,3 +150,21 @@ def test_no_attendance_taken_cannot_carry_a_roll_call():
 
 def test_every_rejection_code_is_declared():
     assert len(set(d.CODES)) == len(d.CODES)
+
+
+def test_the_type_is_read_from_the_top_level_even_when_a_value_mentions_another():
+    decoy = '{"type":"peerpulse.ingest.group.formed.v1"}'
+    body = message(data={"program": "p", "group": "g", "session": decoy, "member": "m",
+                         "status": "present"})  # fmt: skip
+    raw = json.dumps({"data": body["data"], **{k: v for k, v in body.items() if k != "data"}})
+    result = decode(raw.encode(), None, NOW)
+    assert isinstance(result, Command) and result.type == body["type"]
+    assert result.data.session == decoy
+
+
+def test_a_nested_type_key_before_the_real_one_gets_the_careful_rejection():
+    body = message(data={"type": "peerpulse.ingest.group.formed.v1", "program": "p"})
+    raw = json.dumps({"data": body["data"], **{k: v for k, v in body.items() if k != "data"}})
+    result = decode(raw.encode(), None, NOW)
+    assert isinstance(result, Rejection) and result.code == d.MISSING_FIELD
+    assert result.reason.startswith("data.group: Field required")
