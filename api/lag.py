@@ -35,14 +35,9 @@ class LagMonitor:
 
     def ingest_positions(self, partitions: list[int]) -> Positions:
         """Next offsets from the ingest consumer's tracking records."""
-        from consumers.ingest.consumer import tracking_name
+        from consumers.ingest.positions import next_offsets
 
-        app = self.container.app
-        out = {}
-        for p in partitions:
-            stored = app.max_tracking_position(tracking_name(self.topics["ingest"], p))
-            out[p] = 0 if stored is None else stored + 1
-        return out
+        return next_offsets(self.container.app, self.topics["ingest"], partitions)
 
     def projection_positions(self, partitions: list[int]) -> Positions:
         """Next offsets from the projector's checkpoint table."""

@@ -53,17 +53,14 @@ def _ends(bootstrap: str, topic: str, partitions: int) -> dict[int, int]:
 
 def pipeline_status(container, readmodel) -> PipelineStatus:
     """Read every stage's progress (a few Kafka round trips and two SQL queries)."""
-    from consumers.ingest.consumer import tracking_name
+    from consumers.ingest.positions import next_offsets
     from infra.relay_positions import watermarks
 
     settings = container.settings
     bootstrap, parts = settings.kafka_bootstrap, settings.topic_partitions
     app = container.app
     attendance = _ends(bootstrap, ATTENDANCE.name, parts)
-    ingested = 0
-    for partition in attendance:
-        position = app.max_tracking_position(tracking_name(ATTENDANCE.name, partition))
-        ingested += 0 if position is None else position + 1
+    ingested = sum(next_offsets(app, ATTENDANCE.name, attendance).values())
     events = _ends(bootstrap, EVENTS.name, parts)
     checkpoint = readmodel.checkpoint(EVENTS.name)
     return PipelineStatus(

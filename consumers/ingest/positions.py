@@ -52,6 +52,15 @@ def current_tracking_name(app: Any, topic: str, partition: int) -> str:
     return tracking_name(topic, partition, app.max_tracking_position(incarnation_name(topic)) or 1)
 
 
+def next_offsets(app: Any, topic: str, partitions: Iterable[int]) -> dict[int, int]:
+    """``{partition: next offset to apply}`` in the topic's current incarnation (for lag)."""
+    out = {}
+    for partition in partitions:
+        stored = app.max_tracking_position(current_tracking_name(app, topic, partition))
+        out[partition] = 0 if stored is None else stored + 1
+    return out
+
+
 class Positions:
     """Resolves each assigned topic's incarnation and each partition's next offset."""
 
