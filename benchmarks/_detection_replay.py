@@ -1,16 +1,20 @@
 """Replays one simulated program through the real pipeline, in process, and records flags.
 
-simulated ingest messages -> the ingest decoder and mapper (as ``consumers/ingest``) ->
-EngagementApp on in-memory (POPO) persistence, ticking with the newest event time ->
-the relay's translator (``infra.contract.translate.to_wire``) -> ``projections.events``
-decode -> the :class:`~projections.engine.Projector`, with clock ticks every 6 h of event
-time carried on past the window so dying groups can reach dormancy. Alongside, the naive
-rule "no session for 2 cadence periods" sees the same decoded wire events.
+:class:`Pipeline`: simulated ingest messages -> the ingest decoder and mapper (as
+``consumers/ingest``) -> EngagementApp on in-memory (POPO) persistence, ticking with the
+newest event time -> the relay's translator (``infra.contract.translate.to_wire``) ->
+``projections.events`` decode: the public events in notification order, with clock ticks
+carried on past the window so dying groups can reach dormancy (also used by the
+projection timeline tests). :class:`Replay` feeds them to the
+:class:`~projections.engine.Projector` and records its level changes (at the times they
+were judged); alongside, the naive rule "no session for 2 cadence periods" sees the same
+decoded wire events.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -24,6 +28,7 @@ from infra.contract.translate import is_published, to_wire
 from infra.simulator import Simulation
 from projections import events as wire
 from projections.engine import Outputs, Projector
+from projections.tables import LEVEL_HISTORY
 
 TICK_EVERY = timedelta(hours=6)
 BATCH = 250
@@ -82,26 +87,28 @@ class Naive:
             changes.append((at, level))
 
 
-class Replay:
-    """The in-process pipeline for one simulation."""
+class Pipeline:
+    """The in-process ingest -> event store -> relay path for one simulation."""
 
     def __init__(self) -> None:
         self.app = EngagementApp(env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
                                  vault=NullVault())  # fmt: skip
-        self.projector, self.naive, self.flags = Projector(), Naive(), Flags()
-        self.position, self.programs = 0, {}
+        self.position, self.programs, self.rejected = 0, {}, 0
 
-    def run(self, sim: Simulation, horizon: datetime) -> Flags:
-        """Ingest every message, tick on to ``horizon``, project; returns the flags."""
+    def events(self, sim: Simulation, horizon: datetime) -> Iterator[wire.Envelope]:
+        """Ingest every message, tick on to ``horizon``; the decoded public events, in
+        notification order, as they are recorded."""
         now = sim.end + timedelta(days=1)
         window: list[Command] = []
         for message in sim.messages:
             command = decode(json.dumps(message).encode(), None, now)
             if not isinstance(command, Command):
-                self.flags.rejected += 1
+                self.rejected += 1
             elif window and _slot(command.occurred_at) != _slot(window[0].occurred_at):
                 self._ingest(window)
                 window = [command]
+                if self.app.recorder.max_notification_id() - self.position > 2000:
+                    yield from self._published()
             else:
                 window.append(command)
         self._ingest(window)
@@ -109,8 +116,7 @@ class Replay:
         while t < horizon:
             t += TICK_EVERY
             self.app.tick(t)
-        self._project()
-        return self.flags
+        yield from self._published()
 
     def _ingest(self, commands: list[Command]) -> None:
         """One 6-hour slot of messages: tick to its first, then apply all in one batch."""
@@ -122,12 +128,9 @@ class Replay:
                 try:
                     mapper.apply(self.app, command)
                 except DomainError:
-                    self.flags.rejected += 1
-        if self.app.recorder.max_notification_id() - self.position > 2000:
-            self._project()
+                    self.rejected += 1
 
-    def _project(self) -> None:
-        out = Outputs()
+    def _published(self) -> Iterator[wire.Envelope]:
         while batch := self.app.recorder.select_notifications(self.position + 1, 1000):
             for n in batch:
                 event = self.app.mapper.to_domain_event(n)
@@ -136,22 +139,36 @@ class Replay:
                 if type(event).__qualname__ == "Group.Formed":
                     self.programs[event.originator_id] = event.program_id
                 record = to_wire(event, n.id, program_of=self.programs.__getitem__)
-                ev = wire.decode(record.value, record.headers)
-                self.projector.process(ev, out)
-                self.naive.see(ev, self.flags)
-                self._observe(ev)
+                yield wire.decode(record.value, record.headers)
             self.position = batch[-1].id
-        self.flags.events += out.processed
 
-    def _observe(self, ev: wire.Envelope) -> None:
-        groups = self.projector.groups
-        targets = groups.values() if ev.type == wire.TICK else [groups.get(ev.subject)]
-        for s in targets:
-            if s is None or s.level is None:
-                continue
-            changes = self.flags.model.setdefault(s.group_id, [])
-            if not changes or changes[-1][1] != s.level:
-                changes.append((ev.time, s.level))
+
+class Replay:
+    """The pipeline for one simulation, projected, with the naive rule beside it."""
+
+    def __init__(self) -> None:
+        self.pipeline, self.projector = Pipeline(), Projector()
+        self.naive, self.flags = Naive(), Flags()
+
+    def run(self, sim: Simulation, horizon: datetime) -> Flags:
+        """Ingest, tick on to ``horizon``, project; returns the flags."""
+        out = Outputs()
+        for ev in self.pipeline.events(sim, horizon):
+            self.projector.process(ev, out)
+            self.naive.see(ev, self.flags)
+            if len(out.rows) > 5000:
+                self._observe(out)
+                out = Outputs(processed=out.processed)
+        self._observe(out)
+        self.flags.events, self.flags.rejected = out.processed, self.pipeline.rejected
+        return self.flags
+
+    def _observe(self, out: Outputs) -> None:
+        """Level changes, stamped with the time the group was judged at."""
+        for row in out.rows:
+            if row.table == LEVEL_HISTORY.name:
+                changes = self.flags.model.setdefault(row.key[0], [])
+                changes.append((wire.parse_time(row.values["at"]), row.values["level"]))
 
 
 def _slot(t: datetime) -> int:

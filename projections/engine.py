@@ -3,10 +3,13 @@
 Outputs are group-health records (only when an assessment changes), alert intents per
 docs/contract/ALERTS.md (deterministic ids) and read-model row changes. The live faust
 agent and ``peerpulse rebuild`` run this same code, so they produce the same results.
-A clock tick reassesses the groups of its partition whose assessment can have changed
-(:mod:`projections.schedule`); the others would provably assess the same, so they only
-get their weekly-trend count when the ISO week turns. ``now`` of a group not reassessed
-catches up with the partition clock lazily, before the group is next used.
+
+Every group lives on its own timeline (decision 0013): it is judged at its own events and
+at its due grid times (:mod:`projections.schedule`). A group event at ``t`` first judges
+the group at every due time up to ``t``, then is applied; a clock tick at ``T`` judges the
+groups of its partition due at or before ``T``. Ticks never move a group's ``now``
+otherwise, so how events and ticks interleave (fast or slow publishing, a partition clock
+that ran ahead of a backfill) does not change any group's levels or alerts.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from projections.handlers import HANDLERS, PROGRAM_HANDLERS
 from projections.model import GroupState, ProgramState
 from projections.risk import DEFAULT_POLICY, RiskPolicy, assess, timeless_reasons
 from projections.rollups import iso_week, rollup, trend
-from projections.schedule import Wakeups, wake_at
+from projections.schedule import Wakeups, due_at, grid_after
 from projections.state import advance, apply, apply_program
 from projections.timeline import timeline
 
@@ -44,9 +47,9 @@ QUIET_TYPES = frozenset(
         "session.scheduled", "attendance.marked", "attendance.corrected", "mentor.checked-in",
     )
 )
-"""Events folded into the state but assessed at the group's next assessment point (the
-next other group event or clock tick, at most one tick interval later): keeps replay fast
-and, being a property of the partition's sequence, keeps outputs deterministic."""
+"""Events folded into the state but judged at the group's next grid time (or its next
+other event, if sooner): keeps replay fast, and being a property of the group's own
+timeline, keeps outputs deterministic."""
 
 
 class Projector:
@@ -90,10 +93,12 @@ class Projector:
         self.groups[state.group_id] = state
         self.by_partition.setdefault(state.partition, {})[state.group_id] = state
         self._seq = max(self._seq, state.seq + 1)
-        self._wakeups(state.partition).stale(state)
-        clock = self.clock.get(state.partition)
-        if clock is not None:
-            advance(state, clock[0])
+        try:
+            due = state.due
+        except AttributeError:  # pickled before groups had their own timeline
+            due = grid_after(state.now) if state.now and state.status == "active" else None
+        state.due = None
+        self._wakeups(state.partition).schedule(state, due)
 
     def _wakeups(self, partition: int) -> Wakeups:
         w = self.wakeups.get(partition)
@@ -108,9 +113,6 @@ class Projector:
             self._seq += 1
             self.groups[ev.subject] = s
             self.by_partition.setdefault(ev.partition, {})[ev.subject] = s
-        clock = self.clock.get(s.partition)
-        if clock is not None:
-            advance(s, clock[0])
         return s
 
     def _group_event(self, ev: Envelope, out: Outputs) -> None:
@@ -118,6 +120,7 @@ class Projector:
         if ev.version and ev.version <= s.last_version:
             out.ignored += 1
             return
+        self._catch_up(s, ev.time, out)
         apply(s, ev)
         s.program_id = s.program_id or str(ev.data.get("program_id") or "")
         self.dirty.add(("group", s.group_id))
@@ -128,9 +131,12 @@ class Projector:
                 out.rows.append(row)
         alerts.member_alert(s, ev, out.alerts)
         if ev.type in QUIET_TYPES and s.assessment is not None:
-            self._wakeups(s.partition).stale(s)
+            if s.status == "active":
+                soon = grid_after(s.now)
+                if s.due is None or soon < s.due:
+                    self._wakeups(s.partition).schedule(s, soon)
             return
-        if not self._assess(s, iso_week(s.now), out):
+        if not self._assess(s, out):
             out.rows.append(rows.group_health(s))
 
     def _tick(self, ev: Envelope, out: Outputs) -> None:
@@ -140,28 +146,30 @@ class Projector:
             out.ignored += 1
             return
         self.clock[ev.partition] = (at, ev.version)
-        week = iso_week(at)
         due = self._wakeups(ev.partition).take(at, self.groups)
+        for s in due:
+            self._catch_up(s, at, out)
+        week = iso_week(at)
         if self.weeks.get(ev.partition) == week:
-            for s in due:
-                self._tick_assess(s, at, week, out)
             return
         self.weeks[ev.partition] = week
         ids = {s.group_id for s in due}
         for s in self.by_partition.get(ev.partition, {}).values():
-            if s.group_id in ids:
-                self._tick_assess(s, at, week, out)
-            elif s.program_id and (s.status == "active" or s.assessment is None):
+            if s.group_id not in ids and s.program_id and week > s.trend_week and (
+                    s.status == "active" or s.assessment is None):
                 trend(s, s.level, week, out.rows)
 
-    def _tick_assess(self, s: GroupState, at: datetime, week: str, out: Outputs) -> None:
-        advance(s, at)
-        if s.status == "active" or s.assessment is None:
+    def _catch_up(self, s: GroupState, until: datetime, out: Outputs) -> None:
+        """Judge the group at each of its due grid times up to ``until`` (inclusive); its
+        state changes (``now``, ``due``) even when the assessment does not."""
+        while s.due is not None and s.due <= until:
+            self.dirty.add(("group", s.group_id))
+            advance(s, s.due)
             kept = self._timeless.get(s.group_id)
             if kept is None or kept[0] != s.last_version:
                 kept = (s.last_version, timeless_reasons(s, self.policy))
                 self._timeless[s.group_id] = kept
-            self._assess(s, week, out, kept[1])
+            self._assess(s, out, kept[1])
 
     def _program_event(self, ev: Envelope, out: Outputs) -> None:
         p = self.programs.get(ev.subject)
@@ -174,15 +182,16 @@ class Projector:
         self.dirty.add(("program", p.program_id))
         out.rows.append(rows.program(p))
 
-    def _assess(self, s: GroupState, week: str, out: Outputs, timeless=None) -> bool:
-        """Reassess one group; emit what changed. True if the health row was written.
-
-        ``timeless``: the group's current :func:`timeless_reasons`, kept across ticks."""
+    def _assess(self, s: GroupState, out: Outputs, timeless=None) -> bool:
+        """Judge one group at its ``now``; emit what changed. True if the health row was
+        written. ``timeless``: the group's current :func:`timeless_reasons`, if kept."""
         a = assess(s, s.now, self.policy, timeless)
-        self._wakeups(s.partition).schedule(s, wake_at(s, s.now, self.policy))
+        self._wakeups(s.partition).schedule(s, due_at(s, s.now, self.policy))
         previous = s.level
         if s.program_id:
-            trend(s, a.level, week, out.rows)
+            week = iso_week(s.now)
+            if week >= s.trend_week:
+                trend(s, a.level, week, out.rows)
             rollup(s, "ended" if s.status != "active" else a.level, out.rows)
         if a.level != previous:
             s.transitions += 1

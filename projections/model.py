@@ -2,15 +2,15 @@
 
 A :class:`GroupState` holds what the risk model needs about one group: roster and roles,
 the recent held sessions with attendance, cancellations, commitments per session window,
-lapses, pause, facilitator, and ``now`` (the newest event or clock-tick time seen for the
-group's partition). Windows are bounded so memory stays flat however long a group lives,
-and capped at what the risk model and the timeline need: the last ``RECENT_SESSIONS`` held
-sessions (the attendance baseline is every taken session in that window before the last
-three; a late attendance mark can still correct any of them), the last
-``RECENT_OUTCOMES`` held/cancelled outcomes (cancellations look at 4), and commitments
-of the last ``COMMITMENT_WINDOWS`` sessions (kept/made signals look at 3 and 2).
-Attendance per session is kept as tuples and member ids are interned, about 8 KiB per
-group in all (decision 0006: 100,000 groups in < 1 GiB).
+lapses, pause, facilitator, and ``now`` (the group's own time: its newest event or the
+latest grid time it was judged at, decision 0013). Windows are bounded so memory stays
+flat however long a group lives, and capped at what the risk model and the timeline
+need: the last ``RECENT_SESSIONS`` held sessions (the attendance baseline is every taken
+session in that window before the last three; a late attendance mark can still correct
+any of them), the last ``RECENT_OUTCOMES`` held/cancelled outcomes (cancellations look
+at 4), and commitments of the last ``COMMITMENT_WINDOWS`` sessions (kept/made signals
+look at 3 and 2). Attendance per session is kept as tuples and member ids are interned,
+about 8 KiB per group in all (decision 0006: 100,000 groups in < 1 GiB).
 """
 
 from __future__ import annotations
@@ -121,6 +121,8 @@ class GroupState:
     level_since: datetime | None = None
     trend_week: str = ""
     counted_level: str | None = None
+    due: datetime | None = None
+    """When the group's own timeline is next judged without a new event (decision 0013)."""
 
     @property
     def cadence_days(self) -> int:
@@ -160,7 +162,6 @@ class GroupState:
         if w is None:
             w = self.windows[n] = Window()
         return w
-
 
 
 @dataclass(slots=True)

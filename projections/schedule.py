@@ -1,32 +1,48 @@
-"""When a group's assessment can next change without a new event: tick work only where needed.
+"""Each group's own assessment timeline on the 6-hour tick grid (decision 0013).
 
 ``assess(state, now, policy)`` depends on ``now`` only through the pause (``now <
-paused_until``), the silence since ``quiet_since`` (the cadence-gap signal, whose text
-names the days and periods, and dormancy). So after an assessment the result is provably
-the same at any later ``now`` until:
+paused_until``) and the silence since ``quiet_since`` (the cadence-gap signal, whose text
+names the days and periods, and dormancy). So after an assessment at ``now`` the result
+is provably the same at any later time until:
 
 * the pause ends (``paused_until``), if the group is paused; else
 * the silence reaches the first period threshold that can fire (the lowest weighted
   ``gap_steps`` bound, or ``dormant_after_periods``); from then on the reason text moves
-  with every tick, so the group is reassessed at every tick.
+  with time, so the group is judged at every grid time.
 
-Ended groups are never reassessed by ticks. :class:`Wakeups` keeps, per partition, the
-groups due at the next tick (stale after a quiet event, or with silence already past the
-threshold) and a heap of future wake-up times; ticks reassess exactly those, in the
-groups' first-seen order, which gives the same outputs as reassessing every group.
+:func:`due_at` turns that into the group's **due** time: the first 6-hour boundary (the
+grid clock ticks are stamped on, UTC from the epoch) at or after it. A group is judged at
+its due time by whichever comes first: a clock tick at or past it, or one of the group's
+own events at or past it (judged *before* that event is applied, as a tick would have).
+That makes every group's timeline a function of its own events, the policy and the grid
+alone, however its events and the ticks interleave. Ended groups have no due time.
+:class:`Wakeups` keeps, per partition, a heap of due times for the ticks.
 """
 
 from __future__ import annotations
 
 import heapq
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from projections.model import GroupState
 from projections.policy import RiskPolicy
 
+TICK_EVERY = timedelta(hours=6)
+"""The tick grid (``domain.clock.TICK_EVERY``; ticks travel on the public contract)."""
 MARGIN = timedelta(seconds=1)
 """Wake a little early: float rounding in the period arithmetic can never make us late."""
-NOW = "now"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def grid_at_or_after(t: datetime) -> datetime:
+    """The first tick boundary at or after ``t``."""
+    steps, rest = divmod(t - _EPOCH, TICK_EVERY)
+    return _EPOCH + (steps + (1 if rest else 0)) * TICK_EVERY
+
+
+def grid_after(t: datetime) -> datetime:
+    """The first tick boundary strictly after ``t``."""
+    return _EPOCH + ((t - _EPOCH) // TICK_EVERY + 1) * TICK_EVERY
 
 
 def threshold_periods(policy: RiskPolicy) -> float:
@@ -35,57 +51,44 @@ def threshold_periods(policy: RiskPolicy) -> float:
     return min([*bounds, policy.dormant_after_periods])
 
 
-def wake_at(s: GroupState, now: datetime, policy: RiskPolicy) -> datetime | str | None:
-    """When ``assess(s, t)`` may first differ from ``assess(s, now)`` for ``t > now``:
-    a time, :data:`NOW` (every tick), or None (never, until the next event)."""
+def due_at(s: GroupState, now: datetime, policy: RiskPolicy) -> datetime | None:
+    """The grid time after ``now`` at which ``assess(s, ·)`` may first differ from
+    ``assess(s, now)`` (always later than ``now``), or None: never, until the next event."""
     if s.status != "active":
         return None
     if s.is_paused(now):
-        return s.paused_until
+        return grid_at_or_after(s.paused_until)
     since = s.quiet_since(now)
     if since is None:
         return None
     at = since + timedelta(days=s.cadence_days * threshold_periods(policy)) - MARGIN
-    return NOW if at <= now else at
+    return grid_after(now) if at <= now else grid_at_or_after(at)
 
 
 class Wakeups:
-    """Per-partition bookkeeping of which groups a tick must reassess."""
+    """Per-partition heap of the groups' due times, for clock ticks."""
 
-    __slots__ = ("due", "heap", "wake")
+    __slots__ = ("heap",)
 
     def __init__(self) -> None:
-        self.due: dict[str, GroupState] = {}
         self.heap: list[tuple[datetime, int, str]] = []
-        self.wake: dict[str, datetime] = {}
 
-    def stale(self, s: GroupState) -> None:
-        """The group changed without an assessment: reassess at the next tick."""
-        self.due[s.group_id] = s
-
-    def schedule(self, s: GroupState, when: datetime | str | None) -> None:
-        """Record the result of :func:`wake_at` for a just-assessed group."""
-        gid = s.group_id
-        self.due.pop(gid, None)
-        if when is None:
-            self.wake.pop(gid, None)
-        elif when == NOW:
-            self.wake.pop(gid, None)
-            self.due[gid] = s
-        elif self.wake.get(gid) != when:
-            self.wake[gid] = when
-            heapq.heappush(self.heap, (when, s.seq, gid))
+    def schedule(self, s: GroupState, due: datetime | None) -> None:
+        """Set the group's due time (None: not due until its next event)."""
+        if due is not None and due != s.due:
+            heapq.heappush(self.heap, (due, s.seq, s.group_id))
+        s.due = due
 
     def take(self, at: datetime, groups: dict[str, GroupState]) -> list[GroupState]:
-        """The groups to reassess at a tick at ``at``, in first-seen order."""
-        heap, due = self.heap, self.due
+        """The groups due at or before ``at``, in first-seen order (superseded entries of
+        the heap are dropped on the way)."""
+        heap, found = self.heap, {}
         while heap and heap[0][0] <= at:
             when, _, gid = heapq.heappop(heap)
-            if self.wake.get(gid) == when:
-                del self.wake[gid]
-                due[gid] = groups[gid]
-        self.due = {}
-        return sorted(due.values(), key=_seq)
+            s = groups[gid]
+            if s.due is not None and s.due <= at:
+                found[gid] = s
+        return sorted(found.values(), key=_seq)
 
 
 def _seq(s: GroupState) -> int:

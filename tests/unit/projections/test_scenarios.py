@@ -127,3 +127,17 @@ def test_same_events_in_any_chunking_give_identical_outputs(cuts):
     bounds = sorted({0, len(evs), *(c % len(evs) for c in cuts)})
     chunks = [evs[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
     assert _final(chunks) == _final([evs])
+
+
+def test_a_silence_between_sessions_is_flagged_at_its_grid_time_even_when_ticks_come_later():
+    g = GroupScript("gap")
+    for at in weekly(T0, 4):
+        g.session(at, commitments=3, kept=2)
+    g.session(T0 + timedelta(days=21 + 20), commitments=3, kept=2)
+    clock = ticks(Clock(), T0, T0 + timedelta(days=50))
+    slow, fast = levels_over_time(envelopes(merge(g.events, clock))), levels_over_time(
+        envelopes(g.events + clock))
+    assert slow == fast
+    at_risk = (T0 + timedelta(days=21 + 17.5)).isoformat()
+    back = (T0 + timedelta(days=21 + 20)).isoformat()
+    assert (at_risk, "at_risk") in fast and (back, "healthy") in fast
