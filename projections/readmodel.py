@@ -81,6 +81,21 @@ class ReadModel:
             for (op, table, cols), params in sorted(groups.items()):
                 make = incr_sql if op == "i" else upsert_sql
                 cur.executemany(make(self.dialect, table, cols), params)
+            if batch.drop:
+                cur.executemany(f"DELETE FROM {self._state_key()}", sorted(batch.drop))
+
+    def begin_rebuild(self) -> None:
+        """Mark the read model as being rebuilt; the rebuild's last transaction removes the
+        mark (``Batch.drop`` of :data:`REBUILDING`). A model still marked is incomplete."""
+        self.write(Batch(states={REBUILDING: b"1"}), state_format=0)
+
+    def rebuilding(self) -> bool:
+        """True if a rebuild started and did not finish (the model must be reset)."""
+        return bool(self.query(f"SELECT 1 FROM {self._state_key()}", REBUILDING))
+
+    def _state_key(self) -> str:
+        p = self.dialect.param
+        return f"{self.name(T.STATE)} WHERE kind = {p} AND id = {p}"
 
     def checkpoint(self, topic: str) -> dict[int, int]:
         """Next offset to read per partition of ``topic`` (empty: start from the beginning)."""
@@ -138,6 +153,8 @@ class ReadModel:
         return self.dialect.qualified(table.name)
 
 
+REBUILDING = ("meta", "rebuilding")
+"""The projector-state key marking a rebuild in progress."""
 STATE_FORMAT = 2
 """Bump when GroupState/ProgramState change shape: stored states are then ignored and the
 worker replays the topic from the start (decision 0006)."""

@@ -1,34 +1,38 @@
 """Batch replay of the events topic into a fresh read model (``peerpulse rebuild``).
 
-Reads every partition from its beginning to the end offsets seen at start with a plain
-kafka-python consumer (no consumer group, large fetches), feeds the same
-:class:`~projections.runner.ProjectionRunner` the live worker uses, and finally sets the
-worker's group position to where the rebuilt read model's checkpoint stands. Batches are
-sealed (states pickled) on the replay thread and written on one writer thread, one at a
-time and in order, while the next batch is projected; the read model is opened in bulk
-mode (the worker is stopped, a failed rebuild is simply run again).
+Reads every partition from its beginning to the end offsets seen at start with plain
+kafka-python consumers (no consumer group, large fetches) and feeds the same projector
+the live worker uses (:mod:`projections.replay_feed`); finally sets the worker's group
+position to where the rebuilt read model's checkpoint stands.
+
+The projector's state is per partition (groups live in the partition of their key, each
+partition has its own clock), so with several partitions and CPUs each partition is
+replayed by its own worker process, giving identical rows. Counters are summed here and
+written with the checkpoint in one last transaction, which also removes the
+unfinished-rebuild mark written first: a crashed rebuild leaves the mark, and the
+worker (or the next rebuild) resets the read model instead of trusting it.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
 
 from kafka import TopicPartition
 from tqdm import tqdm
 
-from infra.kafka import consumer, end_offsets, producer
+from infra.kafka import consumer, end_offsets
 from infra.settings import Settings
+from projections.batch import Batch
 from projections.engine import Outputs
 from projections.positions import partitions, set_group_offsets
-from projections.readmodel import ReadModel
-from projections.runner import ProjectionRunner
-from projections.wire import ProjectionTopics, messages
-
-FETCH = {"fetch_max_bytes": 64 << 20, "max_partition_fetch_bytes": 16 << 20,
-         "max_poll_records": 20000, "fetch_min_bytes": 1 << 20, "fetch_max_wait_ms": 50}
+from projections.readmodel import REBUILDING, ReadModel
+from projections.replay_feed import FeedResult, FeedSpec, run_feed
+from projections.wire import ProjectionTopics
 
 
 @dataclass
@@ -46,75 +50,100 @@ class RebuildStats:
         return self.events / self.seconds if self.seconds else 0.0
 
 
+def default_workers(partition_count: int) -> int:
+    """One process per partition on a multi-core machine (at most two per core)."""
+    cpus = os.cpu_count() or 1
+    return 1 if cpus < 2 else max(1, min(partition_count, 2 * cpus))
+
+
 def rebuild(settings: Settings, names: ProjectionTopics, group_id: str, *, emit: bool = False,
             on_output: Callable[[Outputs], None] | None = None, progress: bool = True,
-            batch_events: int = 50_000) -> RebuildStats:
-    """Recompute every read model from the start of ``names.events``."""
+            batch_events: int = 100_000, workers: int | None = None) -> RebuildStats:
+    """Recompute every read model from the start of ``names.events``.
+
+    ``workers``: processes replaying partitions in parallel (default
+    :func:`default_workers`); ``on_output`` needs the outputs in this process, so it
+    replays everything here."""
     bootstrap, started = settings.kafka_bootstrap, time.monotonic()
-    tps = [TopicPartition(names.events, p) for p in partitions(bootstrap, names.events)]
-    ends = end_offsets(bootstrap, tps)
+    parts = partitions(bootstrap, names.events)
+    tps = [TopicPartition(names.events, p) for p in parts]
+    ends = {tp.partition: o for tp, o in end_offsets(bootstrap, tps).items()}
+    total = _total(bootstrap, tps, ends)
     readmodel = ReadModel(settings).open(bulk=True)
     readmodel.reset()
-    runner = ProjectionRunner(readmodel, names.events, restore=False)
-    runner.projector.health_records = emit or on_output is not None
-    out_producer = producer(bootstrap) if emit else None
-    writer = ThreadPoolExecutor(1, thread_name_prefix="rebuild-writer")
-    alerts, writing = 0, None
-
-    def flush() -> None:
-        nonlocal alerts, writing
-        out = runner.drain()
-        alerts += len(out.alerts)
-        if on_output is not None:
-            on_output(out)
-        if out_producer is not None:
-            for topic, key, value in messages(out, names):
-                out_producer.send(topic, key=key, value=value)
-            out_producer.flush()
-        batch = runner.seal()
-        if writing is not None:
-            writing.result()
-        writing = writer.submit(runner.write, batch)
-
-    c = consumer(bootstrap, None, **FETCH)
-    try:
-        c.assign(tps)
-        starts = c.beginning_offsets(tps)
-        for tp in tps:
-            c.seek(tp, starts[tp])
-        todo = {tp for tp in tps if starts[tp] < ends[tp]}
-        total = sum(ends[tp] - starts[tp] for tp in tps)
-        with tqdm(total=total, unit="ev", unit_scale=True, disable=not progress,
-                  desc="rebuild") as bar:
-            while todo:
-                for tp, records in c.poll(timeout_ms=500).items():
-                    n = _feed(runner, tp, records, ends[tp])
-                    bar.update(n)
-                    if records and records[-1].offset + 1 >= ends[tp] and tp in todo:
-                        todo.discard(tp)
-                        c.pause(tp)
-                if runner.batch.events >= batch_events:
-                    flush()
-        flush()
-        writing.result()
-    finally:
-        writer.shutdown(wait=True)
-        c.close(autocommit=False)
-        if out_producer is not None:
-            out_producer.close()
-    positions = {tp.partition: max(runner.positions.get(tp.partition, 0), ends[tp]) for tp in tps}
+    readmodel.begin_rebuild()
+    spec = FeedSpec(settings, names, ends, emit, batch_events)
+    n = 1 if on_output is not None else (workers or default_workers(len(parts)))
+    with tqdm(total=total, unit="ev", unit_scale=True, disable=not progress,
+              desc="rebuild") as bar:
+        if n <= 1:
+            results = [run_feed(spec, bar.update, on_output)]
+        else:
+            results = _parallel(spec, min(n, len(parts)), bar)
+    final = Batch(drop={REBUILDING})
+    for r in results:
+        final.incrs.update(_added(final.incrs, r.counters))
+        final.checkpoint.update({(names.events, p): o for p, o in r.positions.items()})
+    readmodel.write(final)
+    positions = {p: max(final.checkpoint.get((names.events, p), 0), ends[p]) for p in parts}
     set_group_offsets(bootstrap, f"{group_id}.{readmodel.epoch()}", names.events, positions)
-    groups = len(runner.projector.groups)
     readmodel.close()
-    return RebuildStats(sum(ends[tp] - starts[tp] for tp in tps), time.monotonic() - started,
-                        groups, alerts)
+    return RebuildStats(total, time.monotonic() - started, sum(r.groups for r in results),
+                        sum(r.alerts for r in results))
 
 
-def _feed(runner: ProjectionRunner, tp: TopicPartition, records: list, end: int) -> int:
-    n = 0
-    for r in records:
-        if r.offset >= end:
-            break
-        runner.handle(r.value, r.headers, tp.partition, r.offset)
-        n += 1
-    return n
+def _total(bootstrap: str, tps: list[TopicPartition], ends: dict[int, int]) -> int:
+    c = consumer(bootstrap, None)
+    try:
+        starts = c.beginning_offsets(tps)
+    finally:
+        c.close(autocommit=False)
+    return sum(max(0, ends[tp.partition] - starts[tp]) for tp in tps)
+
+
+def _added(into: dict, counters: dict) -> dict:
+    """``counters`` added onto the matching rows of ``into`` (new dicts, ``into`` intact)."""
+    out = {}
+    for key, deltas in counters.items():
+        acc = dict(into.get(key, {}))
+        for col, delta in deltas.items():
+            acc[col] = acc.get(col, 0) + delta
+        out[key] = acc
+    return out
+
+
+_SEEN = None
+
+
+def _init(seen) -> None:
+    global _SEEN
+    _SEEN = seen
+
+
+def _child(spec: FeedSpec, slot: int) -> FeedResult:
+    def progress(n: int) -> None:
+        with _SEEN.get_lock():
+            _SEEN[slot] += n
+
+    return run_feed(spec, progress)
+
+
+def _parallel(spec: FeedSpec, n: int, bar: tqdm) -> list[FeedResult]:
+    """One feed per share of the partitions, each in its own process: forked where
+    possible (nothing to re-import, and callers need no ``__main__`` guard)."""
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    seen = ctx.Array("q", n)
+    shares = [dict(list(spec.ends.items())[i::n]) for i in range(n)]
+    with ProcessPoolExecutor(n, mp_context=ctx, initializer=_init, initargs=(seen,)) as pool:
+        futures = [pool.submit(_child, replace(spec, ends=share), i)
+                   for i, share in enumerate(shares)]
+        shown = 0
+        while not all(f.done() for f in futures):
+            time.sleep(0.2)
+            now = sum(seen[:])
+            bar.update(now - shown)
+            shown = now
+        results = [f.result() for f in futures]
+        bar.update(sum(seen[:]) - shown)
+    return results

@@ -37,6 +37,11 @@ class ProjectionRunner:
             self._restore()
 
     def _restore(self) -> None:
+        if self.readmodel.rebuilding():
+            log.warning("read model holds an unfinished rebuild: replaying from the start")
+            self.readmodel.reset()
+            self.positions = {}
+            return
         p, stored = self.projector, 0
         for kind, ident, body in self.readmodel.states():
             stored += 1
@@ -81,19 +86,22 @@ class ProjectionRunner:
         self.write(batch)
         return batch.events
 
-    def seal(self) -> Batch:
+    def seal(self, states: bool = True) -> Batch:
         """Close the current batch (rows, positions, changed states pickled now) and start a
         new one; the sealed batch still has to be :meth:`write`-n (``rebuild`` writes it on
-        another thread while the next one fills)."""
+        another thread while the next one fills). ``states=False`` (``rebuild``): leave the
+        states out and dirty, to be pickled once by the last seal."""
         self.drain()
         p, batch = self.projector, self.batch
+        self.batch = Batch()
+        if not states:
+            return batch
         for kind, ident in p.dirty:
             obj = p.groups[ident] if kind == "group" else p.programs[ident]
             batch.states[(kind, ident)] = pickle.dumps(obj, protocol=5)
         for part, tick in p.clock.items():
             batch.states[("clock", str(part))] = pickle.dumps(tick, protocol=5)
         p.dirty.clear()
-        self.batch = Batch()
         return batch
 
     def write(self, batch: Batch) -> None:

@@ -163,3 +163,18 @@ def test_undecodable_records_are_counted_and_skipped_but_move_the_checkpoint(sto
         assert rm.checkpoint(TOPIC) == {2: 6}
     finally:
         rm.close()
+
+
+def test_a_runner_resets_a_read_model_left_by_an_unfinished_rebuild(store_settings):
+    values = records()
+    project(store_settings, values, 0, 40)
+    rm = ReadModel(store_settings).open()
+    try:
+        rm.begin_rebuild()
+        assert rm.rebuilding()
+        runner = ProjectionRunner(rm, TOPIC)
+        assert runner.positions == {} and not runner.projector.groups
+        assert not rm.rebuilding()
+        assert all(rm.rows(t) == [] for t in T.READ_MODEL)
+    finally:
+        rm.close()
