@@ -15,13 +15,14 @@ checkpoint in the rebuild's final transaction.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from kafka import TopicPartition
+from aiokafka import TopicPartition as AioTP
 
-from infra.kafka import consumer, producer
+from infra.kafka import producer
 from infra.settings import Settings
 from projections import tables as T
 from projections.batch import Batch, Key
@@ -31,7 +32,8 @@ from projections.runner import ProjectionRunner
 from projections.wire import ProjectionTopics, messages
 
 FETCH = {"fetch_max_bytes": 64 << 20, "max_partition_fetch_bytes": 16 << 20,
-         "max_poll_records": 20000, "fetch_min_bytes": 1 << 20, "fetch_max_wait_ms": 50}
+         "fetch_min_bytes": 1 << 20, "fetch_max_wait_ms": 50}
+MAX_RECORDS = 20_000
 HELD = frozenset(t.name for t in (T.GROUP_HEALTH, T.MEMBER_ENGAGEMENT, T.PROGRAM_ROLLUP,
                                   T.WEEKLY_TREND))
 """Tables with one row per entity: rewritten by many events, so held until the end."""
@@ -111,28 +113,39 @@ def run_feed(spec: FeedSpec, progress: Callable[[int], None],
 
 def _consume(spec: FeedSpec, runner: ProjectionRunner, progress: Callable[[int], None],
              flush: Callable[[], None]) -> int:
-    tps = [TopicPartition(spec.names.events, p) for p in spec.ends]
-    c = consumer(spec.settings.kafka_bootstrap, None, **FETCH)
+    """Feed every record before the end offsets to ``runner`` (aiokafka: its C record
+    parser costs a third of kafka-python's pure-Python one per record)."""
+    return asyncio.run(_aconsume(spec, runner, progress, flush))
+
+
+async def _aconsume(spec: FeedSpec, runner: ProjectionRunner, progress: Callable[[int], None],
+                    flush: Callable[[], None]) -> int:
+    from aiokafka import AIOKafkaConsumer
+
+    tps = [AioTP(spec.names.events, p) for p in spec.ends]
+    c = AIOKafkaConsumer(bootstrap_servers=spec.settings.kafka_bootstrap, group_id=None,
+                         enable_auto_commit=False, **FETCH)
+    await c.start()
     try:
         c.assign(tps)
-        starts = c.beginning_offsets(tps)
+        starts = await c.beginning_offsets(tps)
         for tp in tps:
             c.seek(tp, starts[tp])
         todo = {tp for tp in tps if starts[tp] < spec.ends[tp.partition]}
         seen = 0
         while todo:
-            for tp, records in c.poll(timeout_ms=500).items():
+            batches = await c.getmany(*todo, timeout_ms=500, max_records=MAX_RECORDS)
+            for tp, records in batches.items():
                 n = _feed(runner, tp.partition, records, spec.ends[tp.partition])
                 seen += n
                 progress(n)
                 if records and records[-1].offset + 1 >= spec.ends[tp.partition]:
                     todo.discard(tp)
-                    c.pause(tp)
             if runner.batch.events >= spec.batch_events:
                 flush()
         return seen
     finally:
-        c.close(autocommit=False)
+        await c.stop()
 
 
 def _feed(runner: ProjectionRunner, partition: int, records: list, end: int) -> int:
