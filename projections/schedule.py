@@ -47,7 +47,8 @@ def grid_after(t: datetime) -> datetime:
 
 def threshold_periods(policy: RiskPolicy) -> float:
     """Silence (in cadence periods) from which ``assess`` changes with time."""
-    bounds = [bound for bound, weight in policy.gap_steps if weight > 0]
+    steps = (*policy.gap_steps, *policy.never_met_steps)
+    bounds = [bound for bound, weight in steps if weight > 0]
     return min([*bounds, policy.dormant_after_periods])
 
 

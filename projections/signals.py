@@ -2,7 +2,8 @@
 
 Every reason's text carries its evidence in words a coordinator understands, e.g.
 "No session for 19 days: weekly cadence, 2.7 periods". Signals are pure functions of
-``(state, now, policy)``; :data:`SIGNALS` lists them in a fixed order.
+``(state, now, policy)``; :data:`SIGNALS` lists them in a fixed order (the meeting-rhythm
+and new-group signals live in :mod:`projections.rhythm`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import datetime
 
 from projections.model import GroupState, SessionRecord
 from projections.policy import Reason, RiskPolicy
+from projections.rhythm import skipped_sessions, weak_start
 
 Signal = Callable[[GroupState, datetime, RiskPolicy], Reason | None]
 
@@ -36,13 +38,14 @@ def _step(value: float, steps: tuple[tuple[float, float], ...], rising: bool = T
 def cadence_gap(s: GroupState, now: datetime, p: RiskPolicy) -> Reason | None:
     """Time since the last held session, in cadence periods (or since forming)."""
     periods = silence_periods(s, now)
-    weight = _step(periods or 0.0, p.gap_steps)
+    since = s.quiet_since(now)
+    never_met = s.last_held_at is None or since == s.formed_at
+    weight = _step(periods or 0.0, p.never_met_steps if never_met else p.gap_steps)
     if not weight:
         return None
-    since = s.quiet_since(now)
     days = int((now - since).total_seconds() // 86400)
     tail = f"{s.cadence} cadence, {periods:.1f} periods"
-    if s.last_held_at is None or since == s.formed_at:
+    if never_met:
         return Reason("never_met", f"No session since forming {days} days ago: {tail}", weight)
     if since != s.last_held_at:
         return Reason("cadence_gap", f"No session for {days} days since the pause: {tail}", weight)
@@ -104,15 +107,37 @@ def lapsed_members(s: GroupState, now: datetime, p: RiskPolicy) -> Reason | None
 
 
 def commitments_made(s: GroupState, now: datetime, p: RiskPolicy) -> Reason | None:
-    """No commitments in the last sessions, in a group that used to make them."""
+    """No commitments in the last sessions (heavier when it lasts), or far fewer than the
+    group's own earlier sessions, in a group that used to make them."""
     n, k = s.held_count, p.commitment_sessions
     if n < k or s.commitments_made == 0:
         return None
-    if any(s.windows[i].made for i in range(n - k + 1, n + 1) if i in s.windows):
+    made = [s.windows[i].made if i in s.windows else 0 for i in range(n - 5, n + 1) if i > 0]
+    quiet = next((i for i, m in enumerate(reversed(made)) if m), len(made))
+    if quiet >= p.long_commitment_sessions:
+        text = f"No commitments made in the last {quiet} sessions"
+        return Reason("no_commitments", text, p.no_commitments_long_weight)
+    if quiet >= k:
+        return Reason("no_commitments", f"No commitments made in the last {quiet} sessions",
+                      p.no_commitments_weight)
+    return _commitments_falling(s, p)
+
+
+def _commitments_falling(s: GroupState, p: RiskPolicy) -> Reason | None:
+    """Commitments per member present, last sessions against the group's earlier ones."""
+    rates = [(s.windows[r.ordinal].made if r.ordinal in s.windows else 0, len(r.present))
+             for r in s.recent if r.attendance_taken and r.present
+             and r.ordinal > s.held_count - 6]
+    recent, earlier = rates[-p.recent_sessions :], rates[: -p.recent_sessions]
+    if len(earlier) < p.baseline_min_sessions:
         return None
-    return Reason(
-        "no_commitments", f"No commitments made in the last {k} sessions", p.no_commitments_weight
-    )
+    now_rate = sum(m for m, _ in recent) / sum(n for _, n in recent)
+    base = sum(m for m, _ in earlier) / sum(n for _, n in earlier)
+    if base <= 0 or now_rate > p.commitments_falling_ratio * base:
+        return None
+    text = (f"Members present made {now_rate:.1f} commitments each over the last"
+            f" {len(recent)} sessions, down from {base:.1f}")
+    return Reason("commitments_falling", text, p.commitments_falling_weight)
 
 
 def commitments_kept(s: GroupState, now: datetime, p: RiskPolicy) -> Reason | None:
@@ -159,6 +184,8 @@ def quiet_note(s: GroupState) -> Reason:
 TIMED: tuple[Signal, ...] = (cadence_gap,)
 """The signals that depend on ``now`` (see :mod:`projections.schedule`)."""
 TIMELESS: tuple[Signal, ...] = (
+    skipped_sessions,
+    weak_start,
     attendance_trend,
     active_core,
     lapsed_members,

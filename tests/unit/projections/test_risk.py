@@ -65,11 +65,12 @@ def test_silence_after_a_pause_counts_from_the_end_of_the_pause():
     assert gap.text == "No session for 10 days since the pause: weekly cadence, 1.4 periods"
 
 
-def test_newly_formed_group_gets_grace_then_is_told_it_never_met():
+def test_newly_formed_group_gets_grace_then_is_at_risk_after_two_periods_without_meeting():
     s = state_of(GroupScript("new"))
     assert assess(s, T0 + timedelta(days=6)).level == HEALTHY
+    assert assess(s, T0 + timedelta(days=10)).level == WATCH
     a = assess(s, T0 + timedelta(days=16))
-    assert a.level == WATCH
+    assert a.level == AT_RISK
     assert a.reasons[0].text == "No session since forming 16 days ago: weekly cadence, 2.3 periods"
 
 
