@@ -72,7 +72,7 @@ def bench_rebuild(bootstrap: str, n_events: int = EVENTS) -> list[dict]:
     """Produce ``n_events`` to a fresh topic, then time raw aiokafka consume and rebuild."""
     from infra.settings import Settings
     from infra.topics import create_topics
-    from projections.replay import rebuild
+    from projections.replay import default_workers, rebuild
     from projections.wire import ProjectionTopics
 
     tag = uuid.uuid4().hex[:6]
@@ -88,6 +88,7 @@ def bench_rebuild(bootstrap: str, n_events: int = EVENTS) -> list[dict]:
          "value": round(raw), "unit": "events/s"},
         {"figure": "peerpulse rebuild (SQLite)", "events": stats.events,
          "groups": stats.groups, "seconds": round(stats.seconds, 1),
+         "workers": default_workers(PARTITIONS),
          "value": round(stats.rate), "unit": "events/s", "baseline": round(raw),
          "target": ">= 20000", "ok": stats.rate >= 20000},
     ]
