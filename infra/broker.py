@@ -141,15 +141,15 @@ class EmbeddedBroker:
         return lines[-1] if lines else "no output"
 
     def stop(self) -> None:
-        """Shut the broker down: SIGTERM + SIGINT to its process group, SIGKILL after the grace.
+        """Shut the broker down: SIGINT to its process group, SIGKILL after the grace.
 
         Tansu treats SIGTERM as "drain": it waits until every client disconnects, which
-        long-lived consumers never do. SIGINT (its Ctrl-C path) exits at once, cleanly.
+        long-lived consumers never do — and once draining it ignores a later SIGINT, so
+        sending both raced. SIGINT alone (its Ctrl-C path) exits at once, cleanly.
         """
         proc, self._proc = self._proc, None
         if proc is None or proc.poll() is not None:
             return
-        self._signal(proc, signal.SIGTERM)
         self._signal(proc, signal.SIGINT)
         try:
             proc.wait(timeout=self.stop_grace)
