@@ -45,6 +45,24 @@ def test_silence_alone_goes_watch_then_at_risk_then_dormant_at_four_periods():
     assert not is_dormant(s, s.last_held_at + timedelta(days=27, hours=23))
 
 
+def test_silence_past_one_and_a_half_periods_with_a_leading_signal_is_at_risk():
+    g = steady()
+    for at in weekly(T0 + timedelta(days=42), 2):
+        g.session(at)  # two sessions without commitments: "no_commitments" (0.25)
+    s = state_of(g)
+    before = assess(s, s.last_held_at + timedelta(days=10))  # 1.4 periods
+    assert (before.level, before.score) == (WATCH, 0.55)
+    a = assess(s, s.last_held_at + timedelta(days=11))  # 1.6 periods
+    assert (a.level, a.score) == (AT_RISK, 0.6)
+    assert [r.text for r in a.reasons] == [
+        "No session for 11 days: weekly cadence, 1.6 periods",
+        "No commitments made in the last 2 sessions",
+    ]
+    quiet = state_of(steady())
+    alone = assess(quiet, quiet.last_held_at + timedelta(days=11))
+    assert (alone.level, alone.score) == (WATCH, 0.35)
+
+
 def test_paused_group_is_never_flagged_and_says_until_when():
     g = steady()
     g.emit("group.paused", T0 + timedelta(days=36), until=T0 + timedelta(days=80), reason="exams")
