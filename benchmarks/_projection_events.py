@@ -29,11 +29,19 @@ Record = tuple[bytes, bytes, list[tuple[str, bytes]], int | None]
 
 
 def _doc(kind: str, subject: str, version: int, at: datetime, data: dict) -> bytes:
-    return json.dumps({
-        "specversion": "1.0", "id": f"{subject}:{version}", "source": "peerpulse/domain",
-        "type": f"peerpulse.{kind}.v1", "subject": subject, "time": at.isoformat(),
-        "datacontenttype": "application/json", "data": data,
-    }, separators=(",", ":")).encode()
+    return json.dumps(
+        {
+            "specversion": "1.0",
+            "id": f"{subject}:{version}",
+            "source": "peerpulse/domain",
+            "type": f"peerpulse.{kind}.v1",
+            "subject": subject,
+            "time": at.isoformat(),
+            "datacontenttype": "application/json",
+            "data": data,
+        },
+        separators=(",", ":"),
+    ).encode()
 
 
 class _Group:
@@ -47,23 +55,36 @@ class _Group:
         n = rng.randint(3, 6)
         self.members = [str(uuid.UUID(int=(0xD << 120) | (g << 8) | i)) for i in range(n)]
         self.rate = {m: rng.uniform(0.7, 0.98) for m in self.members}
-        self.weeks, self.fate = weeks, rng.choices(
-            ("steady", "fade", "stop", "pause", "conclude"), (75, 10, 6, 5, 4))[0]
+        self.weeks, self.fate = (
+            weeks,
+            rng.choices(("steady", "fade", "stop", "pause", "conclude"), (75, 10, 6, 5, 4))[0],
+        )
         self.end_week = rng.randint(weeks // 2, weeks - 2)
 
     def ev(self, kind: str, at: datetime, **data) -> tuple[datetime, Record]:
         self.v += 1
         value = _doc(kind, self.id, self.v, at, {"program_id": self.program, **data})
-        return at, (self.id.encode(), value, [("pp-aggregate-version", b"%d" % self.v),
-                                               ("pp-type", kind.encode())], None)
+        return at, (
+            self.id.encode(),
+            value,
+            [("pp-aggregate-version", b"%d" % self.v), ("pp-type", kind.encode())],
+            None,
+        )
 
     def events(self) -> Iterator[tuple[datetime, Record]]:
         at, r = self.start, self.rng
-        yield self.ev("group.formed", at, name=f"Group {self.id[-6:]}", cadence=self.cadence,
-                      goal="grow", coordinator_id=None)
+        yield self.ev(
+            "group.formed",
+            at,
+            name=f"Group {self.id[-6:]}",
+            cadence=self.cadence,
+            goal="grow",
+            coordinator_id=None,
+        )
         for i, m in enumerate(self.members):
-            yield self.ev("member.joined", at, member_id=m,
-                          role="facilitator" if i == 0 else "peer")
+            yield self.ev(
+                "member.joined", at, member_id=m, role="facilitator" if i == 0 else "peer"
+            )
         step = timedelta(days=7 if self.cadence == "weekly" else 14)
         misses = dict.fromkeys(self.members, 0)
         open_: list[tuple[str, str]] = []
@@ -75,22 +96,31 @@ class _Group:
                 if self.fate == "conclude":
                     yield self.ev("group.concluded", at, reason="goal reached")
                 elif r.random() < 0.75:
-                    yield self.ev("group.dissolved", at + timedelta(weeks=r.randint(3, 6)),
-                                  reason="stopped meeting")
+                    yield self.ev(
+                        "group.dissolved",
+                        at + timedelta(weeks=r.randint(3, 6)),
+                        reason="stopped meeting",
+                    )
                 return
             if self.fate == "pause" and week == self.end_week:
                 until = at + timedelta(weeks=3)
-                yield self.ev("group.paused", at - timedelta(days=3), until=until.isoformat(),
-                              reason="exams")
+                yield self.ev(
+                    "group.paused", at - timedelta(days=3), until=until.isoformat(), reason="exams"
+                )
                 at = until
                 continue
             sid = f"{self.id}-s{k}"
-            yield self.ev("session.scheduled", at - timedelta(days=2), session_id=sid,
-                          scheduled_for=at.isoformat())
+            yield self.ev(
+                "session.scheduled",
+                at - timedelta(days=2),
+                session_id=sid,
+                scheduled_for=at.isoformat(),
+            )
             for cid, m in open_:
                 outcome = r.choices(("kept", "missed", "dropped"), (6, 3, 1))[0]
-                yield self.ev(f"commitment.{outcome}", at - timedelta(days=1),
-                              commitment_id=cid, member_id=m)
+                yield self.ev(
+                    f"commitment.{outcome}", at - timedelta(days=1), commitment_id=cid, member_id=m
+                )
             open_ = []
             if r.random() < 0.05:
                 yield self.ev("session.cancelled", at, session_id=sid, reason="nobody could come")
@@ -99,38 +129,79 @@ class _Group:
             here = [m for m in self.members if r.random() < self.rate[m] - fade]
             away = [m for m in self.members if m not in here]
             excused = [m for m in away if r.random() < 0.3]
-            yield self.ev("session.held", at, session_id=sid, present=here,
-                          absent=[m for m in away if m not in excused], excused=excused,
-                          attendance_taken=True)
+            yield self.ev(
+                "session.held",
+                at,
+                session_id=sid,
+                present=here,
+                absent=[m for m in away if m not in excused],
+                excused=excused,
+                attendance_taken=True,
+            )
             if away and r.random() < 0.1:
                 late = away[0]
-                yield self.ev("attendance.marked", at + timedelta(hours=1), session_id=sid,
-                              member_id=late, status="present")
+                yield self.ev(
+                    "attendance.marked",
+                    at + timedelta(hours=1),
+                    session_id=sid,
+                    member_id=late,
+                    status="present",
+                )
                 here.append(late)
             for m in self.members:
                 if m in here:
                     if misses[m] >= 3:
-                        yield self.ev("member.reengaged", at + timedelta(hours=2),
-                                      member_id=m, session_id=sid)
+                        yield self.ev(
+                            "member.reengaged", at + timedelta(hours=2), member_id=m, session_id=sid
+                        )
                     misses[m] = 0
                 elif m not in excused:
                     misses[m] += 1
                     if misses[m] == 3:
-                        yield self.ev("member.lapsed", at + timedelta(hours=2), member_id=m,
-                                      misses=3, last_seen=None)
+                        yield self.ev(
+                            "member.lapsed",
+                            at + timedelta(hours=2),
+                            member_id=m,
+                            misses=3,
+                            last_seen=None,
+                        )
             for m in here:
                 if r.random() < 0.5:
                     cid = f"{sid}-c-{m[-4:]}"
                     open_.append((cid, m))
-                    yield self.ev("commitment.made", at + timedelta(hours=1), commitment_id=cid,
-                                  member_id=m, session_id=sid, due=None)
+                    yield self.ev(
+                        "commitment.made",
+                        at + timedelta(hours=1),
+                        commitment_id=cid,
+                        member_id=m,
+                        session_id=sid,
+                        due=None,
+                    )
 
 
 def _ticks(partitions: int, until: datetime) -> Iterator[tuple[datetime, Record]]:
     for p in PROGRAMS:
-        yield T0, (p.encode(), _doc("program.launched", p, 1, T0, {
-            "name": f"Program {p[-2:]}", "organisation": "Uni", "cadence": "weekly",
-            "lapse_after": 3, "escalate_after_days": 3}), [("pp-aggregate-version", b"1")], None)
+        yield (
+            T0,
+            (
+                p.encode(),
+                _doc(
+                    "program.launched",
+                    p,
+                    1,
+                    T0,
+                    {
+                        "name": f"Program {p[-2:]}",
+                        "organisation": "Uni",
+                        "cadence": "weekly",
+                        "lapse_after": 3,
+                        "escalate_after_days": 3,
+                    },
+                ),
+                [("pp-aggregate-version", b"1")],
+                None,
+            ),
+        )
     at, v = T0, 0
     while at <= until:
         v += 1
@@ -143,17 +214,23 @@ def _ticks(partitions: int, until: datetime) -> Iterator[tuple[datetime, Record]
 
 def events_per_group(weeks: int, sample: int = 300) -> float:
     """Mean number of events one group produces over ``weeks`` (a pilot sample)."""
-    return sum(sum(1 for _ in _Group(g, weeks, random.Random(g)).events())
-               for g in range(sample)) / sample
+    return (
+        sum(sum(1 for _ in _Group(g, weeks, random.Random(g)).events()) for g in range(sample))
+        / sample
+    )
 
 
 def history(groups: int, weeks: int = 20, partitions: int = 3, seed: int = 7) -> Iterator[Record]:
     """Every group's events and the clock ticks, merged in time order."""
-    streams = [_Group(g, weeks, random.Random(seed * 1_000_003 + g)).events()
-               for g in range(groups)]
+    streams = [
+        _Group(g, weeks, random.Random(seed * 1_000_003 + g)).events() for g in range(groups)
+    ]
     end = T0 + timedelta(weeks=weeks + 1)
-    merged = heapq.merge(*(_tagged(i, s) for i, s in enumerate(streams)),
-                         _tagged(-1, _ticks(partitions, end)), key=lambda x: x[0])
+    merged = heapq.merge(
+        *(_tagged(i, s) for i, s in enumerate(streams)),
+        _tagged(-1, _ticks(partitions, end)),
+        key=lambda x: x[0],
+    )
     for _, rec in merged:
         yield rec
 

@@ -29,14 +29,30 @@ POLL = 0.005
 
 
 def _start_worker(bootstrap: str, data_dir: Path, names) -> subprocess.Popen:
-    env = {**os.environ, "PEERPULSE_DATA_DIR": str(data_dir), "PEERPULSE_STORE": "sqlite",
-           "PEERPULSE_KAFKA_BOOTSTRAP": bootstrap,
-           "PEERPULSE_TOPIC_PARTITIONS": str(PARTITIONS)}
-    cmd = [sys.executable, "-m", "infra.cli", "worker", "--events-topic", names.events,
-           "--group-health-topic", names.group_health, "--alerts-topic", names.alerts,
-           "--group-id", f"lat-{uuid.uuid4().hex[:6]}"]
-    return subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "PEERPULSE_DATA_DIR": str(data_dir),
+        "PEERPULSE_STORE": "sqlite",
+        "PEERPULSE_KAFKA_BOOTSTRAP": bootstrap,
+        "PEERPULSE_TOPIC_PARTITIONS": str(PARTITIONS),
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "infra.cli",
+        "worker",
+        "--events-topic",
+        names.events,
+        "--group-health-topic",
+        names.group_health,
+        "--alerts-topic",
+        names.alerts,
+        "--group-id",
+        f"lat-{uuid.uuid4().hex[:6]}",
+    ]
+    return subprocess.Popen(
+        cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
 
 
 def _stop(proc: subprocess.Popen) -> None:
@@ -60,8 +76,10 @@ class _Checkpoint:
                 return {}
             self.conn = sqlite3.connect(self.path, timeout=5)
         try:
-            rows = self.conn.execute('SELECT "partition", next_offset FROM projector_checkpoint'
-                                     " WHERE topic = ?", (self.topic,)).fetchall()
+            rows = self.conn.execute(
+                'SELECT "partition", next_offset FROM projector_checkpoint WHERE topic = ?',
+                (self.topic,),
+            ).fetchall()
         except sqlite3.OperationalError:
             return {}
         return dict(rows)
@@ -79,8 +97,9 @@ def _publish(bootstrap: str, topic: str, rate: float, seconds: float, sent: list
         time.sleep(max(0.0, due - time.perf_counter()))
         key, value, headers, part = next(records)
         published = time.time()
-        futures.append((p.send(topic, key=key, value=value, headers=headers, partition=part),
-                        published))
+        futures.append(
+            (p.send(topic, key=key, value=value, headers=headers, partition=part), published)
+        )
         n += 1
     p.flush()
     for future, published in futures:
@@ -128,11 +147,19 @@ def bench_latency(bootstrap: str, seconds: float = 60, rate: float = 200) -> lis
         _stop(proc)
     lat = [seen[(p, o)] - at for p, o, at in sent if (p, o) in seen]
     p50, p99 = _percentile(lat, 0.5), _percentile(lat, 0.99)
-    return [{"figure": f"live latency publish → read model at {rate:.0f} msg/s",
-             "events": len(sent), "seen": len(lat), "p50_ms": round(p50 * 1000, 1),
-             "value": round(p99 * 1000, 1), "unit": "ms (p99)",
-             "max_ms": round(max(lat, default=float("nan")) * 1000, 1),
-             "target": "p99 < 1000", "ok": len(lat) == len(sent) and p99 < 1.0}]
+    return [
+        {
+            "figure": f"live latency publish → read model at {rate:.0f} msg/s",
+            "events": len(sent),
+            "seen": len(lat),
+            "p50_ms": round(p50 * 1000, 1),
+            "value": round(p99 * 1000, 1),
+            "unit": "ms (p99)",
+            "max_ms": round(max(lat, default=float("nan")) * 1000, 1),
+            "target": "p99 < 1000",
+            "ok": len(lat) == len(sent) and p99 < 1.0,
+        }
+    ]
 
 
 def _warm_up(bootstrap: str, topic: str, cp: _Checkpoint, proc: subprocess.Popen) -> None:
@@ -141,8 +168,13 @@ def _warm_up(bootstrap: str, topic: str, cp: _Checkpoint, proc: subprocess.Popen
 
     p = producer(bootstrap)
     for part in range(PARTITIONS):
-        p.send(topic, key=b"warm-up", value=b'{"type":"peerpulse.bench.warm-up.v1",'
-               b'"time":"2025-01-01T00:00:00+00:00","subject":"warm-up"}', partition=part)
+        p.send(
+            topic,
+            key=b"warm-up",
+            value=b'{"type":"peerpulse.bench.warm-up.v1",'
+            b'"time":"2025-01-01T00:00:00+00:00","subject":"warm-up"}',
+            partition=part,
+        )
     p.flush()
     p.close()
     deadline = time.monotonic() + 120

@@ -69,10 +69,21 @@ def bench_memory(groups: int = 100_000) -> dict:
     """RSS of a fresh worker-like process after loading ``groups`` groups' state."""
     data_dir = Path(tempfile.mkdtemp(prefix="pp-mem-"))
     store_states(data_dir, groups)
-    out = subprocess.run([sys.executable, "-c", _LOAD, str(data_dir)], capture_output=True,
-                         text=True, check=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-c", _LOAD, str(data_dir)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
     n, rss_kib, peak_kib = (int(x) for x in out.stdout.split())
     mib = rss_kib / 1024
-    return {"figure": "worker RSS holding the groups' state", "groups": n,
-            "value": round(mib), "unit": "MiB", "peak_mib": round(peak_kib / 1024),
-            "target": "< 1024", "ok": mib < 1024 and peak_kib / 1024 < 1024}
+    return {
+        "figure": "worker RSS holding the groups' state",
+        "groups": n,
+        "value": round(mib),
+        "unit": "MiB",
+        "peak_mib": round(peak_kib / 1024),
+        "target": "< 1024",
+        "ok": mib < 1024 and peak_kib / 1024 < 1024,
+    }

@@ -72,8 +72,14 @@ def _raw_rate(env: dict[str, str], n: int, per_tx: int, payload: bool = False) -
             for ping in pings:
                 if payload:
                     ids = sorted(uuid.uuid4() for _ in range(MEMBERS))
-                    ping.trigger_event(Ping.Attended, session_id=uuid.uuid4(), present=ids[:4],
-                                       absent=ids[4:], excused=[], attendance_taken=True)
+                    ping.trigger_event(
+                        Ping.Attended,
+                        session_id=uuid.uuid4(),
+                        present=ids[:4],
+                        absent=ids[4:],
+                        excused=[],
+                        attendance_taken=True,
+                    )
                 else:
                     ping.trigger_event(Ping.Pinged, n=i)
             app.save(*pings)
@@ -101,8 +107,13 @@ def _sessions_rate(app: Any, n: int, per_tx: int) -> float:
     def hold(i: int) -> None:
         group, members = groups[i % GROUPS]
         absent = members[(i // GROUPS) % MEMBERS]
-        app.hold_session(group, uuid.uuid4(), T0 + timedelta(days=7 * (i // GROUPS) + 1),
-                         present=[m for m in members if m != absent], absent=[absent])
+        app.hold_session(
+            group,
+            uuid.uuid4(),
+            T0 + timedelta(days=7 * (i // GROUPS) + 1),
+            present=[m for m in members if m != absent],
+            absent=[absent],
+        )
 
     for i in range(GROUPS):  # warm the aggregate cache as a running consumer would
         hold(i)
@@ -129,8 +140,13 @@ def _backend(store: str) -> Iterator[Settings]:
         with psycopg.connect(PG_DSN, autocommit=True) as conn:
             conn.execute(f'CREATE SCHEMA "{schema}"')
             try:
-                yield Settings(_env_file=None, data_dir=Path(tmp), store="postgres",
-                               postgres_dsn=PG_DSN, postgres_schema=schema)
+                yield Settings(
+                    _env_file=None,
+                    data_dir=Path(tmp),
+                    store="postgres",
+                    postgres_dsn=PG_DSN,
+                    postgres_schema=schema,
+                )
             finally:
                 conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
@@ -146,8 +162,7 @@ class _NullVault:
         return None
 
 
-def _measure(settings: Settings, case: str, n: int, per_tx: int,
-             rounds: int = 3) -> dict[str, Any]:
+def _measure(settings: Settings, case: str, n: int, per_tx: int, rounds: int = 3) -> dict[str, Any]:
     """Best of ``rounds`` interleaved runs each, so a busy machine hurts both sides alike."""
     env = eventstore_env(settings)
     container = build(settings, vault=_NullVault())
@@ -159,10 +174,16 @@ def _measure(settings: Settings, case: str, n: int, per_tx: int,
             ours = max(ours, _sessions_rate(container.app, n, per_tx))
     finally:
         container.close()
-    return {"store": settings.store, "case": case, "sessions_per_s": round(ours, 1),
-            "raw_saves_per_s": round(raw, 1), "cost_vs_raw": round(raw / ours, 2),
-            "raw_same_payload_per_s": round(raw_payload, 1),
-            "n": n, "per_transaction": per_tx}
+    return {
+        "store": settings.store,
+        "case": case,
+        "sessions_per_s": round(ours, 1),
+        "raw_saves_per_s": round(raw, 1),
+        "cost_vs_raw": round(raw / ours, 2),
+        "raw_same_payload_per_s": round(raw_payload, 1),
+        "n": n,
+        "per_transaction": per_tx,
+    }
 
 
 def run(stores: tuple[str, ...] = ("sqlite", "postgres"), n: int = 1000) -> list[dict[str, Any]]:
@@ -174,9 +195,11 @@ def run(stores: tuple[str, ...] = ("sqlite", "postgres"), n: int = 1000) -> list
             with _backend(store) as settings:
                 result = _measure(settings, case, n if per_tx == 1 else n * 5, per_tx)
             results.append(result)
-            print(f"{store:8} {case:24} {result['sessions_per_s']:>9.1f} sessions/s   raw save "
-                  f"{result['raw_saves_per_s']:>9.1f}/s   cost {result['cost_vs_raw']:.2f}x raw   "
-                  f"(raw save with a session's payload {result['raw_same_payload_per_s']:.1f}/s)")
+            print(
+                f"{store:8} {case:24} {result['sessions_per_s']:>9.1f} sessions/s   raw save "
+                f"{result['raw_saves_per_s']:>9.1f}/s   cost {result['cost_vs_raw']:.2f}x raw   "
+                f"(raw save with a session's payload {result['raw_same_payload_per_s']:.1f}/s)"
+            )
     return results
 
 

@@ -32,8 +32,15 @@ def produce(bootstrap: str, topic: str, records) -> int:
     """Fast produce (confluent-kafka; keyed records by murmur2 like kafka-python)."""
     from confluent_kafka import Producer
 
-    p = Producer({"bootstrap.servers": bootstrap, "partitioner": "murmur2_random",
-                  "linger.ms": 20, "batch.num.messages": 10000, "acks": "all"})
+    p = Producer(
+        {
+            "bootstrap.servers": bootstrap,
+            "partitioner": "murmur2_random",
+            "linger.ms": 20,
+            "batch.num.messages": 10000,
+            "acks": "all",
+        }
+    )
     n = 0
     for key, value, headers, partition in records:
         extra = {} if partition is None else {"partition": partition}
@@ -54,9 +61,15 @@ async def _raw_consume(bootstrap: str, topic: str, total: int) -> float:
     """Events/s of a bare aiokafka consumer reading the whole topic (no decoding)."""
     from aiokafka import AIOKafkaConsumer
 
-    c = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                         enable_auto_commit=False, group_id=None,
-                         max_partition_fetch_bytes=16 << 20, fetch_max_bytes=64 << 20)
+    c = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=None,
+        max_partition_fetch_bytes=16 << 20,
+        fetch_max_bytes=64 << 20,
+    )
     await c.start()
     seen, t = 0, time.perf_counter()
     try:
@@ -80,17 +93,32 @@ def bench_rebuild(bootstrap: str, n_events: int = EVENTS) -> list[dict]:
     create_topics(bootstrap, PARTITIONS, names.catalogue())
     produced = produce(bootstrap, names.events, synthetic(n_events, partitions=PARTITIONS))
     raw = asyncio.run(_raw_consume(bootstrap, names.events, produced))
-    settings = Settings(_env_file=None, data_dir=Path(tempfile.mkdtemp()),
-                        kafka_bootstrap=bootstrap, topic_partitions=PARTITIONS)
+    settings = Settings(
+        _env_file=None,
+        data_dir=Path(tempfile.mkdtemp()),
+        kafka_bootstrap=bootstrap,
+        topic_partitions=PARTITIONS,
+    )
     stats = rebuild(settings, names, f"bench-{tag}", progress=False)
     return [
-        {"figure": "raw aiokafka consume (same topic)", "events": produced,
-         "value": round(raw), "unit": "events/s"},
-        {"figure": "peerpulse rebuild (SQLite)", "events": stats.events,
-         "groups": stats.groups, "seconds": round(stats.seconds, 1),
-         "workers": default_workers(PARTITIONS),
-         "value": round(stats.rate), "unit": "events/s", "baseline": round(raw),
-         "target": ">= 20000", "ok": stats.rate >= 20000},
+        {
+            "figure": "raw aiokafka consume (same topic)",
+            "events": produced,
+            "value": round(raw),
+            "unit": "events/s",
+        },
+        {
+            "figure": "peerpulse rebuild (SQLite)",
+            "events": stats.events,
+            "groups": stats.groups,
+            "seconds": round(stats.seconds, 1),
+            "workers": default_workers(PARTITIONS),
+            "value": round(stats.rate),
+            "unit": "events/s",
+            "baseline": round(raw),
+            "target": ">= 20000",
+            "ok": stats.rate >= 20000,
+        },
     ]
 
 

@@ -47,8 +47,13 @@ def _relay(container: Any) -> dict[str, Any]:
             break
     done = time.perf_counter()
     relay.close()
-    return {"case": "relay", "events": events, "startup_s": round(ready - started, 3),
-            "seconds": round(done - ready, 3), "events_per_s": round(events / (done - ready))}
+    return {
+        "case": "relay",
+        "events": events,
+        "startup_s": round(ready - started, 3),
+        "seconds": round(done - ready, 3),
+        "events_per_s": round(events / (done - ready)),
+    }
 
 
 def _raw(bootstrap: str, records: list[Any]) -> dict[str, Any]:
@@ -62,8 +67,12 @@ def _raw(bootstrap: str, records: list[Any]) -> dict[str, Any]:
     done = time.perf_counter()
     client.close()
     seconds = done - started
-    return {"case": "raw kafka-python", "records": len(records), "seconds": round(seconds, 3),
-            "records_per_s": round(len(records) / seconds)}
+    return {
+        "case": "raw kafka-python",
+        "records": len(records),
+        "seconds": round(seconds, 3),
+        "records_per_s": round(len(records) / seconds),
+    }
 
 
 def run(n: int = 20_000) -> list[dict[str, Any]]:

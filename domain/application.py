@@ -43,12 +43,17 @@ class EngagementApp(GroupUseCases, PeopleUseCases, Application):
     env: dict[str, str] = {"AGGREGATE_CACHE_MAXSIZE": "2000"}
     snapshotting_intervals = {Group: DEFAULT_SNAPSHOT_INTERVAL}
 
-    def __init__(self, env: EnvType | None = None, vault: PersonalDataVault | None = None,
-                 snapshot_interval: int | None = None) -> None:
+    def __init__(
+        self,
+        env: EnvType | None = None,
+        vault: PersonalDataVault | None = None,
+        snapshot_interval: int | None = None,
+    ) -> None:
         """Build on ``env`` (eventsourcing settings); ``vault`` seals personal data."""
         super().__init__(env)
         interval = snapshot_interval or int(
-            self.env.get(SNAPSHOT_INTERVAL_KEY) or DEFAULT_SNAPSHOT_INTERVAL)
+            self.env.get(SNAPSHOT_INTERVAL_KEY) or DEFAULT_SNAPSHOT_INTERVAL
+        )
         self.snapshotting_intervals = {Group: interval}
         self.vault = vault
         self._current: ContextVar[UnitOfWork | None] = ContextVar(f"uow{id(self)}", default=None)
@@ -177,4 +182,3 @@ class EngagementApp(GroupUseCases, PeopleUseCases, Application):
 
     def _load(self, aggregate_id: UUID, kind: type[Any], missing: Any) -> Any:
         return UnitOfWork(self).get(aggregate_id, kind, missing)
-

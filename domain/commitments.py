@@ -15,8 +15,14 @@ class CommitmentRules(GroupGuards):
 
     commitments: dict[str, dict[str, Any]]
 
-    def make_commitment(self, commitment_id: UUID, member_id: UUID, now: datetime,
-                        session_id: UUID | None = None, due: datetime | None = None) -> None:
+    def make_commitment(
+        self,
+        commitment_id: UUID,
+        member_id: UUID,
+        now: datetime,
+        session_id: UUID | None = None,
+        due: datetime | None = None,
+    ) -> None:
         """A member commits to something; the same id with other details is refused."""
         made = {"member_id": member_id, "session_id": session_id, "due": due}
         existing = self.commitments.get(str(commitment_id))
@@ -24,11 +30,18 @@ class CommitmentRules(GroupGuards):
             if {k: existing[k] for k in made} == made:
                 return
             raise CommitmentConflict(
-                f"commitment {commitment_id} of group {self.id} already exists with other details")
+                f"commitment {commitment_id} of group {self.id} already exists with other details"
+            )
         self.require_open(f"record commitment {commitment_id}")
         self.require_member(member_id, session_id)
-        self.trigger_event(self.CommitmentMade, timestamp=now, commitment_id=commitment_id,
-                           member_id=member_id, session_id=session_id, due=due)
+        self.trigger_event(
+            self.CommitmentMade,
+            timestamp=now,
+            commitment_id=commitment_id,
+            member_id=member_id,
+            session_id=session_id,
+            due=due,
+        )
 
     def resolve_commitment(self, commitment_id: UUID, outcome: str) -> None:
         """Replace the commitment's record with its outcome (records are never changed in place)."""
@@ -56,7 +69,9 @@ class CommitmentRules(GroupGuards):
         if commitment["status"] != "made":
             raise CommitmentConflict(
                 f"commitment {commitment_id} of member {commitment['member_id']} in group "
-                f"{self.id} was already {commitment['status']}")
+                f"{self.id} was already {commitment['status']}"
+            )
         self.require_open(f"resolve commitment {commitment_id}")
-        self.trigger_event(event, timestamp=now, commitment_id=commitment_id,
-                           member_id=commitment["member_id"])
+        self.trigger_event(
+            event, timestamp=now, commitment_id=commitment_id, member_id=commitment["member_id"]
+        )

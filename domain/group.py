@@ -47,27 +47,50 @@ class Group(SessionRules, CommitmentRules, LifecycleRules, ReplacedRecords, Aggr
              provisional: bool = False) -> Group:  # fmt: skip
         """Form a new group in a program (``provisional``: placeholder details, see 0008)."""
         _check_cadence(cadence)
-        return cls._create(cls.Formed, id=group_id, timestamp=now, program_id=program_id,
-                           name=name, cadence=cadence, goal=goal, coordinator_id=coordinator_id,
-                           provisional=provisional)
+        return cls._create(
+            cls.Formed,
+            id=group_id,
+            timestamp=now,
+            program_id=program_id,
+            name=name,
+            cadence=cadence,
+            goal=goal,
+            coordinator_id=coordinator_id,
+            provisional=provisional,
+        )
 
-    def form_again(self, program_id: UUID, name: str, cadence: str, goal: str,
-                   coordinator_id: UUID | None, now: datetime, provisional: bool = False) -> None:
+    def form_again(
+        self,
+        program_id: UUID,
+        name: str,
+        cadence: str,
+        goal: str,
+        coordinator_id: UUID | None,
+        now: datetime,
+        provisional: bool = False,
+    ) -> None:
         """A repeated ``form``: identical changes nothing; real details replace provisional ones.
 
         Provisioning never touches an existing group. Details that contradict a group
         formed for real (or a different program) are :class:`AlreadyExists`.
         """
         details = (name, cadence, goal, coordinator_id)
-        if provisional or (not self.provisional and self.details() == details
-                           and self.program_id == program_id):
+        if provisional or (
+            not self.provisional and self.details() == details and self.program_id == program_id
+        ):
             return
         if not self.provisional or self.program_id != program_id:
             raise AlreadyExists(f"group {self.id} was already formed with other details")
         _check_cadence(cadence)
         self.require_open("amend its details")
-        self.trigger_event(self.DetailsAmended, timestamp=now, name=name, cadence=cadence,
-                           goal=goal, coordinator_id=coordinator_id)
+        self.trigger_event(
+            self.DetailsAmended,
+            timestamp=now,
+            name=name,
+            cadence=cadence,
+            goal=goal,
+            coordinator_id=coordinator_id,
+        )
 
     def details(self) -> tuple[str, str, str, UUID | None]:
         """Name, cadence, goal and coordinator, as formed or amended."""
@@ -197,10 +220,16 @@ class Group(SessionRules, CommitmentRules, LifecycleRules, ReplacedRecords, Aggr
 
         def apply(self, group: Group) -> None:
             marks = {str(m): s for s, ids in self.marks() for m in ids}
-            group.update_session(self.session_id, status="held", held_at=self.timestamp,
-                                 attendance=marks, held_marks=dict(marks),
-                                 held_taken=self.attendance_taken,
-                                 attendance_taken=self.attendance_taken, seq=group.next_seq)
+            group.update_session(
+                self.session_id,
+                status="held",
+                held_at=self.timestamp,
+                attendance=marks,
+                held_marks=dict(marks),
+                held_taken=self.attendance_taken,
+                attendance_taken=self.attendance_taken,
+                seq=group.next_seq,
+            )
             bisect.insort(group.held_order, [self.timestamp, group.next_seq, str(self.session_id)])
             group.next_seq += 1
 
@@ -226,8 +255,11 @@ class Group(SessionRules, CommitmentRules, LifecycleRules, ReplacedRecords, Aggr
 
         def apply(self, group: Group) -> None:
             attendance = group.sessions[str(self.session_id)]["attendance"]
-            group.update_session(self.session_id, attendance_taken=True,
-                                 attendance={**attendance, str(self.member_id): self.status})
+            group.update_session(
+                self.session_id,
+                attendance_taken=True,
+                attendance={**attendance, str(self.member_id): self.status},
+            )
 
     class AttendanceCorrected(Aggregate.Event):
         """A recorded mark was changed (e.g. an absence turned out to be excused)."""
@@ -239,8 +271,9 @@ class Group(SessionRules, CommitmentRules, LifecycleRules, ReplacedRecords, Aggr
 
         def apply(self, group: Group) -> None:
             attendance = group.sessions[str(self.session_id)]["attendance"]
-            group.update_session(self.session_id,
-                                 attendance={**attendance, str(self.member_id): self.status})
+            group.update_session(
+                self.session_id, attendance={**attendance, str(self.member_id): self.status}
+            )
 
     class CommitmentMade(Aggregate.Event):
         """A member committed to something, optionally in a session and with a due date."""
@@ -252,8 +285,10 @@ class Group(SessionRules, CommitmentRules, LifecycleRules, ReplacedRecords, Aggr
 
         def apply(self, group: Group) -> None:
             group.commitments[str(self.commitment_id)] = {
-                "member_id": self.member_id, "session_id": self.session_id,
-                "due": self.due, "status": "made",
+                "member_id": self.member_id,
+                "session_id": self.session_id,
+                "due": self.due,
+                "status": "made",
             }
 
     class CommitmentKept(Aggregate.Event):
@@ -317,8 +352,9 @@ class Group(SessionRules, CommitmentRules, LifecycleRules, ReplacedRecords, Aggr
 
         def apply(self, group: Group) -> None:
             at = self.timestamp
-            group.pauses = [[start, at if start <= at < end else end]
-                            for start, end in group.pauses]
+            group.pauses = [
+                [start, at if start <= at < end else end] for start, end in group.pauses
+            ]
             group.last_pause = None
 
     class MentorCheckedIn(Aggregate.Event):

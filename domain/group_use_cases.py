@@ -26,11 +26,28 @@ class GroupUseCases:
         with self.unit() as uow:
             existing = uow.find(program_id, Program)
             if existing is not None:
-                existing.launch_again(name, organisation, cadence, lapse_after,
-                                      escalate_after_days, _aware(now), provisional)
+                existing.launch_again(
+                    name,
+                    organisation,
+                    cadence,
+                    lapse_after,
+                    escalate_after_days,
+                    _aware(now),
+                    provisional,
+                )
                 return
-            uow.add(Program.launch(program_id, name, organisation, cadence, _aware(now),
-                                   lapse_after, escalate_after_days, provisional))
+            uow.add(
+                Program.launch(
+                    program_id,
+                    name,
+                    organisation,
+                    cadence,
+                    _aware(now),
+                    lapse_after,
+                    escalate_after_days,
+                    provisional,
+                )
+            )
 
     def unassign_coordinator(self, program_id: UUID, coordinator_id: UUID, now: datetime) -> None:
         """Take a coordinator off the program."""
@@ -57,15 +74,27 @@ class GroupUseCases:
         with self.unit() as uow:
             existing = uow.find(group_id, Group)
             if existing is not None:
-                existing.form_again(program_id, name, cadence, goal, coordinator_id,
-                                    _aware(now), provisional)
+                existing.form_again(
+                    program_id, name, cadence, goal, coordinator_id, _aware(now), provisional
+                )
                 return
             _program(uow, program_id)
-            uow.add(Group.form(group_id, program_id, name, cadence, goal, _aware(now),
-                               coordinator_id, provisional))
+            uow.add(
+                Group.form(
+                    group_id,
+                    program_id,
+                    name,
+                    cadence,
+                    goal,
+                    _aware(now),
+                    coordinator_id,
+                    provisional,
+                )
+            )
 
-    def join_member(self, group_id: UUID, member_id: UUID, role: str, now: datetime,
-                    provisional: bool = False) -> None:
+    def join_member(
+        self, group_id: UUID, member_id: UUID, role: str, now: datetime, provisional: bool = False
+    ) -> None:
         """Add a member to a group with a role (peer, facilitator, mentor).
 
         A provisionally joined member's role is replaced by the roster's.
@@ -76,47 +105,78 @@ class GroupUseCases:
         """Remove a member from a group."""
         self._on_group(group_id, "leave", member_id, _aware(now))
 
-    def schedule_session(self, group_id: UUID, session_id: UUID, scheduled_for: datetime,
-                         now: datetime) -> None:
+    def schedule_session(
+        self, group_id: UUID, session_id: UUID, scheduled_for: datetime, now: datetime
+    ) -> None:
         """Put a session in the group's calendar."""
-        self._on_group(group_id, "schedule_session", session_id, _aware(scheduled_for),
-                       _aware(now))
+        self._on_group(group_id, "schedule_session", session_id, _aware(scheduled_for), _aware(now))
 
-    def hold_session(self, group_id: UUID, session_id: UUID, now: datetime,
-                     present: Iterable[UUID] = (), absent: Iterable[UUID] = (),
-                     excused: Iterable[UUID] = (), attendance_taken: bool = True) -> None:
+    def hold_session(
+        self,
+        group_id: UUID,
+        session_id: UUID,
+        now: datetime,
+        present: Iterable[UUID] = (),
+        absent: Iterable[UUID] = (),
+        excused: Iterable[UUID] = (),
+        attendance_taken: bool = True,
+    ) -> None:
         """Record that a session took place with its attendance; applies the lapse policy."""
         with self.unit() as uow:
             group = _group(uow, group_id)
-            group.hold_session(session_id, _aware(now), list(present), list(absent),
-                               list(excused), attendance_taken, _lapse_after(uow, group))
+            group.hold_session(
+                session_id,
+                _aware(now),
+                list(present),
+                list(absent),
+                list(excused),
+                attendance_taken,
+                _lapse_after(uow, group),
+            )
 
     def cancel_session(self, group_id: UUID, session_id: UUID, reason: str, now: datetime) -> None:
         """Call off a session."""
         self._on_group(group_id, "cancel_session", session_id, reason, _aware(now))
 
-    def mark_attendance(self, group_id: UUID, session_id: UUID, member_id: UUID, status: str,
-                        now: datetime) -> None:
+    def mark_attendance(
+        self, group_id: UUID, session_id: UUID, member_id: UUID, status: str, now: datetime
+    ) -> None:
         """One member's mark; holds the session if it was not held yet."""
         with self.unit() as uow:
             group = _group(uow, group_id)
-            group.mark_attendance(session_id, member_id, status, _aware(now),
-                                  _lapse_after(uow, group))
+            group.mark_attendance(
+                session_id, member_id, status, _aware(now), _lapse_after(uow, group)
+            )
 
-    def correct_attendance(self, group_id: UUID, session_id: UUID, member_id: UUID, status: str,
-                           now: datetime) -> None:
+    def correct_attendance(
+        self, group_id: UUID, session_id: UUID, member_id: UUID, status: str, now: datetime
+    ) -> None:
         """Change a mark on a held session; re-applies the lapse policy."""
         with self.unit() as uow:
             group = _group(uow, group_id)
-            group.correct_attendance(session_id, member_id, status, _aware(now),
-                                     _lapse_after(uow, group))
+            group.correct_attendance(
+                session_id, member_id, status, _aware(now), _lapse_after(uow, group)
+            )
 
-    def make_commitment(self, group_id: UUID, commitment_id: UUID, member_id: UUID,
-                        now: datetime, session_id: UUID | None = None,
-                        due: datetime | None = None) -> None:
+    def make_commitment(
+        self,
+        group_id: UUID,
+        commitment_id: UUID,
+        member_id: UUID,
+        now: datetime,
+        session_id: UUID | None = None,
+        due: datetime | None = None,
+    ) -> None:
         """Record a member's commitment."""
-        self._on_group(group_id, "make_commitment", commitment_id, member_id, _aware(now),
-                       session_id, due if due is None else _aware(due))
+        self._on_group(
+            group_id,
+            "make_commitment",
+            commitment_id,
+            member_id,
+            _aware(now),
+            session_id,
+            due if due is None else _aware(due),
+        )
 
     def keep_commitment(self, group_id: UUID, commitment_id: UUID, now: datetime) -> None:
         """Record a commitment kept."""

@@ -32,8 +32,12 @@ def in_pause(at: datetime, pauses: Sequence[Sequence[datetime]]) -> bool:
     return any(start <= at < end for start, end in pauses)
 
 
-def standing(member: str, newest_first: Iterable[Mapping[str, Any]],
-             pauses: Sequence[Sequence[datetime]], lapse_after: int) -> Standing:
+def standing(
+    member: str,
+    newest_first: Iterable[Mapping[str, Any]],
+    pauses: Sequence[Sequence[datetime]],
+    lapse_after: int,
+) -> Standing:
     """The member's standing: lapsed iff their unexcused absences since last present reach N.
 
     ``newest_first`` are the held sessions (records with ``held_at`` and ``attendance``)

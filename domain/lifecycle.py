@@ -36,14 +36,21 @@ class LifecycleRules(GroupGuards):
             return
         self.require_open(f"add member {member_id}")
         if current is not None and str(member_id) in self.provisional_members:
-            self.trigger_event(self.MemberRoleChanged, timestamp=now, member_id=member_id,
-                               role=role)
+            self.trigger_event(
+                self.MemberRoleChanged, timestamp=now, member_id=member_id, role=role
+            )
             return
         if current is not None:
             raise AlreadyAMember(
-                f"member {member_id} is already a {current} of group {self.id}, not a {role}")
-        self.trigger_event(self.MemberJoined, timestamp=now, member_id=member_id, role=role,
-                           provisional=provisional)
+                f"member {member_id} is already a {current} of group {self.id}, not a {role}"
+            )
+        self.trigger_event(
+            self.MemberJoined,
+            timestamp=now,
+            member_id=member_id,
+            role=role,
+            provisional=provisional,
+        )
 
     def leave(self, member_id: UUID, now: datetime) -> None:
         """Remove a member; leaving twice changes nothing."""

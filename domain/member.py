@@ -14,11 +14,18 @@ class Member(ReplacedRecords, Aggregate):
     """A person. Only a pseudonym is in clear; name and contact are sealed with their key."""
 
     @classmethod
-    def register(cls, member_id: UUID, pseudonym: str, sealed_name: str, sealed_contact: str,
-                 now: datetime) -> Member:
+    def register(
+        cls, member_id: UUID, pseudonym: str, sealed_name: str, sealed_contact: str, now: datetime
+    ) -> Member:
         """Register a person with already-sealed personal data."""
-        return cls._create(cls.Registered, id=member_id, timestamp=now, pseudonym=pseudonym,
-                           sealed_name=sealed_name, sealed_contact=sealed_contact)
+        return cls._create(
+            cls.Registered,
+            id=member_id,
+            timestamp=now,
+            pseudonym=pseudonym,
+            sealed_name=sealed_name,
+            sealed_contact=sealed_contact,
+        )
 
     def forget(self, now: datetime) -> None:
         """Record that the person's key was destroyed; forgetting twice changes nothing."""
@@ -42,5 +49,3 @@ class Member(ReplacedRecords, Aggregate):
 
         def apply(self, member: Member) -> None:
             member.forgotten = True
-
-

@@ -31,9 +31,18 @@ class PeopleUseCases:
     unit: Any
     vault: PersonalDataVault | None
 
-    def assign_coordinator(self, program_id: UUID, coordinator_id: UUID, name: str, contact: str,
-                           time_zone: str, channel: str, now: datetime, digest: str = "immediate",
-                           digest_hour: int = 8) -> None:
+    def assign_coordinator(
+        self,
+        program_id: UUID,
+        coordinator_id: UUID,
+        name: str,
+        contact: str,
+        time_zone: str,
+        channel: str,
+        now: datetime,
+        digest: str = "immediate",
+        digest_hour: int = 8,
+    ) -> None:
         """Assign a coordinator; name and contact are sealed; an identical repeat is a no-op."""
         with self.unit() as uow:
             program = uow.get(program_id, Program, UnknownProgram)
@@ -41,30 +50,48 @@ class PeopleUseCases:
             if current is not None and (
                 self._unseal(coordinator_id, current["sealed_name"]),
                 self._unseal(coordinator_id, current["sealed_contact"]),
-                current["time_zone"], current["channel"], current["digest"],
+                current["time_zone"],
+                current["channel"],
+                current["digest"],
                 current["digest_hour"],
             ) == (name, contact, time_zone, channel, digest, digest_hour):
                 return
             program.assign_coordinator(
-                coordinator_id, self._seal(coordinator_id, name),
-                self._seal(coordinator_id, contact), time_zone, channel, digest, digest_hour,
-                aware(now))
+                coordinator_id,
+                self._seal(coordinator_id, name),
+                self._seal(coordinator_id, contact),
+                time_zone,
+                channel,
+                digest,
+                digest_hour,
+                aware(now),
+            )
 
-    def register_member(self, member_id: UUID, pseudonym: str, display_name: str, contact: str,
-                        now: datetime) -> None:
+    def register_member(
+        self, member_id: UUID, pseudonym: str, display_name: str, contact: str, now: datetime
+    ) -> None:
         """Register a person, sealing name and contact with their own key."""
         with self.unit() as uow:
             existing = uow.find(member_id, Member)
             if existing is not None:
                 if existing.forgotten:
                     raise MemberForgotten(f"member {member_id} was forgotten; register a new id")
-                if (existing.pseudonym, self._unseal(member_id, existing.sealed_name),
-                        self._unseal(member_id, existing.sealed_contact)) != (
-                        pseudonym, display_name, contact):
+                if (
+                    existing.pseudonym,
+                    self._unseal(member_id, existing.sealed_name),
+                    self._unseal(member_id, existing.sealed_contact),
+                ) != (pseudonym, display_name, contact):
                     raise AlreadyExists(f"member {member_id} was registered with other details")
                 return
-            uow.add(Member.register(member_id, pseudonym, self._seal(member_id, display_name),
-                                    self._seal(member_id, contact), aware(now)))
+            uow.add(
+                Member.register(
+                    member_id,
+                    pseudonym,
+                    self._seal(member_id, display_name),
+                    self._seal(member_id, contact),
+                    aware(now),
+                )
+            )
 
     def forget_member(self, member_id: UUID, now: datetime) -> None:
         """Crypto-shred a member: destroy their key, then record ``Member.Forgotten``."""
@@ -78,9 +105,12 @@ class PeopleUseCases:
         with self.unit() as uow:
             member = uow.get(member_id, Member, UnknownMember)
         return MemberProfile(
-            member_id=member_id, pseudonym=member.pseudonym, forgotten=member.forgotten,
+            member_id=member_id,
+            pseudonym=member.pseudonym,
+            forgotten=member.forgotten,
             display_name=self._unseal(member_id, member.sealed_name),
-            contact=self._unseal(member_id, member.sealed_contact))
+            contact=self._unseal(member_id, member.sealed_contact),
+        )
 
     def coordinator_contact(self, program_id: UUID, coordinator_id: UUID) -> CoordinatorContact:
         """How to reach a program's coordinator."""
@@ -93,8 +123,11 @@ class PeopleUseCases:
             coordinator_id=coordinator_id,
             name=self._unseal(coordinator_id, details["sealed_name"]),
             contact=self._unseal(coordinator_id, details["sealed_contact"]),
-            time_zone=details["time_zone"], channel=details["channel"],
-            digest=details["digest"], digest_hour=details["digest_hour"])
+            time_zone=details["time_zone"],
+            channel=details["channel"],
+            digest=details["digest"],
+            digest_hour=details["digest_hour"],
+        )
 
     def _vault(self) -> PersonalDataVault:
         if self.vault is None:

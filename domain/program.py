@@ -24,46 +24,94 @@ class Program(ReplacedRecords, Aggregate):
                provisional: bool = False) -> Program:  # fmt: skip
         """Launch a programme (``provisional``: placeholder details, see decision 0008)."""
         _check_lapse_after(lapse_after)
-        return cls._create(cls.Launched, id=program_id, timestamp=now, name=name,
-                           organisation=organisation, cadence=cadence, lapse_after=lapse_after,
-                           escalate_after_days=escalate_after_days, provisional=provisional)
+        return cls._create(
+            cls.Launched,
+            id=program_id,
+            timestamp=now,
+            name=name,
+            organisation=organisation,
+            cadence=cadence,
+            lapse_after=lapse_after,
+            escalate_after_days=escalate_after_days,
+            provisional=provisional,
+        )
 
-    def launch_again(self, name: str, organisation: str, cadence: str, lapse_after: int,
-                     escalate_after_days: int, now: datetime, provisional: bool = False) -> None:
+    def launch_again(
+        self,
+        name: str,
+        organisation: str,
+        cadence: str,
+        lapse_after: int,
+        escalate_after_days: int,
+        now: datetime,
+        provisional: bool = False,
+    ) -> None:
         """A repeated launch: identical changes nothing; real details replace provisional ones.
 
         Provisioning never touches an existing program; details contradicting a program
         launched for real are :class:`AlreadyExists`.
         """
         details = (name, organisation, cadence, lapse_after, escalate_after_days)
-        if provisional or (not self.provisional and details == (
-                self.name, self.organisation, self.cadence, self.launched_lapse_after,
-                self.escalate_after_days)):
+        if provisional or (
+            not self.provisional
+            and details
+            == (
+                self.name,
+                self.organisation,
+                self.cadence,
+                self.launched_lapse_after,
+                self.escalate_after_days,
+            )
+        ):
             return
         if not self.provisional:
             raise AlreadyExists(f"program {self.id} was already launched with other details")
         _check_lapse_after(lapse_after)
-        self.trigger_event(self.DetailsAmended, timestamp=now, name=name,
-                           organisation=organisation, cadence=cadence, lapse_after=lapse_after,
-                           escalate_after_days=escalate_after_days)
+        self.trigger_event(
+            self.DetailsAmended,
+            timestamp=now,
+            name=name,
+            organisation=organisation,
+            cadence=cadence,
+            lapse_after=lapse_after,
+            escalate_after_days=escalate_after_days,
+        )
 
-    def assign_coordinator(self, coordinator_id: UUID, sealed_name: str, sealed_contact: str,
-                           time_zone: str, channel: str, digest: str, digest_hour: int,
-                           now: datetime) -> None:
+    def assign_coordinator(
+        self,
+        coordinator_id: UUID,
+        sealed_name: str,
+        sealed_contact: str,
+        time_zone: str,
+        channel: str,
+        digest: str,
+        digest_hour: int,
+        now: datetime,
+    ) -> None:
         """Make someone responsible for groups; name and contact arrive already sealed."""
         if channel not in CHANNELS or digest not in DIGESTS or not 0 <= digest_hour < 24:
-            raise InvalidCommand(f"coordinator {coordinator_id} of program {self.id}: bad "
-                                 f"channel {channel!r}, digest {digest!r} or hour {digest_hour}")
-        self.trigger_event(self.CoordinatorAssigned, timestamp=now, coordinator_id=coordinator_id,
-                           sealed_name=sealed_name, sealed_contact=sealed_contact,
-                           time_zone=time_zone, channel=channel, digest=digest,
-                           digest_hour=digest_hour)
+            raise InvalidCommand(
+                f"coordinator {coordinator_id} of program {self.id}: bad "
+                f"channel {channel!r}, digest {digest!r} or hour {digest_hour}"
+            )
+        self.trigger_event(
+            self.CoordinatorAssigned,
+            timestamp=now,
+            coordinator_id=coordinator_id,
+            sealed_name=sealed_name,
+            sealed_contact=sealed_contact,
+            time_zone=time_zone,
+            channel=channel,
+            digest=digest,
+            digest_hour=digest_hour,
+        )
 
     def unassign_coordinator(self, coordinator_id: UUID, now: datetime) -> None:
         """Take a coordinator off the programme; doing it twice changes nothing."""
         if str(coordinator_id) in self.coordinators:
-            self.trigger_event(self.CoordinatorUnassigned, timestamp=now,
-                               coordinator_id=coordinator_id)
+            self.trigger_event(
+                self.CoordinatorUnassigned, timestamp=now, coordinator_id=coordinator_id
+            )
 
     def set_lead_coordinator(self, coordinator_id: UUID, now: datetime) -> None:
         """Name the coordinator who receives escalations."""
@@ -134,8 +182,11 @@ class Program(ReplacedRecords, Aggregate):
         digest_hour: int
 
         def apply(self, program: Program) -> None:
-            details: dict[str, Any] = {k: v for k, v in vars(self).items() if k not in (
-                "originator_id", "originator_version", "timestamp", "coordinator_id")}
+            details: dict[str, Any] = {
+                k: v
+                for k, v in vars(self).items()
+                if k not in ("originator_id", "originator_version", "timestamp", "coordinator_id")
+            }
             program.coordinators[str(self.coordinator_id)] = details
 
     class CoordinatorUnassigned(Aggregate.Event):

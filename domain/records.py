@@ -17,6 +17,7 @@ class ReplacedRecords:
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Self:
         clone = object.__new__(type(self))
-        clone.__dict__.update({k: copy.copy(v) if isinstance(v, dict | list) else v
-                               for k, v in self.__dict__.items()})
+        clone.__dict__.update(
+            {k: copy.copy(v) if isinstance(v, dict | list) else v for k, v in self.__dict__.items()}
+        )
         return clone

@@ -81,7 +81,8 @@ class UnitOfWork:
                 self.app.trusted.clear()
             raise ConcurrentModification(
                 f"another writer changed {', '.join(str(a.id) for a in changed) or 'nothing'}"
-                f" or recorded position {self.tracking} first; run the command again") from exc
+                f" or recorded position {self.tracking} first; run the command again"
+            ) from exc
         if getattr(self.app, "trusted", None) is not None:
             self.app.trusted.put(processing.aggregates.values())
         self.app._take_snapshots(processing)

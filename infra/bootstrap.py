@@ -45,8 +45,11 @@ class Container:
         """The EngagementApp on the configured event store, sealing with :attr:`vault`."""
         from domain.application import EngagementApp
 
-        return EngagementApp(env=self.eventstore_env, vault=self.vault,
-                             snapshot_interval=self.settings.snapshot_interval)
+        return EngagementApp(
+            env=self.eventstore_env,
+            vault=self.vault,
+            snapshot_interval=self.settings.snapshot_interval,
+        )
 
     @cached_property
     def token_store(self) -> Any:
@@ -83,8 +86,13 @@ class Container:
         from infra.relay import PRODUCER_CONFIG, Relay
 
         bootstrap = self.settings.kafka_bootstrap
-        return Relay(self.app, producer(bootstrap, **PRODUCER_CONFIG), bootstrap,
-                     self.relay_topic, partitions=self.settings.topic_partitions)
+        return Relay(
+            self.app,
+            producer(bootstrap, **PRODUCER_CONFIG),
+            bootstrap,
+            self.relay_topic,
+            partitions=self.settings.topic_partitions,
+        )
 
     # -- alert router (consumers/alerts) -------------------------------------
     @cached_property

@@ -24,8 +24,9 @@ class _SaveToDirectory:
         self._lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd API)
-        message = message_from_bytes(envelope.original_content or envelope.content,
-                                     policy=policy.default)
+        message = message_from_bytes(
+            envelope.original_content or envelope.content, policy=policy.default
+        )
         with self._lock:
             number = len(list(self.directory.glob("*.eml"))) + 1
             path = self.directory / f"{number:04d}.eml"

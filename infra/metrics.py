@@ -20,9 +20,7 @@ INGEST_REJECTIONS = Counter(
 RELAY_PUBLISHED = Counter(
     "peerpulse_relay_events_published_total", "Domain events published to Kafka."
 )
-RELAY_LAG_EVENTS = Gauge(
-    "peerpulse_relay_lag_events", "Stored events not yet published."
-)
+RELAY_LAG_EVENTS = Gauge("peerpulse_relay_lag_events", "Stored events not yet published.")
 RELAY_LAG_SECONDS = Gauge(
     "peerpulse_relay_lag_seconds", "Age of the oldest stored event not yet published."
 )
@@ -66,7 +64,8 @@ ALERT_INTENTS = Counter(
     "peerpulse_alert_intents_total", "Alert intents applied by the router.", ["kind"]
 )
 ALERT_INTENTS_REJECTED = Counter(
-    "peerpulse_alert_intents_rejected_total", "Alert intents that could not be decoded.",
+    "peerpulse_alert_intents_rejected_total",
+    "Alert intents that could not be decoded.",
     ["reason"],
 )
 ALERT_DELIVERIES = Counter(
@@ -76,7 +75,8 @@ ALERT_DELIVERY_ATTEMPTS = Counter(
     "peerpulse_alert_delivery_attempts_total", "Alert delivery tries.", ["channel", "outcome"]
 )
 ALERT_DELIVERY_FAILURES = Counter(
-    "peerpulse_alert_delivery_failures_total", "Alert notices failed after the last retry.",
+    "peerpulse_alert_delivery_failures_total",
+    "Alert notices failed after the last retry.",
     ["channel"],
 )
 ALERT_ESCALATIONS = Counter(
@@ -88,7 +88,8 @@ ALERT_OUTBOX_PENDING = Gauge(
 
 # -- projections ---------------------------------------------------------------
 PROJECTION_EVENTS = Counter(
-    "peerpulse_projection_events_total", "Public domain events processed by the projector.",
+    "peerpulse_projection_events_total",
+    "Public domain events processed by the projector.",
     ["type"],
 )
 PROJECTION_REJECTED = Counter(
@@ -100,6 +101,6 @@ PROJECTION_LAG_SECONDS = Gauge(
 )
 PROJECTION_GROUPS = Gauge(
     "peerpulse_projection_groups",
-    "Groups per program and health level (programs beyond the first 200: program=\"other\").",
+    'Groups per program and health level (programs beyond the first 200: program="other").',
     ["program", "level"],
 )

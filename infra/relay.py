@@ -63,8 +63,17 @@ def _one_line(exc: BaseException) -> str:
 class Relay:
     """Publishes every stored domain event exactly once per partition, in order."""
 
-    def __init__(self, app: Any, producer: Any, bootstrap: str, topic: str = EVENTS.name, *,
-                 partitions: int = 3, batch_size: int = 2000, poll_interval: float = 0.2) -> None:
+    def __init__(
+        self,
+        app: Any,
+        producer: Any,
+        bootstrap: str,
+        topic: str = EVENTS.name,
+        *,
+        partitions: int = 3,
+        batch_size: int = 2000,
+        poll_interval: float = 0.2,
+    ) -> None:
         """``app``: the EngagementApp (recorder + mapper); ``producer``: a kafka-python one."""
         self.app, self.producer, self.bootstrap, self.topic = app, producer, bootstrap, topic
         self.partitions, self.batch_size, self.poll_interval = partitions, batch_size, poll_interval
@@ -88,8 +97,12 @@ class Relay:
         self.partitions = len(self.producer.partitions_for(self.topic))
         self.marks = watermarks(self.bootstrap, self.topic, self.partitions)
         self.next_position = resume_position(self.marks)
-        log.info("relay %s: partitions at positions %s; resuming from %d",
-                 self.topic, self.marks, self.next_position)
+        log.info(
+            "relay %s: partitions at positions %s; resuming from %d",
+            self.topic,
+            self.marks,
+            self.next_position,
+        )
 
     def stop(self) -> None:
         """Finish the batch in hand, then return from :meth:`run` (SIGTERM handler)."""
@@ -162,8 +175,13 @@ class Relay:
         for partition in targets:
             if self.marks.get(partition, 0) >= position:
                 continue
-            future = self.producer.send(self.topic, value=record.value, key=record.key,
-                                        headers=record.headers, partition=partition)
+            future = self.producer.send(
+                self.topic,
+                value=record.value,
+                key=record.key,
+                headers=record.headers,
+                partition=partition,
+            )
             self._pending.append((future, first))
             first = 0
         return 1 - first

@@ -51,7 +51,7 @@ class SqlVault:
         key = self._key(member_id)
         if key is None:
             return None
-        raw = base64.urlsafe_b64decode(token[len(_PREFIX):])
+        raw = base64.urlsafe_b64decode(token[len(_PREFIX) :])
         try:
             return AESGCM(key).decrypt(raw[:12], raw[12:], member_id.bytes).decode()
         except InvalidTag:
@@ -70,14 +70,16 @@ class SqlVault:
 
     def _key(self, member_id: UUID) -> bytes | None:
         rows = self._execute(
-            f"SELECT key FROM {self._table} WHERE member_id = {self._p}", (str(member_id),))
+            f"SELECT key FROM {self._table} WHERE member_id = {self._p}", (str(member_id),)
+        )
         return bytes(rows[0][0]) if rows else None
 
     def _create_key(self, member_id: UUID) -> bytes:
         self._execute(
             f"INSERT INTO {self._table} (member_id, key) VALUES ({self._p}, {self._p}) "
             "ON CONFLICT (member_id) DO NOTHING",
-            (str(member_id), AESGCM.generate_key(bit_length=256)))
+            (str(member_id), AESGCM.generate_key(bit_length=256)),
+        )
         key = self._key(member_id)
         assert key is not None
         return key
@@ -88,7 +90,8 @@ class SqlVault:
                 self._conn = self._connect()
                 self._conn.execute(
                     f"CREATE TABLE IF NOT EXISTS {self._table} "
-                    "(member_id TEXT PRIMARY KEY, key BYTEA NOT NULL)")
+                    "(member_id TEXT PRIMARY KEY, key BYTEA NOT NULL)"
+                )
             cursor = self._conn.execute(sql, params)
             return cursor.fetchall() if cursor.description else []
 

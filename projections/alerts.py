@@ -65,16 +65,32 @@ def level_alert(s: GroupState, a: Assessment, previous: str | None, out: list) -
     kind = transition_kind(a.level, previous)
     if kind is None:
         return
-    out.append(intent(s, kind, None, {
-        "alert_key": f"health:{s.group_id}", "level": a.level,
-        "previous_level": previous, "score": a.score, "reasons": a.reasons_dicts(),
-    }))
+    out.append(
+        intent(
+            s,
+            kind,
+            None,
+            {
+                "alert_key": f"health:{s.group_id}",
+                "level": a.level,
+                "previous_level": previous,
+                "score": a.score,
+                "reasons": a.reasons_dicts(),
+            },
+        )
+    )
 
 
 def health_record(s: GroupState, a: Assessment) -> dict[str, Any]:
     """The value published on the compacted group-health topic (key: group id)."""
     return {
-        "group_id": s.group_id, "program_id": s.program_id, "status": s.status,
-        "level": a.level, "score": a.score, "reasons": a.reasons_dicts(),
-        "level_since": iso(s.level_since), "assessed_at": iso(s.now), "version": s.last_version,
+        "group_id": s.group_id,
+        "program_id": s.program_id,
+        "status": s.status,
+        "level": a.level,
+        "score": a.score,
+        "reasons": a.reasons_dicts(),
+        "level_since": iso(s.level_since),
+        "assessed_at": iso(s.now),
+        "version": s.last_version,
     }

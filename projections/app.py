@@ -45,8 +45,13 @@ class LowLatencyTransport(faust_kafka.Transport):
     Consumer = _Consumer
 
 
-def build_app(settings: Settings, runner: ProjectionRunner, names: ProjectionTopics,
-              group_id: str, observer: Observer | None = None) -> faust.App:
+def build_app(
+    settings: Settings,
+    runner: ProjectionRunner,
+    names: ProjectionTopics,
+    group_id: str,
+    observer: Observer | None = None,
+) -> faust.App:
     """A faust app whose single agent feeds ``runner`` from ``names.events``."""
     app = faust.App(
         group_id,

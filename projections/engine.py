@@ -42,9 +42,16 @@ class Outputs:
 
 
 QUIET_TYPES = frozenset(
-    f"peerpulse.{t}.v1" for t in (
-        "commitment.made", "commitment.kept", "commitment.missed", "commitment.dropped",
-        "session.scheduled", "attendance.marked", "attendance.corrected", "mentor.checked-in",
+    f"peerpulse.{t}.v1"
+    for t in (
+        "commitment.made",
+        "commitment.kept",
+        "commitment.missed",
+        "commitment.dropped",
+        "session.scheduled",
+        "attendance.marked",
+        "attendance.corrected",
+        "mentor.checked-in",
     )
 )
 """Events folded into the state but judged at the group's next grid time (or its next
@@ -155,8 +162,12 @@ class Projector:
         self.weeks[ev.partition] = week
         ids = {s.group_id for s in due}
         for s in self.by_partition.get(ev.partition, {}).values():
-            if s.group_id not in ids and s.program_id and week > s.trend_week and (
-                    s.status == "active" or s.assessment is None):
+            if (
+                s.group_id not in ids
+                and s.program_id
+                and week > s.trend_week
+                and (s.status == "active" or s.assessment is None)
+            ):
                 trend(s, s.level, week, out.rows)
 
     def _catch_up(self, s: GroupState, until: datetime, out: Outputs) -> None:
@@ -206,4 +217,3 @@ class Projector:
         if self.health_records:
             out.health.append(alerts.health_record(s, a))
         return True
-

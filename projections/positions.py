@@ -36,8 +36,9 @@ def partitions(bootstrap: str, topic: str, timeout: float = 20.0) -> list[int]:
         c.close(autocommit=False)
 
 
-def set_group_offsets(bootstrap: str, group: str, topic: str, offsets: dict[int, int],
-                      timeout: float = 20.0) -> None:
+def set_group_offsets(
+    bootstrap: str, group: str, topic: str, offsets: dict[int, int], timeout: float = 20.0
+) -> None:
     """Set the (inactive) group's position on ``topic`` to ``offsets`` (missing: 0).
 
     A worker that just stopped may still count as a member until its session times out;
@@ -56,8 +57,13 @@ def set_group_offsets(bootstrap: str, group: str, topic: str, offsets: dict[int,
         if not failed:
             break
         if time.monotonic() > deadline:
-            raise RuntimeError(f"cannot position group {group} on {topic}"
-                               f" (is a worker still running?): {failed}")
+            raise RuntimeError(
+                f"cannot position group {group} on {topic} (is a worker still running?): {failed}"
+            )
         time.sleep(0.5)
-    log.info("group %s positioned on %s at %s", group, topic,
-             {tp.partition: o.offset for tp, o in wanted.items()})
+    log.info(
+        "group %s positioned on %s at %s",
+        group,
+        topic,
+        {tp.partition: o.offset for tp, o in wanted.items()},
+    )

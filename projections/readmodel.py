@@ -73,10 +73,12 @@ class ReadModel:
             groups.setdefault(("i", table, cols), []).append((*key, *deltas.values()))
         for (topic, part), offset in batch.checkpoint.items():
             groups.setdefault(("u", T.CHECKPOINT.name, ("next_offset",)), []).append(
-                (topic, part, offset))
+                (topic, part, offset)
+            )
         for (kind, ident), body in batch.states.items():
             groups.setdefault(("u", T.STATE.name, ("format", "body")), []).append(
-                (kind, ident, STATE_FORMAT if state_format is None else state_format, body))
+                (kind, ident, STATE_FORMAT if state_format is None else state_format, body)
+            )
         with self._tx() as cur:
             for (op, table, cols), params in sorted(groups.items()):
                 make = incr_sql if op == "i" else upsert_sql
@@ -101,15 +103,19 @@ class ReadModel:
         """Next offset to read per partition of ``topic`` (empty: start from the beginning)."""
         rows = self.query(
             f"SELECT {q('partition')}, next_offset FROM {self.name(T.CHECKPOINT)}"
-            f" WHERE topic = {self.dialect.param}", (topic,))
+            f" WHERE topic = {self.dialect.param}",
+            (topic,),
+        )
         return {int(p): int(o) for p, o in rows}
 
     def states(self) -> Iterator[tuple[str, str, bytes]]:
         """Stored projector states of the current format, ``(kind, id, body)``: clocks first,
         then programs and groups, streamed (100k pickled states never sit in memory at once)."""
-        sql = (f"SELECT kind, id, body FROM {self.name(T.STATE)}"
-               f" WHERE format = {self.dialect.param}"
-               " ORDER BY CASE kind WHEN 'clock' THEN 0 ELSE 1 END")
+        sql = (
+            f"SELECT kind, id, body FROM {self.name(T.STATE)}"
+            f" WHERE format = {self.dialect.param}"
+            " ORDER BY CASE kind WHEN 'clock' THEN 0 ELSE 1 END"
+        )
         with self._tx() as cur:
             cur.execute(sql, (STATE_FORMAT,))
             while rows := cur.fetchmany(2000):
@@ -118,7 +124,7 @@ class ReadModel:
 
     def epoch(self) -> str:
         """This read model's identity, new after every reset: names the worker's group."""
-        sql = (f"SELECT body FROM {self.name(T.STATE)} WHERE kind = 'meta' AND id = 'epoch'")
+        sql = f"SELECT body FROM {self.name(T.STATE)} WHERE kind = 'meta' AND id = 'epoch'"
         rows = self.query(sql)
         if rows:
             return bytes(rows[0][0]).decode()
@@ -139,8 +145,9 @@ class ReadModel:
         """Every row of ``table`` in key order (for comparisons and the dashboard)."""
         order = ", ".join(q(k) for k in table.key)
         cols = ", ".join(q(c) for c in table.columns)
-        return [tuple(r) for r in self.query(
-            f"SELECT {cols} FROM {self.name(table)} ORDER BY {order}")]
+        return [
+            tuple(r) for r in self.query(f"SELECT {cols} FROM {self.name(table)} ORDER BY {order}")
+        ]
 
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
         """Run one read query."""

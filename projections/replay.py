@@ -56,9 +56,17 @@ def default_workers(partition_count: int) -> int:
     return 1 if cpus < 2 else max(1, min(partition_count, 2 * cpus))
 
 
-def rebuild(settings: Settings, names: ProjectionTopics, group_id: str, *, emit: bool = False,
-            on_output: Callable[[Outputs], None] | None = None, progress: bool = True,
-            batch_events: int = 100_000, workers: int | None = None) -> RebuildStats:
+def rebuild(
+    settings: Settings,
+    names: ProjectionTopics,
+    group_id: str,
+    *,
+    emit: bool = False,
+    on_output: Callable[[Outputs], None] | None = None,
+    progress: bool = True,
+    batch_events: int = 100_000,
+    workers: int | None = None,
+) -> RebuildStats:
     """Recompute every read model from the start of ``names.events``.
 
     ``workers``: processes replaying partitions in parallel (default
@@ -74,8 +82,7 @@ def rebuild(settings: Settings, names: ProjectionTopics, group_id: str, *, emit:
     readmodel.begin_rebuild()
     spec = FeedSpec(settings, names, ends, emit, batch_events)
     n = 1 if on_output is not None else (workers or default_workers(len(parts)))
-    with tqdm(total=total, unit="ev", unit_scale=True, disable=not progress,
-              desc="rebuild") as bar:
+    with tqdm(total=total, unit="ev", unit_scale=True, disable=not progress, desc="rebuild") as bar:
         if n <= 1:
             results = [run_feed(spec, bar.update, on_output)]
         else:
@@ -88,8 +95,12 @@ def rebuild(settings: Settings, names: ProjectionTopics, group_id: str, *, emit:
     positions = {p: max(final.checkpoint.get((names.events, p), 0), ends[p]) for p in parts}
     set_group_offsets(bootstrap, f"{group_id}.{readmodel.epoch()}", names.events, positions)
     readmodel.close()
-    return RebuildStats(total, time.monotonic() - started, sum(r.groups for r in results),
-                        sum(r.alerts for r in results))
+    return RebuildStats(
+        total,
+        time.monotonic() - started,
+        sum(r.groups for r in results),
+        sum(r.alerts for r in results),
+    )
 
 
 def _total(bootstrap: str, tps: list[TopicPartition], ends: dict[int, int]) -> int:
@@ -136,8 +147,9 @@ def _parallel(spec: FeedSpec, n: int, bar: tqdm) -> list[FeedResult]:
     seen = ctx.Array("q", n)
     shares = [dict(list(spec.ends.items())[i::n]) for i in range(n)]
     with ProcessPoolExecutor(n, mp_context=ctx, initializer=_init, initargs=(seen,)) as pool:
-        futures = [pool.submit(_child, replace(spec, ends=share), i)
-                   for i, share in enumerate(shares)]
+        futures = [
+            pool.submit(_child, replace(spec, ends=share), i) for i, share in enumerate(shares)
+        ]
         shown = 0
         while not all(f.done() for f in futures):
             time.sleep(0.2)

@@ -31,11 +31,16 @@ from projections.readmodel import ReadModel
 from projections.runner import ProjectionRunner
 from projections.wire import ProjectionTopics, messages
 
-FETCH = {"fetch_max_bytes": 64 << 20, "max_partition_fetch_bytes": 16 << 20,
-         "fetch_min_bytes": 1 << 20, "fetch_max_wait_ms": 50}
+FETCH = {
+    "fetch_max_bytes": 64 << 20,
+    "max_partition_fetch_bytes": 16 << 20,
+    "fetch_min_bytes": 1 << 20,
+    "fetch_max_wait_ms": 50,
+}
 MAX_RECORDS = 20_000
-HELD = frozenset(t.name for t in (T.GROUP_HEALTH, T.MEMBER_ENGAGEMENT, T.PROGRAM_ROLLUP,
-                                  T.WEEKLY_TREND))
+HELD = frozenset(
+    t.name for t in (T.GROUP_HEALTH, T.MEMBER_ENGAGEMENT, T.PROGRAM_ROLLUP, T.WEEKLY_TREND)
+)
 """Tables with one row per entity: rewritten by many events, so held until the end."""
 
 
@@ -61,8 +66,11 @@ class FeedSpec:
     batch_events: int = 100_000
 
 
-def run_feed(spec: FeedSpec, progress: Callable[[int], None],
-             on_output: Callable[[Outputs], None] | None = None) -> FeedResult:
+def run_feed(
+    spec: FeedSpec,
+    progress: Callable[[int], None],
+    on_output: Callable[[Outputs], None] | None = None,
+) -> FeedResult:
     """Replay ``spec``'s partitions from their beginning; ``progress(n)`` after each poll."""
     readmodel = ReadModel(spec.settings).open(bulk=True)
     runner = ProjectionRunner(readmodel, spec.names.events, restore=False)
@@ -111,20 +119,32 @@ def run_feed(spec: FeedSpec, progress: Callable[[int], None],
             out_producer.close()
 
 
-def _consume(spec: FeedSpec, runner: ProjectionRunner, progress: Callable[[int], None],
-             flush: Callable[[], None]) -> int:
+def _consume(
+    spec: FeedSpec,
+    runner: ProjectionRunner,
+    progress: Callable[[int], None],
+    flush: Callable[[], None],
+) -> int:
     """Feed every record before the end offsets to ``runner`` (aiokafka: its C record
     parser costs a third of kafka-python's pure-Python one per record)."""
     return asyncio.run(_aconsume(spec, runner, progress, flush))
 
 
-async def _aconsume(spec: FeedSpec, runner: ProjectionRunner, progress: Callable[[int], None],
-                    flush: Callable[[], None]) -> int:
+async def _aconsume(
+    spec: FeedSpec,
+    runner: ProjectionRunner,
+    progress: Callable[[int], None],
+    flush: Callable[[], None],
+) -> int:
     from aiokafka import AIOKafkaConsumer
 
     tps = [AioTP(spec.names.events, p) for p in spec.ends]
-    c = AIOKafkaConsumer(bootstrap_servers=spec.settings.kafka_bootstrap, group_id=None,
-                         enable_auto_commit=False, **FETCH)
+    c = AIOKafkaConsumer(
+        bootstrap_servers=spec.settings.kafka_bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        **FETCH,
+    )
     await c.start()
     try:
         c.assign(tps)

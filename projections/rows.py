@@ -57,23 +57,44 @@ def reasons_json(a: Assessment) -> str:
 def group_health(s: GroupState) -> RowChange:
     """The group's current health row."""
     a: Assessment = s.assessment  # type: ignore[assignment]
-    return RowChange(T.GROUP_HEALTH.name, (s.group_id,), {
-        "program_id": s.program_id, "name": s.name, "cadence": s.cadence, "status": s.status,
-        "members": s.active_count(), "level": a.level, "score": a.score,
-        "reasons": reasons_json(a), "level_since": iso(s.level_since),
-        "last_session_at": iso(s.last_held_at), "sessions_held": s.held_count,
-        "sessions_cancelled": s.cancelled_count, "paused_until": iso(s.paused_until),
-        "updated_at": iso(s.now), "version": s.last_version,
-    })
+    return RowChange(
+        T.GROUP_HEALTH.name,
+        (s.group_id,),
+        {
+            "program_id": s.program_id,
+            "name": s.name,
+            "cadence": s.cadence,
+            "status": s.status,
+            "members": s.active_count(),
+            "level": a.level,
+            "score": a.score,
+            "reasons": reasons_json(a),
+            "level_since": iso(s.level_since),
+            "last_session_at": iso(s.last_held_at),
+            "sessions_held": s.held_count,
+            "sessions_cancelled": s.cancelled_count,
+            "paused_until": iso(s.paused_until),
+            "updated_at": iso(s.now),
+            "version": s.last_version,
+        },
+    )
 
 
 def level_history(s: GroupState, a: Assessment, previous: str | None) -> RowChange:
     """One level transition of a group."""
-    return RowChange(T.LEVEL_HISTORY.name, (s.group_id, s.transitions), {
-        "program_id": s.program_id, "at": iso(s.now), "level": a.level,
-        "previous_level": previous, "score": a.score, "reasons": reasons_json(a),
-        "version": s.last_version,
-    })
+    return RowChange(
+        T.LEVEL_HISTORY.name,
+        (s.group_id, s.transitions),
+        {
+            "program_id": s.program_id,
+            "at": iso(s.now),
+            "level": a.level,
+            "previous_level": previous,
+            "score": a.score,
+            "reasons": reasons_json(a),
+            "version": s.last_version,
+        },
+    )
 
 
 def rollup_count(program_id: str, column: str, delta: int) -> RowChange:
@@ -88,11 +109,18 @@ def trend_count(program_id: str, week: str, level: str, delta: int) -> RowChange
 
 def program(p: ProgramState) -> RowChange:
     """The descriptive columns of a program's roll-up row."""
-    return RowChange(T.PROGRAM_ROLLUP.name, (p.program_id,), {
-        "name": p.name, "organisation": p.organisation, "cadence": p.cadence,
-        "lapse_after": p.lapse_after, "coordinators": len(p.coordinators),
-        "launched_at": iso(p.launched_at),
-    })
+    return RowChange(
+        T.PROGRAM_ROLLUP.name,
+        (p.program_id,),
+        {
+            "name": p.name,
+            "organisation": p.organisation,
+            "cadence": p.cadence,
+            "lapse_after": p.lapse_after,
+            "coordinators": len(p.coordinators),
+            "launched_at": iso(p.launched_at),
+        },
+    )
 
 
 def member(s: GroupState, member_id: str) -> RowChange | None:
@@ -100,12 +128,25 @@ def member(s: GroupState, member_id: str) -> RowChange | None:
     m = s.members.get(member_id)
     if m is None:
         return None
-    return RowChange(T.MEMBER_ENGAGEMENT.name, (s.group_id, member_id), {
-        "program_id": s.program_id, "role": m.role, "joined_at": iso(m.joined_at),
-        "left_at": iso(m.left_at), "present": m.present, "absent": m.absent,
-        "excused": m.excused, "last_seen": iso(m.last_seen), "lapsed": int(m.lapsed),
-        "made": m.made, "kept": m.kept, "missed": m.missed, "dropped": m.dropped,
-    })
+    return RowChange(
+        T.MEMBER_ENGAGEMENT.name,
+        (s.group_id, member_id),
+        {
+            "program_id": s.program_id,
+            "role": m.role,
+            "joined_at": iso(m.joined_at),
+            "left_at": iso(m.left_at),
+            "present": m.present,
+            "absent": m.absent,
+            "excused": m.excused,
+            "last_seen": iso(m.last_seen),
+            "lapsed": int(m.lapsed),
+            "made": m.made,
+            "kept": m.kept,
+            "missed": m.missed,
+            "dropped": m.dropped,
+        },
+    )
 
 
 def touched_members(ev: Envelope) -> list[str]:

@@ -25,8 +25,13 @@ log = logging.getLogger(__name__)
 class ProjectionRunner:
     """One projector bound to one read model and one events topic."""
 
-    def __init__(self, readmodel: ReadModel, topic: str, policy: RiskPolicy = DEFAULT_POLICY,
-                 restore: bool = True) -> None:
+    def __init__(
+        self,
+        readmodel: ReadModel,
+        topic: str,
+        policy: RiskPolicy = DEFAULT_POLICY,
+        restore: bool = True,
+    ) -> None:
         self.readmodel, self.topic = readmodel, topic
         self.projector = Projector(policy)
         self.batch, self.pending = Batch(), Outputs()

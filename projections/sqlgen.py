@@ -47,8 +47,9 @@ class Dialect:
             import sqlite3
 
             settings.data_dir.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(settings.readmodel_sqlite_path, timeout=30,
-                                   check_same_thread=False)
+            conn = sqlite3.connect(
+                settings.readmodel_sqlite_path, timeout=30, check_same_thread=False
+            )
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             return conn
@@ -97,5 +98,7 @@ def _insert(d: Dialect, t: T.Table, cols: tuple[str, ...], sets: str) -> str:
     marks = ", ".join([d.param] * (len(t.key) + len(cols)))
     keys = ", ".join(f'"{k}"' for k in t.key)
     action = f"DO UPDATE SET {sets}" if cols else "DO NOTHING"
-    return (f"INSERT INTO {d.qualified(t.name)} AS cur ({names}) VALUES ({marks})"
-            f" ON CONFLICT ({keys}) {action}")
+    return (
+        f"INSERT INTO {d.qualified(t.name)} AS cur ({names}) VALUES ({marks})"
+        f" ON CONFLICT ({keys}) {action}"
+    )

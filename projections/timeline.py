@@ -33,32 +33,68 @@ def _session(s: GroupState, ev: Envelope) -> RowChange:
         return _row(s, sid, kind="session", status="cancelled", at=iso(ev.time), detail=detail)
     if rec is None:
         detail = json.dumps({k: d.get(k) for k in ("member_id", "status")})
-        return _row(s, f"attendance:{ev.version}", kind="attendance", at=iso(ev.time),
-                    member_id=d.get("member_id"), status=d.get("status"), detail=detail)
+        return _row(
+            s,
+            f"attendance:{ev.version}",
+            kind="attendance",
+            at=iso(ev.time),
+            member_id=d.get("member_id"),
+            status=d.get("status"),
+            detail=detail,
+        )
     lists = {k: sorted(getattr(rec, k)) for k in ("present", "absent", "excused")}
     lists["attendance_taken"] = rec.attendance_taken
-    return _row(s, sid, kind="session", status="held", at=iso(rec.at),
-                present=len(rec.present), absent=len(rec.absent), excused=len(rec.excused),
-                detail=_compact(lists), version=ev.version)
+    return _row(
+        s,
+        sid,
+        kind="session",
+        status="held",
+        at=iso(rec.at),
+        present=len(rec.present),
+        absent=len(rec.absent),
+        excused=len(rec.excused),
+        detail=_compact(lists),
+        version=ev.version,
+    )
 
 
 def _commitment(s: GroupState, ev: Envelope) -> RowChange:
     d = ev.data
     outcome = _COMMITMENT_OUTCOMES.get(ev.type)
     if outcome is not None:
-        return _row(s, d["commitment_id"], kind="commitment", status=outcome,
-                    member_id=d.get("member_id"), version=ev.version)
+        return _row(
+            s,
+            d["commitment_id"],
+            kind="commitment",
+            status=outcome,
+            member_id=d.get("member_id"),
+            version=ev.version,
+        )
     detail = json.dumps({"session_id": d.get("session_id"), "due": d.get("due")})
-    return _row(s, d["commitment_id"], kind="commitment", status="made", at=iso(ev.time),
-                member_id=d.get("member_id"), detail=detail, version=ev.version)
+    return _row(
+        s,
+        d["commitment_id"],
+        kind="commitment",
+        status="made",
+        at=iso(ev.time),
+        member_id=d.get("member_id"),
+        detail=detail,
+        version=ev.version,
+    )
 
 
 def _milestone(s: GroupState, ev: Envelope) -> RowChange:
     name = ev.type.removeprefix(P).removesuffix(".v1")
     detail = {k: v for k, v in ev.data.items() if k != "program_id"}
-    return _row(s, f"{name}:{ev.version}", kind=name, at=iso(ev.time),
-                member_id=ev.data.get("member_id"), detail=_lenient(detail),
-                version=ev.version)
+    return _row(
+        s,
+        f"{name}:{ev.version}",
+        kind=name,
+        at=iso(ev.time),
+        member_id=ev.data.get("member_id"),
+        detail=_lenient(detail),
+        version=ev.version,
+    )
 
 
 def timeline(s: GroupState, ev: Envelope) -> RowChange:

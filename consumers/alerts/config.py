@@ -35,5 +35,6 @@ class AlertSettings(BaseSettings):
 
     def policy(self) -> PolicyConfig:
         """The pure policy's tunables."""
-        return PolicyConfig(quiet=QuietHours(self.quiet_start, self.quiet_end),
-                            ops=bool(self.alertmanager_url))
+        return PolicyConfig(
+            quiet=QuietHours(self.quiet_start, self.quiet_end), ops=bool(self.alertmanager_url)
+        )

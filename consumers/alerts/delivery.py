@@ -28,10 +28,17 @@ log = logging.getLogger(__name__)
 class Deliverer:
     """Drains the outbox and moves alerts along in time (escalation, snooze end)."""
 
-    def __init__(self, store: AlertStore, directory: CoordinatorDirectory,
-                 channels: dict[str, Channel], ops: AlertmanagerChannel | None,
-                 public_url: str, settings: AlertSettings,
-                 clock: Callable[[], datetime], sleeper: Callable[[float], None]) -> None:
+    def __init__(
+        self,
+        store: AlertStore,
+        directory: CoordinatorDirectory,
+        channels: dict[str, Channel],
+        ops: AlertmanagerChannel | None,
+        public_url: str,
+        settings: AlertSettings,
+        clock: Callable[[], datetime],
+        sleeper: Callable[[float], None],
+    ) -> None:
         self.store, self.directory, self.channels, self.ops = store, directory, channels, ops
         self.public_url, self.settings = public_url, settings
         self.clock, self.sleeper = clock, sleeper
@@ -61,8 +68,9 @@ class Deliverer:
         cfg = self.settings.policy()
         for alert in self.store.due_for_tick(now):
             routing = self.directory.routing(alert.program_id, alert.group_id)
-            d = self.store.transition(alert.alert_id,
-                                      lambda a, t, r=routing: lifecycle.tick(a, r, t, cfg), now)
+            d = self.store.transition(
+                alert.alert_id, lambda a, t, r=routing: lifecycle.tick(a, r, t, cfg), now
+            )
             if any(a.status == ESCALATED for a in d.alerts):
                 metrics.ALERT_ESCALATIONS.inc()
 
@@ -87,33 +95,50 @@ class Deliverer:
         now = self.clock()
         for n, item, _ in unit:
             if ok:
-                self.store.settle(n, "delivered", channel, tries, None, now,
-                                  lambda a, n=n, r=item.routing: lifecycle.delivered(a, n, now, r))
+                self.store.settle(
+                    n,
+                    "delivered",
+                    channel,
+                    tries,
+                    None,
+                    now,
+                    lambda a, n=n, r=item.routing: lifecycle.delivered(a, n, now, r),
+                )
                 metrics.ALERT_DELIVERIES.labels(channel, n.purpose).inc()
             else:
                 log.error("notice %s failed after %d tries: %s", n.key, tries, error)
-                self.store.settle(n, "failed", channel, tries, error, now,
-                                  lambda a, n=n: lifecycle.failed(a, n, error or "", now))
+                self.store.settle(
+                    n,
+                    "failed",
+                    channel,
+                    tries,
+                    error,
+                    now,
+                    lambda a, n=n: lifecycle.failed(a, n, error or "", now),
+                )
                 metrics.ALERT_DELIVERY_FAILURES.labels(channel).inc()
 
     def _ops_sender(self, item: Item) -> Callable[[], None]:
         def send() -> None:
             if self.ops is None:
                 raise DeliveryError("no Alertmanager configured", permanent=True)
-            self.ops.push(item.alert, item.routing, self.clock(),
-                          link(self.public_url, item.alert))
+            self.ops.push(item.alert, item.routing, self.clock(), link(self.public_url, item.alert))
+
         return send
 
-    def _person_sender(self, reader: Recipient | None, items: list[Item],
-                       key: str) -> Callable[[], None]:
+    def _person_sender(
+        self, reader: Recipient | None, items: list[Item], key: str
+    ) -> Callable[[], None]:
         def send() -> None:
             if reader is None:
-                raise DeliveryError("no coordinator is assigned to this group or program",
-                                    permanent=True)
+                raise DeliveryError(
+                    "no coordinator is assigned to this group or program", permanent=True
+                )
             channel = self.channels.get(reader.channel)
             if channel is None:
                 raise DeliveryError(f"unknown channel {reader.channel!r}", permanent=True)
             channel.send(reader, render(items, reader, self.public_url), key)
+
         return send
 
     def _with_retries(self, send: Callable[[], None], channel: str) -> tuple[bool, int, str]:

@@ -54,8 +54,12 @@ class AppDirectory:
         lead = self._recipient(program_id, lead_id)
         own = self._recipient(program_id, coordinator_id)
         return Routing(
-            program_id=program_id, group_id=group_id, coordinator=own or lead, lead=lead,
-            program_name=getattr(program, "name", ""), group_name=group_name,
+            program_id=program_id,
+            group_id=group_id,
+            coordinator=own or lead,
+            lead=lead,
+            program_name=getattr(program, "name", ""),
+            group_name=group_name,
             escalate_after_days=int(getattr(program, "escalate_after_days", 3) or 3),
         )
 
@@ -68,9 +72,13 @@ class AppDirectory:
             log.warning("coordinator %s of %s unavailable: %s", coordinator_id, program_id, exc)
             return None
         return Recipient(
-            coordinator_id=str(c.coordinator_id), name=c.name or "coordinator",
-            channel=c.channel, address=c.contact or "", time_zone=c.time_zone,
-            digest=c.digest, digest_hour=int(c.digest_hour),
+            coordinator_id=str(c.coordinator_id),
+            name=c.name or "coordinator",
+            channel=c.channel,
+            address=c.contact or "",
+            time_zone=c.time_zone,
+            digest=c.digest,
+            digest_hour=int(c.digest_hour),
         )
 
     def member_name(self, member_id: str) -> str | None:

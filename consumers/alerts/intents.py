@@ -45,20 +45,34 @@ def decode(raw: bytes | str) -> AlertIntent:
     if time.tzinfo is None:
         raise BadIntent("bad-time", "time has no timezone")
     return AlertIntent(
-        id=str(env["id"]), kind=kind, time=time, alert_key=str(data["alert_key"]),
-        program_id=str(data["program_id"]), group_id=str(data["group_id"]),
-        member_id=str(data["member_id"]) if data.get("member_id") else None, data=data,
+        id=str(env["id"]),
+        kind=kind,
+        time=time,
+        alert_key=str(data["alert_key"]),
+        program_id=str(data["program_id"]),
+        group_id=str(data["group_id"]),
+        member_id=str(data["member_id"]) if data.get("member_id") else None,
+        data=data,
     )
 
 
 def encode(intent: AlertIntent) -> bytes:
     """The wire form of an intent (for fixtures, demos and tests)."""
-    return json.dumps({
-        "specversion": "1.0", "id": intent.id, "source": "peerpulse/projections",
-        "type": f"{PREFIX}{intent.kind}{SUFFIX}", "subject": intent.group_id,
-        "time": intent.time.isoformat(), "datacontenttype": "application/json",
-        "data": {"alert_key": intent.alert_key, "program_id": intent.program_id,
-                 "group_id": intent.group_id,
-                 **({"member_id": intent.member_id} if intent.member_id else {}),
-                 **intent.data},
-    }).encode()
+    return json.dumps(
+        {
+            "specversion": "1.0",
+            "id": intent.id,
+            "source": "peerpulse/projections",
+            "type": f"{PREFIX}{intent.kind}{SUFFIX}",
+            "subject": intent.group_id,
+            "time": intent.time.isoformat(),
+            "datacontenttype": "application/json",
+            "data": {
+                "alert_key": intent.alert_key,
+                "program_id": intent.program_id,
+                "group_id": intent.group_id,
+                **({"member_id": intent.member_id} if intent.member_id else {}),
+                **intent.data,
+            },
+        }
+    ).encode()

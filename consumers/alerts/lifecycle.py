@@ -43,8 +43,16 @@ def acknowledge(alert: Alert, by: str, comment: str, now: datetime) -> Decision:
     """Someone took it on: no escalation, no more reminders."""
     if not alert.is_open:
         raise LifecycleError(f"alert {alert.alert_id} is already {alert.status}")
-    acked = replace(alert, status=ACKNOWLEDGED, acknowledged_by=by, ack_comment=comment,
-                    escalate_at=None, snoozed_until=None, snooze_gravity=None, updated_at=now)
+    acked = replace(
+        alert,
+        status=ACKNOWLEDGED,
+        acknowledged_by=by,
+        ack_comment=comment,
+        escalate_at=None,
+        snoozed_until=None,
+        snooze_gravity=None,
+        updated_at=now,
+    )
     return Decision(alerts=[acked], log=[LogEntry(alert.alert_id, ACKNOWLEDGED, now, by, comment)])
 
 
@@ -54,33 +62,54 @@ def snooze(alert: Alert, until: datetime, by: str, now: datetime) -> Decision:
         raise LifecycleError(f"alert {alert.alert_id} is already {alert.status}")
     if until <= now:
         raise LifecycleError("a snooze must end in the future")
-    snoozed = replace(alert, status=SNOOZED, snoozed_until=until, snooze_gravity=alert.gravity,
-                      updated_at=now)
-    return Decision(alerts=[snoozed],
-                    log=[LogEntry(alert.alert_id, SNOOZED, now, by, f"until {until.isoformat()}")])
+    snoozed = replace(
+        alert, status=SNOOZED, snoozed_until=until, snooze_gravity=alert.gravity, updated_at=now
+    )
+    return Decision(
+        alerts=[snoozed],
+        log=[LogEntry(alert.alert_id, SNOOZED, now, by, f"until {until.isoformat()}")],
+    )
 
 
 def tick(alert: Alert, routing: Routing, now: datetime, cfg: PolicyConfig) -> Decision:
     """Time passed: end an expired snooze, or escalate an unacknowledged alert to the lead."""
     if alert.status == SNOOZED and alert.snoozed_until and alert.snoozed_until <= now:
-        again = replace(alert, status=DELIVERED, snoozed_until=None, snooze_gravity=None,
-                        updated_at=now,
-                        escalate_at=add_business_days(now, routing.escalate_after_days,
-                                                      _tz(routing)))
+        again = replace(
+            alert,
+            status=DELIVERED,
+            snoozed_until=None,
+            snooze_gravity=None,
+            updated_at=now,
+            escalate_at=add_business_days(now, routing.escalate_after_days, _tz(routing)),
+        )
         return Decision(
             alerts=[again],
             log=[LogEntry(alert.alert_id, "snooze-ended", now)],
-            notices=[notice(again, NOTE_REMINDER, routing.coordinator, now, cfg,
-                            suffix=alert.snoozed_until.isoformat())],
+            notices=[
+                notice(
+                    again,
+                    NOTE_REMINDER,
+                    routing.coordinator,
+                    now,
+                    cfg,
+                    suffix=alert.snoozed_until.isoformat(),
+                )
+            ],
         )
     if alert.status == DELIVERED and alert.escalate_at and alert.escalate_at <= now:
         up = replace(alert, status=ESCALATED, escalate_at=None, updated_at=now)
         lead = routing.lead or routing.coordinator
         return Decision(
             alerts=[up],
-            log=[LogEntry(alert.alert_id, ESCALATED, now,
-                          note=f"not acknowledged within {routing.escalate_after_days} "
-                               "business days; sent to the lead coordinator")],
+            log=[
+                LogEntry(
+                    alert.alert_id,
+                    ESCALATED,
+                    now,
+                    note=f"not acknowledged within {routing.escalate_after_days} "
+                    "business days; sent to the lead coordinator",
+                )
+            ],
             notices=[notice(up, NOTE_ESCALATED, lead, now, cfg, bypass_digest=True)]
             + ops_notice(up, ESCALATED, now, cfg),
         )
@@ -94,12 +123,23 @@ def delivered(alert: Alert, sent: Notice, at: datetime, routing: Routing) -> Dec
         return Decision(log=log)
     updated = replace(alert, notified_at=at, updated_at=at)
     if alert.status == RAISED:
-        updated = replace(updated, status=DELIVERED, escalate_at=add_business_days(
-            at, routing.escalate_after_days, _tz(routing)))
+        updated = replace(
+            updated,
+            status=DELIVERED,
+            escalate_at=add_business_days(at, routing.escalate_after_days, _tz(routing)),
+        )
     return Decision(alerts=[updated], log=log)
 
 
 def failed(alert: Alert, sent: Notice, error: str, at: datetime) -> Decision:
     """The last retry failed: recorded and visible, never dropped."""
-    return Decision(log=[LogEntry(alert.alert_id, FAILED, at,
-                                  note=f"{sent.purpose} -> {sent.recipient_id or '?'}: {error}")])
+    return Decision(
+        log=[
+            LogEntry(
+                alert.alert_id,
+                FAILED,
+                at,
+                note=f"{sent.purpose} -> {sent.recipient_id or '?'}: {error}",
+            )
+        ]
+    )

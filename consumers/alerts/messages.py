@@ -28,11 +28,11 @@ from consumers.alerts.timing import zone
 FORGOTTEN = "a member who asked to be forgotten"
 NEXT_STEP = {
     LAPSED: "Reach out personally this week: a short, friendly message asking how they "
-            "are doing works better than a reminder about attendance.",
+    "are doing works better than a reminder about attendance.",
     "group-at-risk": "Talk to the group's facilitator this week and help them set the date "
-                     "of the next session.",
+    "of the next session.",
     DORMANT: "Contact the group directly: propose a restart session, or agree a planned "
-             "pause so nobody feels they failed.",
+    "pause so nobody feels they failed.",
 }
 
 
@@ -89,16 +89,22 @@ def headline(item: Item, reader: Recipient | None) -> str:
         what = f"{group} is at risk of quietly fading"
     if item.purpose == NOTE_RESOLVED and a.kind != LAPSED:
         what = f"{group} has recovered"
-    prefix = {NOTE_RESOLVED: "Back on track: ", NOTE_WORSE: "Getting worse: ",
-              NOTE_ESCALATED: "Escalation: ", NOTE_REMINDER: "Reminder: "}
+    prefix = {
+        NOTE_RESOLVED: "Back on track: ",
+        NOTE_WORSE: "Getting worse: ",
+        NOTE_ESCALATED: "Escalation: ",
+        NOTE_REMINDER: "Reminder: ",
+    }
     return prefix.get(item.purpose, "") + what
 
 
 def details(item: Item, reader: Recipient | None, public_url: str) -> list[str]:
     """The lines of the body for one alert."""
     a, r = item.alert, item.routing
-    lines = [headline(item, reader) + ".",
-             f"Group: {r.group_name or a.group_id} ({r.program_name or 'program'})"]
+    lines = [
+        headline(item, reader) + ".",
+        f"Group: {r.group_name or a.group_id} ({r.program_name or 'program'})",
+    ]
     if item.purpose == NOTE_RESOLVED:
         lines.append(f"Open since {_day(a.raised_at, reader)}; nothing more to do.")
         return [*lines, f"Group page: {link(public_url, a)}"]
@@ -110,8 +116,10 @@ def details(item: Item, reader: Recipient | None, public_url: str) -> list[str]:
         lines.append(f"- {reason.get('text', reason) if isinstance(reason, dict) else reason}")
     if item.purpose == NOTE_ESCALATED:
         c = r.coordinator.name if r.coordinator else "the coordinator"
-        lines.append(f"Nobody acknowledged this within {r.escalate_after_days} business days "
-                     f"(coordinator: {c}).")
+        lines.append(
+            f"Nobody acknowledged this within {r.escalate_after_days} business days "
+            f"(coordinator: {c})."
+        )
     lines.append(f"Suggested next step: {NEXT_STEP.get(a.kind, NEXT_STEP[LAPSED])}")
     return [*lines, f"Group page: {link(public_url, a)}"]
 
@@ -129,18 +137,42 @@ def render(items: list[Item], reader: Recipient | None, public_url: str) -> Mess
         subject = headline(items[0], reader)
     else:
         subject = f"Your peerpulse digest: {len(items)} updates on your groups"
-    text = "\n\n".join([greeting, *("\n".join(b) for b in blocks),
-                        "You receive this because you coordinate these groups.\n— peerpulse"])
+    text = "\n\n".join(
+        [
+            greeting,
+            *("\n".join(b) for b in blocks),
+            "You receive this because you coordinate these groups.\n— peerpulse",
+        ]
+    )
     body = "".join(
         "<section><p><strong>{}</strong></p><ul>{}</ul></section>".format(
-            html.escape(b[0]), "".join(f"<li>{html.escape(line)}</li>" for line in b[1:-1]))
+            html.escape(b[0]), "".join(f"<li>{html.escape(line)}</li>" for line in b[1:-1])
+        )
         + f'<p><a href="{html.escape(link(public_url, i.alert))}">Open the group</a></p>'
-        for i, b in zip(items, blocks, strict=True))
-    page = (f"<html><body><p>{html.escape(greeting)}</p>{body}"
-            "<p>You receive this because you coordinate these groups.<br>— peerpulse</p>"
-            "</body></html>")
-    return Message(subject, text, page, link(public_url, items[0].alert), [
-        {"alert_id": i.alert.alert_id, "kind": i.alert.kind, "purpose": i.purpose,
-         "status": i.alert.status, "program_id": i.alert.program_id,
-         "group_id": i.alert.group_id, "severity": i.alert.severity,
-         "headline": headline(i, reader), "link": link(public_url, i.alert)} for i in items])
+        for i, b in zip(items, blocks, strict=True)
+    )
+    page = (
+        f"<html><body><p>{html.escape(greeting)}</p>{body}"
+        "<p>You receive this because you coordinate these groups.<br>— peerpulse</p>"
+        "</body></html>"
+    )
+    return Message(
+        subject,
+        text,
+        page,
+        link(public_url, items[0].alert),
+        [
+            {
+                "alert_id": i.alert.alert_id,
+                "kind": i.alert.kind,
+                "purpose": i.purpose,
+                "status": i.alert.status,
+                "program_id": i.alert.program_id,
+                "group_id": i.alert.group_id,
+                "severity": i.alert.severity,
+                "headline": headline(i, reader),
+                "link": link(public_url, i.alert),
+            }
+            for i in items
+        ],
+    )

@@ -65,8 +65,14 @@ def alert_id_for(intent: AlertIntent) -> str:
 
 
 def notice(
-    alert: Alert, purpose: str, who: Recipient | None, now: datetime, cfg: PolicyConfig,
-    *, suffix: str = "", bypass_digest: bool = False,
+    alert: Alert,
+    purpose: str,
+    who: Recipient | None,
+    now: datetime,
+    cfg: PolicyConfig,
+    *,
+    suffix: str = "",
+    bypass_digest: bool = False,
 ) -> Notice:
     """A notice for ``who`` at the right moment; no recipient fails visibly at delivery."""
     key = f"{alert.alert_id}:{purpose}{':' + suffix if suffix else ''}"
@@ -80,8 +86,9 @@ def ops_notice(alert: Alert, state: str, now: datetime, cfg: PolicyConfig) -> li
     """The operations-team copy (Alertmanager); never held for quiet hours."""
     if not cfg.ops:
         return []
-    return [Notice(f"{alert.alert_id}:{NOTE_OPS}:{state}", alert.alert_id, NOTE_OPS,
-                   OPS_RECIPIENT, now)]
+    return [
+        Notice(f"{alert.alert_id}:{NOTE_OPS}:{state}", alert.alert_id, NOTE_OPS, OPS_RECIPIENT, now)
+    ]
 
 
 def decide(intent: AlertIntent, ctx: Context, now: datetime, cfg: PolicyConfig) -> Decision:
@@ -96,9 +103,16 @@ def decide(intent: AlertIntent, ctx: Context, now: datetime, cfg: PolicyConfig) 
 def _raise(intent: AlertIntent, ctx: Context, now: datetime, cfg: PolicyConfig) -> Decision:
     r = ctx.routing
     alert = Alert(
-        alert_id=alert_id_for(intent), alert_key=intent.alert_key, kind=intent.kind,
-        program_id=intent.program_id, group_id=intent.group_id, member_id=intent.member_id,
-        status=RAISED, raised_at=intent.time, updated_at=now, gravity=intent.gravity,
+        alert_id=alert_id_for(intent),
+        alert_key=intent.alert_key,
+        kind=intent.kind,
+        program_id=intent.program_id,
+        group_id=intent.group_id,
+        member_id=intent.member_id,
+        status=RAISED,
+        raised_at=intent.time,
+        updated_at=now,
+        gravity=intent.gravity,
         detail=dict(intent.data),
         coordinator_id=r.coordinator.coordinator_id if r.coordinator else None,
         lead_id=r.lead.coordinator_id if r.lead else None,
@@ -120,19 +134,31 @@ def _update(intent: AlertIntent, ctx: Context, now: datetime, cfg: PolicyConfig)
     cur = ctx.current
     assert cur is not None
     worse = intent.gravity > cur.gravity
-    alert = replace(cur, kind=intent.kind, gravity=intent.gravity, detail=dict(intent.data),
-                    updated_at=now)
-    d = Decision(log=[LogEntry(cur.alert_id, "updated", now, intent_id=intent.id,
-                               note=f"gravity {cur.gravity} -> {intent.gravity}")])
+    alert = replace(
+        cur, kind=intent.kind, gravity=intent.gravity, detail=dict(intent.data), updated_at=now
+    )
+    d = Decision(
+        log=[
+            LogEntry(
+                cur.alert_id,
+                "updated",
+                now,
+                intent_id=intent.id,
+                note=f"gravity {cur.gravity} -> {intent.gravity}",
+            )
+        ]
+    )
     baseline = cur.snooze_gravity if cur.snooze_gravity is not None else cur.gravity
     if cur.status == SNOOZED and intent.gravity > baseline:
         alert = replace(alert, status=DELIVERED, snoozed_until=None, snooze_gravity=None)
         d.log.append(LogEntry(cur.alert_id, "unsnoozed", now, note="the situation got worse"))
-        d.notices.append(notice(alert, NOTE_WORSE, ctx.routing.coordinator, now, cfg,
-                                suffix=str(intent.gravity)))
+        d.notices.append(
+            notice(alert, NOTE_WORSE, ctx.routing.coordinator, now, cfg, suffix=str(intent.gravity))
+        )
     elif worse and intent.kind == DORMANT and cur.kind != DORMANT and cur.status != SNOOZED:
-        d.notices.append(notice(alert, NOTE_WORSE, ctx.routing.coordinator, now, cfg,
-                                suffix=str(intent.gravity)))
+        d.notices.append(
+            notice(alert, NOTE_WORSE, ctx.routing.coordinator, now, cfg, suffix=str(intent.gravity))
+        )
     if worse:
         d.notices += ops_notice(alert, f"firing:{alert.kind}:{alert.gravity}", now, cfg)
     if intent.kind == DORMANT:
@@ -147,10 +173,15 @@ def _resolve(intent: AlertIntent, ctx: Context, now: datetime, cfg: PolicyConfig
     cur = ctx.current
     if cur is None or not cur.is_open:
         return Decision()
-    alert = replace(cur, status=RESOLVED, resolved_at=intent.time, updated_at=now,
-                    snoozed_until=None, escalate_at=None)
-    d = Decision(alerts=[alert],
-                 log=[LogEntry(cur.alert_id, RESOLVED, now, intent_id=intent.id)])
+    alert = replace(
+        cur,
+        status=RESOLVED,
+        resolved_at=intent.time,
+        updated_at=now,
+        snoozed_until=None,
+        escalate_at=None,
+    )
+    d = Decision(alerts=[alert], log=[LogEntry(cur.alert_id, RESOLVED, now, intent_id=intent.id)])
     if cur.notified_at is None:
         d.cancel_pending.append(cur.alert_id)
     else:
@@ -183,6 +214,7 @@ def _release(ctx: Context, now: datetime, cfg: PolicyConfig) -> Decision:
             released = replace(a, status=RAISED, updated_at=now)
             d.alerts.append(released)
             d.log.append(LogEntry(a.alert_id, "released", now, note="the group is active again"))
-            d.notices.append(notice(released, NOTE_RAISED, ctx.routing.coordinator, now, cfg,
-                                    suffix="released"))
+            d.notices.append(
+                notice(released, NOTE_RAISED, ctx.routing.coordinator, now, cfg, suffix="released")
+            )
     return d

@@ -23,8 +23,14 @@ log = logging.getLogger(__name__)
 class AlertRouter:
     """Consumes ``peerpulse.alerts.v1`` (a kafka-python consumer passed in)."""
 
-    def __init__(self, consumer: Any, store: AlertStore, directory: CoordinatorDirectory,
-                 cfg: PolicyConfig, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        consumer: Any,
+        store: AlertStore,
+        directory: CoordinatorDirectory,
+        cfg: PolicyConfig,
+        clock: Callable[[], datetime],
+    ) -> None:
         self.consumer, self.store, self.directory = consumer, store, directory
         self.cfg, self.clock = cfg, clock
 

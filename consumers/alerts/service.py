@@ -20,8 +20,9 @@ log = logging.getLogger(__name__)
 class AlertService:
     """Runs until :attr:`stop` is set (SIGTERM/SIGINT in the CLI)."""
 
-    def __init__(self, router: Callable[[], AlertRouter], deliverer: Deliverer,
-                 every_s: float = 1.0) -> None:
+    def __init__(
+        self, router: Callable[[], AlertRouter], deliverer: Deliverer, every_s: float = 1.0
+    ) -> None:
         self._router_factory, self.deliverer, self.every_s = router, deliverer, every_s
         self.stop = threading.Event()
 

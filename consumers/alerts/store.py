@@ -54,16 +54,18 @@ class AlertStore:
                 tx.run(stmt)
 
     # -- router -------------------------------------------------------------
-    def receive(self, intent: AlertIntent, routing: Routing, now: datetime,
-                cfg: PolicyConfig) -> Decision | None:
+    def receive(
+        self, intent: AlertIntent, routing: Routing, now: datetime, cfg: PolicyConfig
+    ) -> Decision | None:
         """Apply one intent atomically; ``None`` when this intent id was already applied."""
         with self.db.tx() as tx:
             if tx.run(f"SELECT 1 FROM {LOG} WHERE intent_id = ? LIMIT 1", (intent.id,)):
                 return None
             decision = decide(intent, self._context(tx, intent, routing), now, cfg)
             if not decision.log:
-                decision.log.append(LogEntry("", "ignored", now, note=intent.kind,
-                                             intent_id=intent.id))
+                decision.log.append(
+                    LogEntry("", "ignored", now, note=intent.kind, intent_id=intent.id)
+                )
             self._apply(tx, decision, now)
             return decision
 
@@ -72,8 +74,10 @@ class AlertStore:
         self.apply(Decision(log=[LogEntry("", "rejected", now, note=f"{reason}: {raw[:500]}")]))
 
     def _context(self, tx: Tx, intent: AlertIntent, routing: Routing) -> Context:
-        rows = tx.run(f"SELECT {ALERT_COLUMNS} FROM {ALERTS} WHERE group_id = ? "
-                      f"AND status IN ({_OPEN})", (intent.group_id,))
+        rows = tx.run(
+            f"SELECT {ALERT_COLUMNS} FROM {ALERTS} WHERE group_id = ? AND status IN ({_OPEN})",
+            (intent.group_id,),
+        )
         open_ = [alert_from(r) for r in rows]
         current = next((a for a in open_ if a.alert_key == intent.alert_key), None)
         health = next((a for a in open_ if a.alert_key.startswith("health:")), None)
@@ -87,21 +91,38 @@ class AlertStore:
 
     def _apply(self, tx: Tx, d: Decision, now: datetime) -> None:
         for alert_id in d.cancel_pending:
-            tx.run(f"UPDATE {OUTBOX} SET status = 'cancelled' WHERE alert_id = ? "
-                   "AND status = 'pending' AND recipient_id != 'ops'", (alert_id,))
+            tx.run(
+                f"UPDATE {OUTBOX} SET status = 'cancelled' WHERE alert_id = ? "
+                "AND status = 'pending' AND recipient_id != 'ops'",
+                (alert_id,),
+            )
         cols = ALERT_COLUMNS.split(", ")
         update = ", ".join(f"{c} = excluded.{c}" for c in cols[1:])
         for a in d.alerts:
-            tx.run(f"INSERT INTO {ALERTS} ({ALERT_COLUMNS}) VALUES ({','.join('?' * len(cols))})"
-                   f" ON CONFLICT (alert_id) DO UPDATE SET {update}", alert_params(a))
+            tx.run(
+                f"INSERT INTO {ALERTS} ({ALERT_COLUMNS}) VALUES ({','.join('?' * len(cols))})"
+                f" ON CONFLICT (alert_id) DO UPDATE SET {update}",
+                alert_params(a),
+            )
         for e in d.log:
-            tx.run(f"INSERT INTO {LOG} VALUES (?, ?, ?, ?, ?, ?)",
-                   (e.alert_id, e.event, ts(e.at), e.by, e.note, e.intent_id))
+            tx.run(
+                f"INSERT INTO {LOG} VALUES (?, ?, ?, ?, ?, ?)",
+                (e.alert_id, e.event, ts(e.at), e.by, e.note, e.intent_id),
+            )
         for n in d.notices:
-            tx.run(f"INSERT INTO {OUTBOX} ({NOTICE_COLUMNS}, status, created_at) "
-                   "VALUES (?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT (notice_key) DO NOTHING",
-                   (n.key, n.alert_id, n.purpose, n.recipient_id, ts(n.not_before),
-                    n.digest_key, ts(now)))
+            tx.run(
+                f"INSERT INTO {OUTBOX} ({NOTICE_COLUMNS}, status, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT (notice_key) DO NOTHING",
+                (
+                    n.key,
+                    n.alert_id,
+                    n.purpose,
+                    n.recipient_id,
+                    ts(n.not_before),
+                    n.digest_key,
+                    ts(now),
+                ),
+            )
 
     # -- queries --------------------------------------------------------------
     def get(self, alert_id: str) -> Alert | None:
@@ -110,8 +131,9 @@ class AlertStore:
             rows = tx.run(f"SELECT {ALERT_COLUMNS} FROM {ALERTS} WHERE alert_id = ?", (alert_id,))
         return alert_from(rows[0]) if rows else None
 
-    def list(self, status: str | None = None, program_ids: Iterable[str] | None = None,
-             limit: int = 500) -> list[Alert]:
+    def list(
+        self, status: str | None = None, program_ids: Iterable[str] | None = None, limit: int = 500
+    ) -> list[Alert]:
         """Alerts, newest first; ``status="open"`` any unresolved, ``"failed"`` any whose
         delivery failed; ``program_ids`` restricts to those programs (API token scope)."""
         where, params = [], []
@@ -149,8 +171,12 @@ class AlertStore:
         d = self.transition(alert_id, lambda a, now: lifecycle.snooze(a, until, by, now))
         return d.alerts[0]
 
-    def transition(self, alert_id: str, change: Callable[[Alert, datetime], Decision],
-                   now: datetime | None = None) -> Decision:
+    def transition(
+        self,
+        alert_id: str,
+        change: Callable[[Alert, datetime], Decision],
+        now: datetime | None = None,
+    ) -> Decision:
         """Apply ``change(current alert, now)`` atomically; ``KeyError`` if unknown."""
         now = now or self.clock()
         with self.db.tx() as tx:
@@ -165,37 +191,58 @@ class AlertStore:
     def due_for_tick(self, now: datetime) -> list[Alert]:
         """Alerts whose snooze ran out or whose escalation deadline passed."""
         with self.db.tx() as tx:
-            rows = tx.run(f"SELECT {ALERT_COLUMNS} FROM {ALERTS} WHERE (status = 'snoozed' AND "
-                          "snoozed_until <= ?) OR (status = 'delivered' AND escalate_at <= ?)",
-                          (ts(now), ts(now)))
+            rows = tx.run(
+                f"SELECT {ALERT_COLUMNS} FROM {ALERTS} WHERE (status = 'snoozed' AND "
+                "snoozed_until <= ?) OR (status = 'delivered' AND escalate_at <= ?)",
+                (ts(now), ts(now)),
+            )
         return [alert_from(r) for r in rows]
 
     def due_notices(self, now: datetime, limit: int = 200) -> list[Notice]:
         """Pending notices whose time has come, oldest first."""
         with self.db.tx() as tx:
-            rows = tx.run(f"SELECT {NOTICE_COLUMNS} FROM {OUTBOX} WHERE status = 'pending' "
-                          f"AND not_before <= ? ORDER BY not_before, created_at LIMIT {int(limit)}",
-                          (ts(now),))
+            rows = tx.run(
+                f"SELECT {NOTICE_COLUMNS} FROM {OUTBOX} WHERE status = 'pending' "
+                f"AND not_before <= ? ORDER BY not_before, created_at LIMIT {int(limit)}",
+                (ts(now),),
+            )
         return [notice_from(r) for r in rows]
 
-    def settle(self, n: Notice, outcome: str, channel: str, attempts: int, error: str | None,
-               at: datetime, change: Callable[[Alert], Decision]) -> None:
+    def settle(
+        self,
+        n: Notice,
+        outcome: str,
+        channel: str,
+        attempts: int,
+        error: str | None,
+        at: datetime,
+        change: Callable[[Alert], Decision],
+    ) -> None:
         """Mark a notice delivered or failed together with ``change(current alert)``."""
         with self.db.tx() as tx:
             rows = tx.run(f"SELECT {ALERT_COLUMNS} FROM {ALERTS} WHERE alert_id = ?", (n.alert_id,))
             decision = change(alert_from(rows[0])) if rows else Decision()
-            tx.run(f"UPDATE {OUTBOX} SET status = ?, channel = ?, attempts = attempts + ?, "
-                   "last_error = ?, delivered_at = ? WHERE notice_key = ?",
-                   (outcome, channel, attempts, error, ts(at) if outcome == "delivered" else None,
-                    n.key))
+            tx.run(
+                f"UPDATE {OUTBOX} SET status = ?, channel = ?, attempts = attempts + ?, "
+                "last_error = ?, delivered_at = ? WHERE notice_key = ?",
+                (
+                    outcome,
+                    channel,
+                    attempts,
+                    error,
+                    ts(at) if outcome == "delivered" else None,
+                    n.key,
+                ),
+            )
             self._apply(tx, decision, at)
 
     def failed_notices(self, alert_id: str | None = None) -> list[FailedNotice]:
         """Notices that exhausted their retries."""
         sql = f"SELECT {NOTICE_COLUMNS}, attempts, last_error FROM {OUTBOX} WHERE status='failed'"
         with self.db.tx() as tx:
-            rows = tx.run(sql + (" AND alert_id = ?" if alert_id else ""),
-                          (alert_id,) if alert_id else ())
+            rows = tx.run(
+                sql + (" AND alert_id = ?" if alert_id else ""), (alert_id,) if alert_id else ()
+            )
         return [FailedNotice(notice_from(r), r[6], r[7] or "") for r in rows]
 
     def pending_count(self) -> int:

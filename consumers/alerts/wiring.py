@@ -22,10 +22,19 @@ def deliverer(c: Any) -> Deliverer:
         "webhook": WebhookChannel(client),
         "slack": WebhookChannel(client, slack=True),
     }
-    ops = AlertmanagerChannel(client, a.alertmanager_url, validity(a)) if a.alertmanager_url \
-        else None
-    return Deliverer(c.alert_store, c.alert_directory, channels, ops, s.public_url, a,
-                     clock=c.alert_clock, sleeper=c.alert_sleeper)
+    ops = (
+        AlertmanagerChannel(client, a.alertmanager_url, validity(a)) if a.alertmanager_url else None
+    )
+    return Deliverer(
+        c.alert_store,
+        c.alert_directory,
+        channels,
+        ops,
+        s.public_url,
+        a,
+        clock=c.alert_clock,
+        sleeper=c.alert_sleeper,
+    )
 
 
 def router(c: Any, topic: str | None = None) -> AlertRouter:
@@ -33,6 +42,10 @@ def router(c: Any, topic: str | None = None) -> AlertRouter:
     from infra.kafka import consumer
 
     a = c.alert_settings
-    kafka = consumer(c.settings.kafka_bootstrap, a.group_id, topic or a.topic,
-                     session_timeout_ms=c.settings.kafka_session_timeout_ms)
+    kafka = consumer(
+        c.settings.kafka_bootstrap,
+        a.group_id,
+        topic or a.topic,
+        session_timeout_ms=c.settings.kafka_session_timeout_ms,
+    )
     return AlertRouter(kafka, c.alert_store, c.alert_directory, a.policy(), c.alert_clock)

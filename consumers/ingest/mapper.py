@@ -73,8 +73,9 @@ def ensure_program(app: Any, ids: Ids, now: Any, cadence: str = PROVISIONAL_CADE
     """The program, launched provisionally (named by its external id) if never seen."""
     program = _find(app, ids.program, Program)
     if program is None:
-        app.launch_program(ids.program, ids.data.program, ids.source, cadence, now,
-                           provisional=True)
+        app.launch_program(
+            ids.program, ids.data.program, ids.source, cadence, now, provisional=True
+        )
         program = _find(app, ids.program, Program)
     return program
 
@@ -84,8 +85,9 @@ def ensure_group(app: Any, ids: Ids, now: Any) -> Group:
     group = _find(app, ids.group, Group)
     if group is None:
         program = ensure_program(app, ids, now)
-        app.form_group(ids.group, ids.program, ids.data.group, program.cadence, "", now,
-                       provisional=True)
+        app.form_group(
+            ids.group, ids.program, ids.data.group, program.cadence, "", now, provisional=True
+        )
         group = _find(app, ids.group, Group)
     return group
 

@@ -35,9 +35,12 @@ class Watermark:
     def assign(self, partitions: Iterable[Partition]) -> Watermark:
         """Partitions were assigned; what we knew about them before no longer counts."""
         tps = set(partitions)
-        return replace(self, assigned=self.assigned | tps,
-                       times={k: v for k, v in self.times.items() if k not in tps},
-                       next_offsets={k: v for k, v in self.next_offsets.items() if k not in tps})
+        return replace(
+            self,
+            assigned=self.assigned | tps,
+            times={k: v for k, v in self.times.items() if k not in tps},
+            next_offsets={k: v for k, v in self.next_offsets.items() if k not in tps},
+        )
 
     def revoke(self, partitions: Iterable[Partition]) -> Watermark:
         """Partitions were taken away: they no longer hold the watermark back."""
@@ -54,8 +57,9 @@ class Watermark:
         if latest is not None:
             times[tp] = max(latest, times.get(tp, latest))
             seen = max(latest, seen or latest)
-        return replace(self, times=times, seen=seen,
-                       next_offsets={**self.next_offsets, tp: next_offset})
+        return replace(
+            self, times=times, seen=seen, next_offsets={**self.next_offsets, tp: next_offset}
+        )
 
     def lagging(self, highwater: Callable[[Partition], int | None]) -> list[Partition]:
         """Assigned partitions with records not applied yet (unknown counts as lagging)."""

@@ -21,8 +21,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--metrics-port", type=int, default=0, help="serve /metrics here (0: off)")
     run.set_defaults(handler=_run)
     ls = cmds.add_parser("list", help="show alerts and their lifecycle status")
-    ls.add_argument("--status", help="raised, delivered, acknowledged, escalated, resolved, "
-                                     "snoozed, inhibited, open")
+    ls.add_argument(
+        "--status",
+        help="raised, delivered, acknowledged, escalated, resolved, snoozed, inhibited, open",
+    )
     ls.add_argument("--failed", action="store_true", help="only alerts whose delivery failed")
     ls.add_argument("--program", action="append", help="restrict to a program id (repeatable)")
     ls.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -43,8 +45,11 @@ def run_service(container, topic: str | None = None) -> int:
     """Run router + delivery until SIGTERM/SIGINT (also used by tests' subprocesses)."""
     from consumers.alerts.service import AlertService
 
-    service = AlertService(lambda: container.alert_router(topic), container.alert_deliverer,
-                           container.alert_settings.deliver_every_s)
+    service = AlertService(
+        lambda: container.alert_router(topic),
+        container.alert_deliverer,
+        container.alert_settings.deliver_every_s,
+    )
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: service.stop.set())
     service.run()
@@ -63,8 +68,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     container = build(settings)
     topic = args.topic or container.alert_settings.topic
     wait_for_kafka(settings.kafka_bootstrap)
-    create_topics(settings.kafka_bootstrap, settings.topic_partitions,
-                  (replace(ALERTS, name=topic),))
+    create_topics(
+        settings.kafka_bootstrap, settings.topic_partitions, (replace(ALERTS, name=topic),)
+    )
     if args.metrics_port:
         start_http_server(args.metrics_port, addr=settings.metrics_host)
     try:
@@ -80,17 +86,24 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
     status = "failed" if args.failed else args.status
     for a in store.list(status=status, program_ids=args.program):
         failures = store.failed_notices(a.alert_id) if args.failed else []
-        row = {"alert_id": a.alert_id, "status": a.status, "kind": a.kind,
-               "group_id": a.group_id, "program_id": a.program_id,
-               "raised_at": a.raised_at.isoformat(), "gravity": a.gravity,
-               "failures": [f"{f.notice.purpose}: {f.error} ({f.attempts} tries)"
-                            for f in failures]}
+        row = {
+            "alert_id": a.alert_id,
+            "status": a.status,
+            "kind": a.kind,
+            "group_id": a.group_id,
+            "program_id": a.program_id,
+            "raised_at": a.raised_at.isoformat(),
+            "gravity": a.gravity,
+            "failures": [f"{f.notice.purpose}: {f.error} ({f.attempts} tries)" for f in failures],
+        }
         if args.json:
             print(json.dumps(row))
         else:
             extra = f"  FAILED {'; '.join(row['failures'])}" if failures else ""
-            print(f"{a.alert_id}  {a.status:<12} {a.kind:<15} group {a.group_id}  "
-                  f"since {a.raised_at:%Y-%m-%d}{extra}")
+            print(
+                f"{a.alert_id}  {a.status:<12} {a.kind:<15} group {a.group_id}  "
+                f"since {a.raised_at:%Y-%m-%d}{extra}"
+            )
     return 0
 
 

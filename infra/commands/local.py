@@ -39,8 +39,9 @@ def _mailsink(args: argparse.Namespace, settings: Settings) -> int:
         raise UserFacingError(f"port {settings.smtp_host}:{settings.smtp_port} is already in use")
     directory = settings.data_dir / "mail"
     controller = start_mailsink(directory, settings.smtp_host, settings.smtp_port)
-    print(f"mail sink on {settings.smtp_host}:{settings.smtp_port}, saving to {directory}",
-          flush=True)
+    print(
+        f"mail sink on {settings.smtp_host}:{settings.smtp_port}, saving to {directory}", flush=True
+    )
     _until_signalled().wait()
     controller.stop()
     return 0

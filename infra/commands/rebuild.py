@@ -17,12 +17,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("rebuild", help="recompute projections from the start of the events topic")
     add_topic_args(p)
-    p.add_argument("--emit", action="store_true",
-                   help="also republish health records and alert intents (deterministic ids)")
+    p.add_argument(
+        "--emit",
+        action="store_true",
+        help="also republish health records and alert intents (deterministic ids)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("--workers", type=int, default=None,
-                   help="processes replaying partitions in parallel (default: one per"
-                        " partition on a multi-core machine)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="processes replaying partitions in parallel (default: one per"
+        " partition on a multi-core machine)",
+    )
     p.set_defaults(handler=_run)
 
 
@@ -32,8 +39,16 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     from projections.replay import rebuild
 
     wait_for_kafka(settings.kafka_bootstrap)
-    stats = rebuild(settings, topic_names(args), args.group_id, emit=args.emit,
-                    progress=not args.no_progress, workers=args.workers)
-    print(f"rebuilt {stats.groups} groups from {stats.events} events in {stats.seconds:.1f} s"
-          f" ({stats.rate:,.0f} events/s); {stats.alerts} alert intents")
+    stats = rebuild(
+        settings,
+        topic_names(args),
+        args.group_id,
+        emit=args.emit,
+        progress=not args.no_progress,
+        workers=args.workers,
+    )
+    print(
+        f"rebuilt {stats.groups} groups from {stats.events} events in {stats.seconds:.1f} s"
+        f" ({stats.rate:,.0f} events/s); {stats.alerts} alert intents"
+    )
     return 0

@@ -37,8 +37,11 @@ def _relay(args: argparse.Namespace, settings: Settings) -> int:
             published = relay.run(until_caught_up=args.until_caught_up)
         finally:
             relay.close()
-        log.info("relay stopped after publishing %d events; next position %d",
-                 published, relay.next_position)
+        log.info(
+            "relay stopped after publishing %d events; next position %d",
+            published,
+            relay.next_position,
+        )
         return 0
     finally:
         container.close()

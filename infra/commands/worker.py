@@ -68,8 +68,11 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         set_group_offsets(settings.kafka_bootstrap, group, names.events, runner.positions, 3.0)
     except RuntimeError as exc:
-        log.warning("%s; resuming from the group's committed offsets (never past the"
-                    " read model's checkpoint: records before it are skipped)", exc)
+        log.warning(
+            "%s; resuming from the group's committed offsets (never past the"
+            " read model's checkpoint: records before it are skipped)",
+            exc,
+        )
     observer = Observer()
     observer.load(readmodel)
     if args.metrics_port:

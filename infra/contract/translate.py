@@ -68,8 +68,7 @@ def _plan(name: str) -> _Plan:
     if model is None:
         raise NotInContract(f"domain event {name} has no wire type in docs/contract/EVENTS.md")
     fields = tuple(model.model_fields)
-    return _Plan(model, fields, issubclass(model, GroupData), name in FAN_OUT,
-                 model.TYPE.encode())
+    return _Plan(model, fields, issubclass(model, GroupData), name in FAN_OUT, model.TYPE.encode())
 
 
 def _data(event: Any, plan: _Plan, program_of: Callable[[UUID], UUID] | None) -> WireData:
@@ -105,12 +104,23 @@ def to_wire(
     data = _data(event, plan, program_of)
     subject = str(event.originator_id).encode()
     version = str(event.originator_version).encode()
-    value = b"".join((
-        b'{"specversion":"1.0","id":"', subject, b":", version,
-        b'","source":"peerpulse/domain","type":"', plan.type_header, b'","subject":"', subject,
-        b'","time":"', _utc_iso(event.timestamp),
-        b'","datacontenttype":"application/json","data":', _json(data), b"}",
-    ))
+    value = b"".join(
+        (
+            b'{"specversion":"1.0","id":"',
+            subject,
+            b":",
+            version,
+            b'","source":"peerpulse/domain","type":"',
+            plan.type_header,
+            b'","subject":"',
+            subject,
+            b'","time":"',
+            _utc_iso(event.timestamp),
+            b'","datacontenttype":"application/json","data":',
+            _json(data),
+            b"}",
+        )
+    )
     headers = [
         ("pp-aggregate-id", subject),
         ("pp-aggregate-version", version),

@@ -52,12 +52,21 @@ def test_alerts_run_routes_a_lapse_to_the_groups_coordinator(
     prod.send(topic, key=group.encode(), value=encode(intent))
     prod.flush()
     prod.close()
-    env = {**os.environ, "PEERPULSE_DATA_DIR": str(sqlite_settings.data_dir),
-           "PEERPULSE_KAFKA_BOOTSTRAP": kafka_bootstrap, "PEERPULSE_SMTP_PORT":
-           str(smtp_server.port), "PEERPULSE_ALERTS_QUIET_START": "0",
-           "PEERPULSE_ALERTS_QUIET_END": "0", "PEERPULSE_PUBLIC_URL": "https://pulse.example"}
-    proc = subprocess.Popen([sys.executable, "-m", "infra.cli", "alerts", "run", "--topic",
-                             topic], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    env = {
+        **os.environ,
+        "PEERPULSE_DATA_DIR": str(sqlite_settings.data_dir),
+        "PEERPULSE_KAFKA_BOOTSTRAP": kafka_bootstrap,
+        "PEERPULSE_SMTP_PORT": str(smtp_server.port),
+        "PEERPULSE_ALERTS_QUIET_START": "0",
+        "PEERPULSE_ALERTS_QUIET_END": "0",
+        "PEERPULSE_PUBLIC_URL": "https://pulse.example",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "infra.cli", "alerts", "run", "--topic", topic],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 60
         while not smtp_server.messages and time.monotonic() < deadline:

@@ -23,8 +23,13 @@ NAMES = {MEMBER: "Maria Lopez"}
 
 
 def _wire(settings, smtp, r, clock, **alert_settings):
-    s = settings.model_copy(update={"smtp_host": smtp.host, "smtp_port": smtp.port,
-                                    "public_url": "https://pulse.example.org"})
+    s = settings.model_copy(
+        update={
+            "smtp_host": smtp.host,
+            "smtp_port": smtp.port,
+            "public_url": "https://pulse.example.org",
+        }
+    )
     c = container(s, StaticDirectory({r.group_id: r}, NAMES), clock, **alert_settings)
     return c, c.alert_store, c.alert_deliverer
 
@@ -64,8 +69,9 @@ def test_webhook_and_slack_payloads_carry_the_idempotency_key(
     hook = recipient(channel="webhook", address=f"{webhook_receiver.url}/ok/generic")
     slack = recipient("coord-sam", channel="slack", address=f"{webhook_receiver.url}/ok/slack")
     r1, r2 = routing(coordinator=hook), routing(coordinator=slack, group=str(uuid.uuid4()))
-    c = container(sqlite_settings, StaticDirectory({r1.group_id: r1, r2.group_id: r2}, NAMES),
-                  clock)
+    c = container(
+        sqlite_settings, StaticDirectory({r1.group_id: r1, r2.group_id: r2}, NAMES), clock
+    )
     c.alert_store.receive(lapsed(), r1, clock(), PolicyConfig(ops=False))
     c.alert_store.receive(lapsed(group=r2.group_id), r2, clock(), PolicyConfig(ops=False))
     c.alert_deliverer.run_once()
@@ -85,15 +91,18 @@ def test_operations_team_sees_alerts_in_alertmanager_with_labels(
     clock = FakeClock(datetime.now(UTC))  # Alertmanager judges endsAt by its wall clock
     g, at = str(uuid.uuid4()), clock()
     r = routing(group=g)
-    c, store, deliverer = _wire(sqlite_settings, smtp_server, r, clock,
-                                alertmanager_url=alertmanager.url)
+    c, store, deliverer = _wire(
+        sqlite_settings, smtp_server, r, clock, alertmanager_url=alertmanager.url
+    )
     cfg = c.alert_settings.policy()
     store.receive(health("group-at-risk", "at_risk", "watch", group=g, at=at), r, clock(), cfg)
     store.receive(lapsed(group=g, at=at), r, clock(), cfg)
     deliverer.run_once()
     firing = alertmanager.alerts(group=g)
-    assert {a["labels"]["alertname"] for a in firing} == {"PeerpulseGroupAtRisk",
-                                                          "PeerpulseMemberLapsed"}
+    assert {a["labels"]["alertname"] for a in firing} == {
+        "PeerpulseGroupAtRisk",
+        "PeerpulseMemberLapsed",
+    }
     for a in firing:
         assert a["labels"]["program"] == r.program_id
         assert a["labels"]["severity"] == "warning"

@@ -28,12 +28,20 @@ def _cli_list_failed(settings, capsys) -> str:
 def test_smtp_down_is_retried_then_failed_and_visible(sqlite_settings, webhook_receiver, capsys):
     clock = FakeClock()
     mailer = routing()  # e-mail to a port where nothing listens
-    hooked = routing(coordinator=recipient("coord-sam", channel="webhook",
-                                           address=f"{webhook_receiver.url}/ok/sam"),
-                     group=str(uuid.uuid4()))
+    hooked = routing(
+        coordinator=recipient(
+            "coord-sam", channel="webhook", address=f"{webhook_receiver.url}/ok/sam"
+        ),
+        group=str(uuid.uuid4()),
+    )
     s = sqlite_settings.model_copy(update={"smtp_port": free_port()})
-    c = container(s, StaticDirectory({mailer.group_id: mailer, hooked.group_id: hooked}, {}),
-                  clock, attempts=4, backoff_base_s=0.5)
+    c = container(
+        s,
+        StaticDirectory({mailer.group_id: mailer, hooked.group_id: hooked}, {}),
+        clock,
+        attempts=4,
+        backoff_base_s=0.5,
+    )
     c.alert_store.receive(lapsed(), mailer, clock(), CFG)
     c.alert_store.receive(lapsed(group=hooked.group_id), hooked, clock(), CFG)
     c.alert_deliverer.run_once()
@@ -54,13 +62,16 @@ def test_webhook_500_is_retried_then_failed_while_email_keeps_flowing(
     sqlite_settings, webhook_receiver, smtp_server
 ):
     clock = FakeClock()
-    broken = routing(coordinator=recipient(channel="webhook",
-                                           address=f"{webhook_receiver.url}/fail/ana"))
-    fine = routing(coordinator=recipient("coord-sam", address="sam@example.org"),
-                   group=str(uuid.uuid4()))
+    broken = routing(
+        coordinator=recipient(channel="webhook", address=f"{webhook_receiver.url}/fail/ana")
+    )
+    fine = routing(
+        coordinator=recipient("coord-sam", address="sam@example.org"), group=str(uuid.uuid4())
+    )
     s = sqlite_settings.model_copy(update={"smtp_port": smtp_server.port})
-    c = container(s, StaticDirectory({broken.group_id: broken, fine.group_id: fine}, {}),
-                  clock, attempts=3)
+    c = container(
+        s, StaticDirectory({broken.group_id: broken, fine.group_id: fine}, {}), clock, attempts=3
+    )
     c.alert_store.receive(lapsed(), broken, clock(), CFG)
     c.alert_store.receive(lapsed(group=fine.group_id), fine, clock(), CFG)
     c.alert_deliverer.run_once()

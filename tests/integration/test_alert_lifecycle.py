@@ -58,7 +58,15 @@ def test_unacknowledged_alert_is_escalated_to_the_lead_by_email(store_settings, 
     store.receive(reengaged(member="m-1"), r, clock.advance(days=1), CFG)
     deliverer.run_once()
     assert [m["Subject"] for m in smtp_server.messages[2:]] == [
-        "Back on track: Maria is taking part in Tuesday Circle again"]
+        "Back on track: Maria is taking part in Tuesday Circle again"
+    ]
     events = [e.event for e in store.history(alert.alert_id)]
-    assert events == ["raised", "delivered", "escalated", "delivered", "acknowledged",
-                      "resolved", "delivered"]
+    assert events == [
+        "raised",
+        "delivered",
+        "escalated",
+        "delivered",
+        "acknowledged",
+        "resolved",
+        "delivered",
+    ]

@@ -30,11 +30,19 @@ ALERTS_TOTAL = 24
 
 
 def _start(config: Path, log: Path) -> subprocess.Popen:
-    env = {**os.environ, "PEERPULSE_ALERTS_QUIET_START": "0", "PEERPULSE_ALERTS_QUIET_END": "0",
-           "PEERPULSE_ALERTS_DELIVER_EVERY_S": "0.1"}
-    return subprocess.Popen([sys.executable, "-m", "tests.integration.test_alert_router_kafka",
-                             str(config)], env=env, stdout=log.open("ab"),
-                            stderr=subprocess.STDOUT, cwd=Path(__file__).parents[2])
+    env = {
+        **os.environ,
+        "PEERPULSE_ALERTS_QUIET_START": "0",
+        "PEERPULSE_ALERTS_QUIET_END": "0",
+        "PEERPULSE_ALERTS_DELIVER_EVERY_S": "0.1",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.integration.test_alert_router_kafka", str(config)],
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        cwd=Path(__file__).parents[2],
+    )
 
 
 def _wait(predicate, timeout: float, what: str, proc: subprocess.Popen, log: Path) -> None:
@@ -59,8 +67,17 @@ def test_sigkill_mid_delivery_then_restart_delivers_everything_with_stable_keys(
     who = recipient(channel="webhook", address=f"{webhook_receiver.url}/slow/ana")
     groups = [str(uuid.uuid4()) for _ in range(ALERTS_TOTAL)]
     config = tmp_path / "router.json"
-    config.write_text(json.dumps({"data_dir": str(tmp_path / "pp"), "bootstrap": kafka_bootstrap,
-                                  "topic": topic, "recipient": asdict(who), "groups": groups}))
+    config.write_text(
+        json.dumps(
+            {
+                "data_dir": str(tmp_path / "pp"),
+                "bootstrap": kafka_bootstrap,
+                "topic": topic,
+                "recipient": asdict(who),
+                "groups": groups,
+            }
+        )
+    )
     now = datetime.now(UTC)
     prod = producer(kafka_bootstrap)
     for g in groups:
@@ -78,8 +95,10 @@ def test_sigkill_mid_delivery_then_restart_delivers_everything_with_stable_keys(
 
     second = _start(config, log)
     try:
+
         def keys() -> set[str]:
             return {h["Idempotency-Key"] for _, h, _ in webhook_receiver.requests}
+
         _wait(lambda: len(keys()) == ALERTS_TOTAL, 90, "every alert", second, log)
         time.sleep(0.5)
     finally:
@@ -113,10 +132,16 @@ def _serve(config_path: str) -> int:
 
     cfg = json.loads(Path(config_path).read_text())
     who = Recipient(**cfg["recipient"])
-    routings = {g: Routing(PROGRAM, g, who, who, "Founders Circle", f"Circle {i}")
-                for i, g in enumerate(cfg["groups"])}
-    settings = Settings(_env_file=None, data_dir=Path(cfg["data_dir"]),
-                        kafka_bootstrap=cfg["bootstrap"], kafka_session_timeout_ms=6000)
+    routings = {
+        g: Routing(PROGRAM, g, who, who, "Founders Circle", f"Circle {i}")
+        for i, g in enumerate(cfg["groups"])
+    }
+    settings = Settings(
+        _env_file=None,
+        data_dir=Path(cfg["data_dir"]),
+        kafka_bootstrap=cfg["bootstrap"],
+        kafka_session_timeout_ms=6000,
+    )
     container = build(settings, alert_directory=StaticDirectory(routings, {}))
     return run_service(container, cfg["topic"])
 

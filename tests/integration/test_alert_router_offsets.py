@@ -37,15 +37,20 @@ def _router(settings, values, on_commit=lambda: None):
     clock, r = FakeClock(), routing()
     c = container(settings, StaticDirectory({r.group_id: r}, {}), clock)
     consumer = FakeConsumer(values, on_commit)
-    return AlertRouter(consumer, c.alert_store, c.alert_directory, PolicyConfig(ops=False),
-                       clock), c.alert_store, consumer
+    return (
+        AlertRouter(consumer, c.alert_store, c.alert_directory, PolicyConfig(ops=False), clock),
+        c.alert_store,
+        consumer,
+    )
 
 
 def test_offsets_are_committed_after_the_alert_is_durable(sqlite_settings):
     seen_at_commit = []
     router, store, consumer = _router(
-        sqlite_settings, [encode(lapsed(member="m-1")), b"{garbage", encode(lapsed(member="m-2"))],
-        on_commit=lambda: seen_at_commit.append(len(store.list())))
+        sqlite_settings,
+        [encode(lapsed(member="m-1")), b"{garbage", encode(lapsed(member="m-2"))],
+        on_commit=lambda: seen_at_commit.append(len(store.list())),
+    )
     assert router.poll_once() == 3
     assert seen_at_commit == [2], "both alerts were in SQL before the offset moved"
     rejected = [e for e in store.history("") if e.event == "rejected"]

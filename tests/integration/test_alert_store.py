@@ -30,8 +30,11 @@ def test_intent_is_applied_once_and_its_lifecycle_is_queryable(store_settings):
     acked = store.acknowledge(alert.alert_id, "coord-ana", "Called her, she is back next week")
     assert acked.status == "acknowledged"
     store.receive(reengaged(), r, clock(), PolicyConfig(ops=False))
-    assert [e.event for e in store.history(alert.alert_id)] == ["raised", "acknowledged",
-                                                                "resolved"]
+    assert [e.event for e in store.history(alert.alert_id)] == [
+        "raised",
+        "acknowledged",
+        "resolved",
+    ]
     assert store.get(alert.alert_id).ack_comment == "Called her, she is back next week"
     assert store.list(status="resolved")[0].alert_id == alert.alert_id
 

@@ -50,7 +50,10 @@ def test_a_group_is_recorded_and_reloaded_by_a_fresh_app(store_settings: Setting
     try:
         loaded = second.app.get_group(group)
         assert loaded.sessions[str(session)]["attendance"] == {
-            str(a): "present", str(b): "present", str(c): "absent"}
+            str(a): "present",
+            str(b): "present",
+            str(c): "absent",
+        }
         assert loaded.lapsed == [str(c)]
         assert loaded.version == 7
     finally:
@@ -75,8 +78,10 @@ def test_a_failing_batch_records_neither_events_nor_tracking(container: Containe
     group, (a, _, _) = formed_group(container)
     app.max_tracking_position("ingest")
     before = app.recorder.max_notification_id()
-    with pytest.raises(RuntimeError, match="broker went away"), \
-            app.batch(tracking=Tracking("ingest", 7)):
+    with (
+        pytest.raises(RuntimeError, match="broker went away"),
+        app.batch(tracking=Tracking("ingest", 7)),
+    ):
         app.hold_session(group, uuid4(), T0, present=[a])
         raise RuntimeError("broker went away")
     assert app.recorder.max_notification_id() == before
@@ -94,13 +99,26 @@ def test_a_v1_session_held_still_loads_as_attendance_taken(container: Container)
     app = container.app
     group, (a, _, c) = formed_group(container)
     session = uuid4()
-    v1_state = app.mapper.transcoder.encode({
-        "timestamp": T0, "session_id": session, "present": [a], "absent": [c], "excused": [],
-    })
+    v1_state = app.mapper.transcoder.encode(
+        {
+            "timestamp": T0,
+            "session_id": session,
+            "present": [a],
+            "absent": [c],
+            "excused": [],
+        }
+    )
     assert b"attendance_taken" not in v1_state and b"class_version" not in v1_state
-    app.recorder.insert_events([StoredEvent(
-        originator_id=group, originator_version=5, topic=get_topic(Group.SessionHeld),
-        state=v1_state)])
+    app.recorder.insert_events(
+        [
+            StoredEvent(
+                originator_id=group,
+                originator_version=5,
+                topic=get_topic(Group.SessionHeld),
+                state=v1_state,
+            )
+        ]
+    )
 
     held = list(app.events.get(group, gt=4))[0]
     assert held.attendance_taken is True
@@ -109,13 +127,15 @@ def test_a_v1_session_held_still_loads_as_attendance_taken(container: Container)
 
 
 def test_snapshot_plus_tail_loads_the_same_group_as_the_full_history(
-        store_settings: Settings) -> None:
+    store_settings: Settings,
+) -> None:
     small = build(store_settings.model_copy(update={"snapshot_interval": 4}))
     try:
         group, (a, b, c) = formed_group(small)
         for week in range(6):
-            small.app.hold_session(group, uuid4(), T0 + timedelta(7 * week), present=[a, b],
-                                   absent=[c])
+            small.app.hold_session(
+                group, uuid4(), T0 + timedelta(7 * week), present=[a, b], absent=[c]
+            )
         assert list(small.app.snapshots.get(group))
         from_snapshot = small.app.repository.get(group)
         full = small.app.repository.get(group, version=from_snapshot.version)
@@ -139,9 +159,13 @@ def store_bytes(settings: Settings, skip: tuple[str, ...] = ()) -> bytes:
 
     chunks = []
     with psycopg.connect(settings.postgres_dsn) as conn:
-        tables = [r[0] for r in conn.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
-            (settings.postgres_schema,))]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+                (settings.postgres_schema,),
+            )
+        ]
         assert tables
         for table in (t for t in tables if t not in skip):
             for row in conn.execute(f'SELECT * FROM "{settings.postgres_schema}"."{table}"'):
@@ -155,8 +179,9 @@ def _as_bytes(value: object) -> bytes:
     return str(value).encode()
 
 
-def test_forgotten_member_leaves_no_readable_personal_data(container: Container,
-                                                          store_settings: Settings) -> None:
+def test_forgotten_member_leaves_no_readable_personal_data(
+    container: Container, store_settings: Settings
+) -> None:
     app = container.app
     group, (a, _, _) = formed_group(container)
     app.register_member(a, "peer-1", "Zelda Quintanilla", "zelda.q@example.org", T0)
@@ -179,8 +204,9 @@ def test_forgotten_member_leaves_no_readable_personal_data(container: Container,
         fresh.close()
 
 
-def test_the_vault_keeps_keys_apart_from_the_event_tables(container: Container,
-                                                         store_settings: Settings) -> None:
+def test_the_vault_keeps_keys_apart_from_the_event_tables(
+    container: Container, store_settings: Settings
+) -> None:
     app = container.app
     member = uuid4()
     app.register_member(member, "p", "Name", "contact", T0)

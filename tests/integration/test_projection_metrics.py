@@ -46,8 +46,9 @@ def family(metric) -> str:
     return metric.describe()[0].name
 
 
-def test_worker_exports_projection_metrics_with_catalogue_names(kafka_bootstrap, tmp_path,
-                                                                monkeypatch):
+def test_worker_exports_projection_metrics_with_catalogue_names(
+    kafka_bootstrap, tmp_path, monkeypatch
+):
     tag = uuid.uuid4().hex[:8]
     names = ProjectionTopics(f"m{tag}.events", f"m{tag}.health", f"m{tag}.alerts")
     create_topics(kafka_bootstrap, PARTITIONS, names.catalogue())
@@ -59,8 +60,12 @@ def test_worker_exports_projection_metrics_with_catalogue_names(kafka_bootstrap,
     p.close()
     port = free_port()
     monkeypatch.setenv("PEERPULSE_METRICS_PORT", str(port))
-    settings = Settings(_env_file=None, data_dir=tmp_path, kafka_bootstrap=kafka_bootstrap,
-                        topic_partitions=PARTITIONS)
+    settings = Settings(
+        _env_file=None,
+        data_dir=tmp_path,
+        kafka_bootstrap=kafka_bootstrap,
+        topic_partitions=PARTITIONS,
+    )
     proc = start_worker(settings, names, f"m-{tag}")
     try:
         wait_for_checkpoint(settings, names, topic_total(kafka_bootstrap, names.events), proc)
@@ -79,13 +84,18 @@ def test_worker_exports_projection_metrics_with_catalogue_names(kafka_bootstrap,
         assert family(metric).startswith("peerpulse_projection_")
         assert families[family(metric)].type == kind, family(metric)
     samples = {name: f.samples for name, f in families.items()}
-    events = {s.labels["type"]: s.value for s in samples[family(metrics.PROJECTION_EVENTS)]
-              if s.name.endswith("_total")}
+    events = {
+        s.labels["type"]: s.value
+        for s in samples[family(metrics.PROJECTION_EVENTS)]
+        if s.name.endswith("_total")
+    }
     assert events["peerpulse.session.held.v1"] == sum(
-        1 for g in groups for e in g.events if e["type"] == "peerpulse.session.held.v1")
+        1 for g in groups for e in g.events if e["type"] == "peerpulse.session.held.v1"
+    )
     assert events["peerpulse.clock.ticked.v1"] > 0
-    rejected = [s.value for s in samples[family(metrics.PROJECTION_REJECTED)]
-                if s.name.endswith("_total")]
+    rejected = [
+        s.value for s in samples[family(metrics.PROJECTION_REJECTED)] if s.name.endswith("_total")
+    ]
     assert rejected == [1.0]
     groups_by_level: dict[str, float] = {}
     for s in samples[family(metrics.PROJECTION_GROUPS)]:

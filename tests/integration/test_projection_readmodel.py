@@ -27,8 +27,9 @@ def records() -> list[bytes]:
         stop.session(at, commitments=2, kept=1)
     lapse.session(T0, present=2)
     lapse.lapse(T0 + timedelta(days=1), lapse.members[4])
-    evs = merge(steady.events, stop.events, lapse.events,
-                ticks(Clock(), T0, T0 + timedelta(days=70)))
+    evs = merge(
+        steady.events, stop.events, lapse.events, ticks(Clock(), T0, T0 + timedelta(days=70))
+    )
     return [json.dumps(e).encode() for e in evs]
 
 
@@ -52,8 +53,10 @@ def expected_rows(values: list[bytes]) -> dict[str, list[tuple]]:
     result = {}
     for t in T.READ_MODEL:
         rows = tables.get(t.name, {})
-        result[t.name] = [(*key, *(row.get(c, _default(t, c)) for c in t.columns if c not in t.key))
-                          for key, row in sorted(rows.items())]
+        result[t.name] = [
+            (*key, *(row.get(c, _default(t, c)) for c in t.columns if c not in t.key))
+            for key, row in sorted(rows.items())
+        ]
     return result
 
 

@@ -48,8 +48,9 @@ def row_by_row(settings, records: list) -> dict[str, list[tuple]]:
         with rm._tx() as cur:
             for c in out.rows:
                 make = incr_sql if c.op == "incr" else upsert_sql
-                cur.execute(make(rm.dialect, c.table, tuple(c.values)),
-                            (*c.key, *c.values.values()))
+                cur.execute(
+                    make(rm.dialect, c.table, tuple(c.values)), (*c.key, *c.values.values())
+                )
         return {t.name: rm.rows(t) for t in T.READ_MODEL}
     finally:
         rm.close()
@@ -57,11 +58,18 @@ def row_by_row(settings, records: list) -> dict[str, list[tuple]]:
 
 @pytest.mark.parametrize("workers", [1, PARTITIONS])
 def test_rebuild_writes_what_a_row_by_row_write_of_one_pass_writes(
-        store_settings, kafka_bootstrap, history, tmp_path, workers):
+    store_settings, kafka_bootstrap, history, tmp_path, workers
+):
     names, records = history
     settings = store_settings.model_copy(update={"kafka_bootstrap": kafka_bootstrap})
-    stats = rebuild(settings, names, f"rb-{uuid.uuid4().hex[:6]}", progress=False,
-                    workers=workers, batch_events=4_000)
+    stats = rebuild(
+        settings,
+        names,
+        f"rb-{uuid.uuid4().hex[:6]}",
+        progress=False,
+        workers=workers,
+        batch_events=4_000,
+    )
     rm = ReadModel(settings).open()
     try:
         rebuilt = {t.name: rm.rows(t) for t in T.READ_MODEL}

@@ -38,22 +38,33 @@ def histories() -> list[GroupScript]:
     back.session(T0 + timedelta(days=21 + 20), commitments=2)
     lapse.session(T0, present=2)
     lapse.lapse(T0 + timedelta(days=1), lapse.members[4])
-    lapse.emit("member.reengaged", T0 + timedelta(days=9), member_id=lapse.members[4],
-               session_id="s")
+    lapse.emit(
+        "member.reengaged", T0 + timedelta(days=9), member_id=lapse.members[4], session_id="s"
+    )
     return [steady, stop, lapse, back]
 
 
-def publish(bootstrap: str, topic: str, groups: list[GroupScript], clock: Clock,
-            start, end) -> None:
+def publish(
+    bootstrap: str, topic: str, groups: list[GroupScript], clock: Clock, start, end
+) -> None:
     """Each group's events keyed by group; every tick to every partition, in time order."""
     p = producer(bootstrap)
-    streams = [(e["time"], i, e) for i, g in enumerate(groups) for e in g.events
-               if start <= e["time"] < end]
-    tick_events = [(e["time"], -1, e) for e in ticks(clock, T0, T0 + timedelta(days=84))
-                   if start <= e["time"] < end]
+    streams = [
+        (e["time"], i, e)
+        for i, g in enumerate(groups)
+        for e in g.events
+        if start <= e["time"] < end
+    ]
+    tick_events = [
+        (e["time"], -1, e)
+        for e in ticks(clock, T0, T0 + timedelta(days=84))
+        if start <= e["time"] < end
+    ]
     for _, _, e in sorted(streams + tick_events, key=lambda x: (x[0], x[1])):
-        headers = [("pp-aggregate-version", e["id"].rsplit(":", 1)[1].encode()),
-                   ("pp-type", e["type"].encode())]
+        headers = [
+            ("pp-aggregate-version", e["id"].rsplit(":", 1)[1].encode()),
+            ("pp-type", e["type"].encode()),
+        ]
         value = json.dumps(e).encode()
         if e["type"] == "peerpulse.clock.ticked.v1":
             for part in range(PARTITIONS):
@@ -65,12 +76,27 @@ def publish(bootstrap: str, topic: str, groups: list[GroupScript], clock: Clock,
 
 
 def start_worker(settings: Settings, names: ProjectionTopics, group: str) -> subprocess.Popen:
-    env = {**os.environ, "PEERPULSE_DATA_DIR": str(settings.data_dir), "PEERPULSE_STORE": "sqlite",
-           "PEERPULSE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
-           "PEERPULSE_TOPIC_PARTITIONS": str(PARTITIONS)}
-    cmd = [sys.executable, "-m", "infra.cli", "worker", "--events-topic", names.events,
-           "--group-health-topic", names.group_health, "--alerts-topic", names.alerts,
-           "--group-id", group]
+    env = {
+        **os.environ,
+        "PEERPULSE_DATA_DIR": str(settings.data_dir),
+        "PEERPULSE_STORE": "sqlite",
+        "PEERPULSE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        "PEERPULSE_TOPIC_PARTITIONS": str(PARTITIONS),
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "infra.cli",
+        "worker",
+        "--events-topic",
+        names.events,
+        "--group-health-topic",
+        names.group_health,
+        "--alerts-topic",
+        names.alerts,
+        "--group-id",
+        group,
+    ]
     return subprocess.Popen(cmd, env=env, cwd=Path(__file__).parents[2])
 
 
@@ -83,8 +109,13 @@ def stop_worker(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
-def wait_for_checkpoint(settings: Settings, names: ProjectionTopics, total: int,
-                        proc: subprocess.Popen, timeout: float = 90) -> None:
+def wait_for_checkpoint(
+    settings: Settings,
+    names: ProjectionTopics,
+    total: int,
+    proc: subprocess.Popen,
+    timeout: float = 90,
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert proc.poll() is None, "worker exited early"
@@ -112,8 +143,12 @@ def names(kafka_bootstrap: str) -> ProjectionTopics:
 
 
 def test_worker_process_projects_resumes_and_matches_rebuild(kafka_bootstrap, names, tmp_path):
-    live = Settings(_env_file=None, data_dir=tmp_path / "live", kafka_bootstrap=kafka_bootstrap,
-                    topic_partitions=PARTITIONS)
+    live = Settings(
+        _env_file=None,
+        data_dir=tmp_path / "live",
+        kafka_bootstrap=kafka_bootstrap,
+        topic_partitions=PARTITIONS,
+    )
     groups, clock, group_id = histories(), Clock(), f"w-{uuid.uuid4().hex[:6]}"
     middle = (T0 + timedelta(days=30)).isoformat()
     publish(kafka_bootstrap, names.events, groups, clock, "", middle)
@@ -142,11 +177,20 @@ def test_worker_process_projects_resumes_and_matches_rebuild(kafka_bootstrap, na
     assert (back, "peerpulse.alert.group-recovered.v1") in kinds
     assert len({a["id"] for a in live_alerts}) == len(live_alerts), "no duplicate intents"
 
-    rebuilt = Settings(_env_file=None, data_dir=tmp_path / "rebuilt",
-                       kafka_bootstrap=kafka_bootstrap, topic_partitions=PARTITIONS)
+    rebuilt = Settings(
+        _env_file=None,
+        data_dir=tmp_path / "rebuilt",
+        kafka_bootstrap=kafka_bootstrap,
+        topic_partitions=PARTITIONS,
+    )
     collected: list[dict] = []
-    stats = rebuild(rebuilt, names, f"r-{group_id}", progress=False,
-                    on_output=lambda out: collected.extend(out.alerts))
+    stats = rebuild(
+        rebuilt,
+        names,
+        f"r-{group_id}",
+        progress=False,
+        on_output=lambda out: collected.extend(out.alerts),
+    )
     assert stats.groups == 4
     rm2 = ReadModel(rebuilt).open()
     for table in T.READ_MODEL:

@@ -109,4 +109,3 @@ def test_a_restarted_relay_publishes_only_what_is_new(sqlite_settings, kafka_boo
         assert_published_exactly_once(second.app, kafka_bootstrap, topic)
     finally:
         second.close()
-

@@ -28,11 +28,20 @@ def _open_program(app, p: int, now: datetime) -> UUID:
     if p % 2 == 0:  # provisioned by an early mark, then the real launch arrives
         app.launch_program(program, f"prog-{p}", "lms", "weekly", now, provisional=True)
     app.launch_program(program, f"Program {p}", "North Campus", "weekly", now)
-    app.assign_coordinator(program, coordinator, "Grace Hopper", "grace@example.org",
-                           "Europe/Berlin", "email", now)
+    app.assign_coordinator(
+        program, coordinator, "Grace Hopper", "grace@example.org", "Europe/Berlin", "email", now
+    )
     app.set_lead_coordinator(program, coordinator, now)
-    app.assign_coordinator(program, _id("deputy", p), "Alan Turing", "alan@example.org",
-                           "Europe/London", "slack", now, digest="daily")
+    app.assign_coordinator(
+        program,
+        _id("deputy", p),
+        "Alan Turing",
+        "alan@example.org",
+        "Europe/London",
+        "slack",
+        now,
+        digest="daily",
+    )
     return program
 
 

@@ -43,8 +43,9 @@ def start_relay(settings, topic: str, log: Path, *extra: str) -> subprocess.Pope
         "PEERPULSE_TOPIC_PARTITIONS": str(settings.topic_partitions),
     }
     cmd = [sys.executable, "-m", "infra.cli", "relay", "--topic", topic, *extra]
-    return subprocess.Popen(cmd, cwd=log.parent, env=env, stdout=subprocess.DEVNULL,
-                            stderr=log.open("w"))
+    return subprocess.Popen(
+        cmd, cwd=log.parent, env=env, stdout=subprocess.DEVNULL, stderr=log.open("w")
+    )
 
 
 def wait_for(log: Path, text: str, proc: subprocess.Popen, timeout: float = 60) -> None:
@@ -127,8 +128,9 @@ def test_an_undecodable_stored_event_stops_the_relay_naming_its_notification_id(
     assert max(positions) == 320 and 321 not in positions
 
 
-def test_sigterm_stops_a_live_relay_cleanly_after_its_batch(sqlite_settings, kafka_bootstrap,
-                                                            tmp_path):
+def test_sigterm_stops_a_live_relay_cleanly_after_its_batch(
+    sqlite_settings, kafka_bootstrap, tmp_path
+):
     settings, topic = relay_settings(sqlite_settings, kafka_bootstrap), unique_topic("term")
     container = build(settings, relay_topic=topic)
     try:

@@ -39,8 +39,9 @@ def test_forget_by_source_and_external_id(sqlite_settings: Settings) -> None:
     assert profile(sqlite_settings, member_id).display_name is None
 
 
-def test_forget_by_uuid_through_the_command_line(sqlite_settings: Settings,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_forget_by_uuid_through_the_command_line(
+    sqlite_settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
     member_id = uuid4()
     registered(sqlite_settings, member_id)
     parser = __import__("argparse").ArgumentParser()
@@ -63,8 +64,8 @@ def test_malformed_id_is_a_user_error(sqlite_settings: Settings) -> None:
 
 
 def test_the_cli_exits_non_zero_with_one_line_for_an_unknown_member(
-        sqlite_settings: Settings, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    sqlite_settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from infra import cli
 
     monkeypatch.setenv("PEERPULSE_DATA_DIR", str(sqlite_settings.data_dir))

@@ -78,9 +78,7 @@ def test_prometheus_scrapes_every_long_running_service_on_the_port_compose_gives
     from infra.cli import SERVICES_WITH_METRICS
 
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    prom = yaml.safe_load(
-        (ROOT / "infra/observability/prometheus/prometheus.yml").read_text()
-    )
+    prom = yaml.safe_load((ROOT / "infra/observability/prometheus/prometheus.yml").read_text())
     env = compose["x-peerpulse"]["environment"]
     port = env["PEERPULSE_METRICS_PORT"]
     assert env["PEERPULSE_METRICS_HOST"] == "0.0.0.0"

@@ -14,8 +14,11 @@ import httpx
 from consumers.alerts.channels import DeliveryError
 from consumers.alerts.model import RESOLVED, Alert, Routing
 
-ALERTNAMES = {"member-lapsed": "PeerpulseMemberLapsed", "group-at-risk": "PeerpulseGroupAtRisk",
-              "group-dormant": "PeerpulseGroupDormant"}
+ALERTNAMES = {
+    "member-lapsed": "PeerpulseMemberLapsed",
+    "group-at-risk": "PeerpulseGroupAtRisk",
+    "group-dormant": "PeerpulseGroupDormant",
+}
 
 
 def am_alert(
@@ -24,11 +27,19 @@ def am_alert(
     """One alert in Alertmanager's v2 shape; resolved ones end now."""
     ends = now if a.status == RESOLVED else now + valid_for
     return {
-        "labels": {"alertname": ALERTNAMES.get(a.kind, "PeerpulseAlert"),
-                   "program": a.program_id, "group": a.group_id, "severity": a.severity,
-                   "kind": a.kind, "alert_id": a.alert_id},
-        "annotations": {"summary": f"{r.group_name or a.group_id}: {a.kind} ({a.status})",
-                        "program_name": r.program_name, "group_name": r.group_name},
+        "labels": {
+            "alertname": ALERTNAMES.get(a.kind, "PeerpulseAlert"),
+            "program": a.program_id,
+            "group": a.group_id,
+            "severity": a.severity,
+            "kind": a.kind,
+            "alert_id": a.alert_id,
+        },
+        "annotations": {
+            "summary": f"{r.group_name or a.group_id}: {a.kind} ({a.status})",
+            "program_name": r.program_name,
+            "group_name": r.group_name,
+        },
         "startsAt": a.raised_at.isoformat(),
         "endsAt": ends.isoformat(),
         "generatorURL": link,
@@ -51,5 +62,7 @@ class AlertmanagerChannel:
         except httpx.HTTPError as exc:
             raise DeliveryError(f"alertmanager {self.base_url}: {exc}") from exc
         if not resp.is_success:
-            raise DeliveryError(f"alertmanager answered {resp.status_code}: {resp.text[:200]}",
-                                permanent=resp.status_code == 400)
+            raise DeliveryError(
+                f"alertmanager answered {resp.status_code}: {resp.text[:200]}",
+                permanent=resp.status_code == 400,
+            )

@@ -46,8 +46,9 @@ class EmailChannel:
     def send(self, to: Recipient, message: Message, key: str) -> None:
         """Deliver one e-mail or raise :class:`DeliveryError`."""
         if "@" not in to.address:
-            raise DeliveryError(f"no e-mail address for coordinator {to.coordinator_id}",
-                                permanent=True)
+            raise DeliveryError(
+                f"no e-mail address for coordinator {to.coordinator_id}", permanent=True
+            )
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
                 smtp.send_message(self.build(to, message, key))

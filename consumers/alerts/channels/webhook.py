@@ -13,8 +13,13 @@ from consumers.alerts.model import Recipient
 
 def generic_payload(message: Message, key: str) -> dict[str, Any]:
     """The documented JSON body for generic receivers."""
-    return {"idempotency_key": key, "subject": message.subject, "text": message.text,
-            "link": message.link, "alerts": message.items}
+    return {
+        "idempotency_key": key,
+        "subject": message.subject,
+        "text": message.text,
+        "link": message.link,
+        "alerts": message.items,
+    }
 
 
 def slack_payload(message: Message, key: str) -> dict[str, Any]:
@@ -24,8 +29,12 @@ def slack_payload(message: Message, key: str) -> dict[str, Any]:
         "blocks": [
             {"type": "header", "text": {"type": "plain_text", "text": message.subject[:150]}},
             {"type": "section", "text": {"type": "mrkdwn", "text": message.text[:2900]}},
-            {"type": "context", "elements": [
-                {"type": "mrkdwn", "text": f"<{message.link}|Open the group> · ref `{key}`"}]},
+            {
+                "type": "context",
+                "elements": [
+                    {"type": "mrkdwn", "text": f"<{message.link}|Open the group> · ref `{key}`"}
+                ],
+            },
         ],
     }
 
@@ -41,8 +50,9 @@ class WebhookChannel:
     def send(self, to: Recipient, message: Message, key: str) -> None:
         """Deliver or raise :class:`DeliveryError`."""
         if not to.address.startswith(("http://", "https://")):
-            raise DeliveryError(f"no webhook URL for coordinator {to.coordinator_id}",
-                                permanent=True)
+            raise DeliveryError(
+                f"no webhook URL for coordinator {to.coordinator_id}", permanent=True
+            )
         body = slack_payload(message, key) if self.slack else generic_payload(message, key)
         try:
             resp = self.client.post(to.address, json=body, headers={"Idempotency-Key": key})

@@ -32,42 +32,78 @@ def recipient(cid: str = "coord-ana", **kw) -> Recipient:
     return Recipient(coordinator_id=cid, **{**base, **kw})
 
 
-def routing(coordinator: Recipient | None = None, lead: Recipient | None = None,
-            days: int = 3, group: str = GROUP) -> Routing:
+def routing(
+    coordinator: Recipient | None = None,
+    lead: Recipient | None = None,
+    days: int = 3,
+    group: str = GROUP,
+) -> Routing:
     return Routing(
-        program_id=PROGRAM, group_id=group,
+        program_id=PROGRAM,
+        group_id=group,
         coordinator=coordinator or recipient(),
         lead=lead or recipient("coord-lee", name="Lee", address="lee@example.org"),
-        program_name="Founders Circle", group_name="Tuesday Circle", escalate_after_days=days,
+        program_name="Founders Circle",
+        group_name="Tuesday Circle",
+        escalate_after_days=days,
     )
 
 
-def lapsed(misses: int = 3, member: str = MEMBER, version: int = 7, group: str = GROUP,
-           at: datetime = NOON_ISH) -> AlertIntent:
+def lapsed(
+    misses: int = 3,
+    member: str = MEMBER,
+    version: int = 7,
+    group: str = GROUP,
+    at: datetime = NOON_ISH,
+) -> AlertIntent:
     return AlertIntent(
-        id=f"{group}:member-lapsed:{member}:{version}", kind="member-lapsed", time=at,
-        alert_key=f"lapse:{group}:{member}", program_id=PROGRAM, group_id=group,
+        id=f"{group}:member-lapsed:{member}:{version}",
+        kind="member-lapsed",
+        time=at,
+        alert_key=f"lapse:{group}:{member}",
+        program_id=PROGRAM,
+        group_id=group,
         member_id=member,
         data={"misses": misses, "last_seen": "2026-02-10T18:00:00+00:00"},
     )
 
 
-def reengaged(member: str = MEMBER, version: int = 9, at: datetime = NOON_ISH,
-              group: str = GROUP) -> AlertIntent:
+def reengaged(
+    member: str = MEMBER, version: int = 9, at: datetime = NOON_ISH, group: str = GROUP
+) -> AlertIntent:
     return AlertIntent(
-        id=f"{group}:member-reengaged:{member}:{version}", kind="member-reengaged", time=at,
-        alert_key=f"lapse:{group}:{member}", program_id=PROGRAM, group_id=group,
-        member_id=member, data={},
+        id=f"{group}:member-reengaged:{member}:{version}",
+        kind="member-reengaged",
+        time=at,
+        alert_key=f"lapse:{group}:{member}",
+        program_id=PROGRAM,
+        group_id=group,
+        member_id=member,
+        data={},
     )
 
 
-def health(kind: str, level: str, previous: str, version: int = 5,
-           at: datetime = NOON_ISH, group: str = GROUP) -> AlertIntent:
+def health(
+    kind: str,
+    level: str,
+    previous: str,
+    version: int = 5,
+    at: datetime = NOON_ISH,
+    group: str = GROUP,
+) -> AlertIntent:
     return AlertIntent(
-        id=f"{group}:{kind}:-:{version}", kind=kind, time=at, alert_key=f"health:{group}",
-        program_id=PROGRAM, group_id=group,
-        data={"level": level, "previous_level": previous, "score": 0.7,
-              "reasons": [{"code": "silence", "text": "No session for 19 days", "weight": 0.6}]},
+        id=f"{group}:{kind}:-:{version}",
+        kind=kind,
+        time=at,
+        alert_key=f"health:{group}",
+        program_id=PROGRAM,
+        group_id=group,
+        data={
+            "level": level,
+            "previous_level": previous,
+            "score": 0.7,
+            "reasons": [{"code": "silence", "text": "No session for 19 days", "weight": 0.6}],
+        },
     )
 
 
@@ -78,7 +114,12 @@ def container(settings, directory, clock: FakeClock, **alert_settings):
 
     sleeps: list[float] = []
     base = dict(_env_file=None, attempts=3, backoff_base_s=0.5)
-    c = build(settings, alert_directory=directory, alert_clock=clock, alert_sleeper=sleeps.append,
-              alert_settings=AlertSettings(**{**base, **alert_settings}))
+    c = build(
+        settings,
+        alert_directory=directory,
+        alert_clock=clock,
+        alert_sleeper=sleeps.append,
+        alert_settings=AlertSettings(**{**base, **alert_settings}),
+    )
     c.sleeps = sleeps
     return c

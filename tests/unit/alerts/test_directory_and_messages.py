@@ -16,15 +16,27 @@ from tests.unit.domain.conftest import FakeVault
 def _app_with_program():
     app = EngagementApp(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, vault=FakeVault())
     program, lead, coord, group, bare = uuid4(), uuid4(), uuid4(), uuid4(), uuid4()
-    app.launch_program(program, "Founders Circle", "Acme", "weekly", NOON_ISH,
-                       escalate_after_days=5)
-    app.assign_coordinator(program, lead, "Lee", "lee@example.org", "Europe/Berlin", "email",
-                           NOON_ISH)
-    app.assign_coordinator(program, coord, "Ana", "https://hooks.example.org/ana", "UTC",
-                           "slack", NOON_ISH, digest="daily", digest_hour=9)
+    app.launch_program(
+        program, "Founders Circle", "Acme", "weekly", NOON_ISH, escalate_after_days=5
+    )
+    app.assign_coordinator(
+        program, lead, "Lee", "lee@example.org", "Europe/Berlin", "email", NOON_ISH
+    )
+    app.assign_coordinator(
+        program,
+        coord,
+        "Ana",
+        "https://hooks.example.org/ana",
+        "UTC",
+        "slack",
+        NOON_ISH,
+        digest="daily",
+        digest_hour=9,
+    )
     app.set_lead_coordinator(program, lead, NOON_ISH)
-    app.form_group(group, program, "Tuesday Circle", "weekly", "ship", NOON_ISH,
-                   coordinator_id=coord)
+    app.form_group(
+        group, program, "Tuesday Circle", "weekly", "ship", NOON_ISH, coordinator_id=coord
+    )
     app.form_group(bare, program, "Orphans", "weekly", "ship", NOON_ISH)
     return app, str(program), str(group), str(bare), str(coord), str(lead)
 
@@ -36,7 +48,10 @@ def test_group_coordinator_receives_and_the_lead_is_the_escalation_target():
     assert (r.coordinator.digest, r.coordinator.digest_hour) == ("daily", 9)
     assert r.lead.coordinator_id == lead and r.lead.time_zone == "Europe/Berlin"
     assert (r.group_name, r.program_name, r.escalate_after_days) == (
-        "Tuesday Circle", "Founders Circle", 5)
+        "Tuesday Circle",
+        "Founders Circle",
+        5,
+    )
 
 
 def test_group_without_coordinator_goes_to_the_lead():
@@ -58,20 +73,35 @@ def test_forgotten_member_has_no_name():
 
 def _alert(**kw) -> Alert:
     r = routing()
-    base = dict(alert_id="a-1", alert_key="lapse:g:m", kind="member-lapsed",
-                program_id=r.program_id, group_id=r.group_id, member_id="m", status="delivered",
-                raised_at=NOON_ISH, updated_at=NOON_ISH, gravity=3,
-                detail={"misses": 3, "last_seen": "2026-02-10T18:00:00+00:00"})
+    base = dict(
+        alert_id="a-1",
+        alert_key="lapse:g:m",
+        kind="member-lapsed",
+        program_id=r.program_id,
+        group_id=r.group_id,
+        member_id="m",
+        status="delivered",
+        raised_at=NOON_ISH,
+        updated_at=NOON_ISH,
+        gravity=3,
+        detail={"misses": 3, "last_seen": "2026-02-10T18:00:00+00:00"},
+    )
     return Alert(**{**base, **kw})
 
 
 def test_message_says_who_which_group_what_since_when_next_step_and_link():
     r = routing()
-    msg = render([Item(_alert(), "raised", r, "Maria Lopez")], r.coordinator,
-                 "https://pulse.example.org/")
+    msg = render(
+        [Item(_alert(), "raised", r, "Maria Lopez")], r.coordinator, "https://pulse.example.org/"
+    )
     assert msg.subject == "Maria Lopez has missed 3 sessions in a row in Tuesday Circle"
-    for part in ("Hello Ana", "Since: 04 March 2026", "Last at a session: 10 February 2026",
-                 "Suggested next step", f"https://pulse.example.org/groups/{r.group_id}"):
+    for part in (
+        "Hello Ana",
+        "Since: 04 March 2026",
+        "Last at a session: 10 February 2026",
+        "Suggested next step",
+        f"https://pulse.example.org/groups/{r.group_id}",
+    ):
         assert part in msg.text
     assert "<li>" in msg.html and "Maria Lopez" in msg.html
 

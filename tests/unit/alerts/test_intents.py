@@ -15,12 +15,24 @@ from tests.unit.alerts.factories import GROUP, MEMBER, NOON_ISH, PROGRAM, health
 
 def test_projection_intent_decodes():
     state = SimpleNamespace(group_id=GROUP, program_id=PROGRAM, last_version=12, now=NOON_ISH)
-    raw = projection_intent(state, "member-lapsed", MEMBER, {
-        "alert_key": f"lapse:{GROUP}:{MEMBER}", "member_id": MEMBER, "misses": 3,
-        "last_seen": None})
+    raw = projection_intent(
+        state,
+        "member-lapsed",
+        MEMBER,
+        {
+            "alert_key": f"lapse:{GROUP}:{MEMBER}",
+            "member_id": MEMBER,
+            "misses": 3,
+            "last_seen": None,
+        },
+    )
     got = decode(json.dumps(raw))
-    assert (got.kind, got.member_id, got.gravity, got.time) == ("member-lapsed", MEMBER, 3,
-                                                               NOON_ISH)
+    assert (got.kind, got.member_id, got.gravity, got.time) == (
+        "member-lapsed",
+        MEMBER,
+        3,
+        NOON_ISH,
+    )
     assert got.id == f"{GROUP}:member-lapsed:{MEMBER}:12"
 
 
@@ -31,13 +43,18 @@ def test_encode_decode_round_trip(intent):
     assert intent.data.items() <= got.data.items()
 
 
-@pytest.mark.parametrize(("raw", "code"), [
-    (b"not json", "not-json"),
-    (b'{"data": 1}', "not-cloudevent"),
-    (b'{"id": "x", "type": "peerpulse.alert.party.v1", "data": {}}', "unknown-type"),
-    (b'{"id": "x", "type": "peerpulse.alert.member-lapsed.v1", "data": {"alert_key": "k"}}',
-     "missing-field"),
-])
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        (b"not json", "not-json"),
+        (b'{"data": 1}', "not-cloudevent"),
+        (b'{"id": "x", "type": "peerpulse.alert.party.v1", "data": {}}', "unknown-type"),
+        (
+            b'{"id": "x", "type": "peerpulse.alert.member-lapsed.v1", "data": {"alert_key": "k"}}',
+            "missing-field",
+        ),
+    ],
+)
 def test_bad_intents_are_rejected_with_a_bounded_code(raw, code):
     with pytest.raises(BadIntent) as exc:
         decode(raw)

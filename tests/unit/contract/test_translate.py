@@ -57,8 +57,9 @@ def test_every_stored_event_becomes_a_valid_record_of_its_type(history):
         assert message.time == event.timestamp and message.time.tzinfo == UTC
         assert headers["pp-position"] == str(n.id).encode()
         assert headers["pp-type"] == message.type.encode()
-        assert record.value == encode(envelope(message.data, id=message.id,
-                                               subject=message.subject, time=message.time))
+        assert record.value == encode(
+            envelope(message.data, id=message.id, subject=message.subject, time=message.time)
+        )
         if message.type == "peerpulse.clock.ticked.v1":
             assert (record.key, record.partition) == (CLOCK_KEY, EVERY_PARTITION)
         else:

@@ -79,8 +79,17 @@ def _mutated(type_: str, change) -> bytes:
         lambda m: m.update(time="2025-03-04T17:30:00"),
         lambda m: m["data"].update(role=1),
     ],
-    ids=["extra-data", "extra-envelope", "bad-literal", "bad-uuid", "missing", "unknown-type",
-         "specversion", "naive-time", "wrong-json-type"],
+    ids=[
+        "extra-data",
+        "extra-envelope",
+        "bad-literal",
+        "bad-uuid",
+        "missing",
+        "unknown-type",
+        "specversion",
+        "naive-time",
+        "wrong-json-type",
+    ],
 )
 def test_decode_rejects_messages_outside_the_contract(change):
     with pytest.raises(ValidationError):

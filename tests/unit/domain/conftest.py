@@ -40,9 +40,7 @@ class FakeVault:
 def facts(events: list[Any]) -> list[tuple[str, dict[str, Any]]]:
     """Events as (class name, payload) pairs, without the bookkeeping attributes."""
     skip = {"originator_id", "originator_version", "timestamp", "originator_topic"}
-    return [
-        (type(e).__name__, {k: v for k, v in vars(e).items() if k not in skip}) for e in events
-    ]
+    return [(type(e).__name__, {k: v for k, v in vars(e).items() if k not in skip}) for e in events]
 
 
 class World:
@@ -55,29 +53,51 @@ class World:
 
     def given_group(self, members: int = 3, lapse_after: int = 3) -> World:
         """A launched program with a formed group of ``members`` peers."""
-        self.app.launch_program(self.program_id, "Founders", "Acme", "weekly", T0 - timedelta(30),
-                                lapse_after=lapse_after)
-        self.app.form_group(self.group_id, self.program_id, "Circle", "weekly", "ship",
-                            T0 - timedelta(29))
+        self.app.launch_program(
+            self.program_id,
+            "Founders",
+            "Acme",
+            "weekly",
+            T0 - timedelta(30),
+            lapse_after=lapse_after,
+        )
+        self.app.form_group(
+            self.group_id, self.program_id, "Circle", "weekly", "ship", T0 - timedelta(29)
+        )
         self.members = [uuid4() for _ in range(members)]
         for member in self.members:
             self.app.join_member(self.group_id, member, "peer", T0 - timedelta(28))
         return self
 
-    def when(self, command: Callable[..., Any], *args: Any, on: UUID | None = None,
-             **kwargs: Any) -> list[tuple[str, dict[str, Any]]]:
+    def when(
+        self, command: Callable[..., Any], *args: Any, on: UUID | None = None, **kwargs: Any
+    ) -> list[tuple[str, dict[str, Any]]]:
         """Run one command; the facts it recorded on the group (or on ``on``)."""
         aggregate_id = on or self.group_id
         before = max((e.originator_version for e in self.app.events.get(aggregate_id)), default=0)
         command(*args, **kwargs)
         return facts(list(self.app.events.get(aggregate_id, gt=before)))
 
-    def hold(self, session: UUID | None = None, at: float = 0, present=(), absent=(), excused=(),
-             attendance_taken: bool = True) -> list[tuple[str, dict[str, Any]]]:
+    def hold(
+        self,
+        session: UUID | None = None,
+        at: float = 0,
+        present=(),
+        absent=(),
+        excused=(),
+        attendance_taken: bool = True,
+    ) -> list[tuple[str, dict[str, Any]]]:
         """Hold a session (a new one unless given) ``at`` days after T0."""
-        return self.when(self.app.hold_session, self.group_id, session or uuid4(), day(at),
-                         present=present, absent=absent, excused=excused,
-                         attendance_taken=attendance_taken)
+        return self.when(
+            self.app.hold_session,
+            self.group_id,
+            session or uuid4(),
+            day(at),
+            present=present,
+            absent=absent,
+            excused=excused,
+            attendance_taken=attendance_taken,
+        )
 
     def names(self, recorded: list[tuple[str, dict[str, Any]]]) -> list[str]:
         """Just the event names."""

@@ -13,8 +13,9 @@ NOON = datetime(2025, 3, 3, 12, 30, tzinfo=UTC)
 
 
 def ticks(app: EngagementApp) -> list[datetime]:
-    return [payload["at"] for name, payload in facts(list(app.events.get(CLOCK_ID)))
-            if name == "Ticked"]
+    return [
+        payload["at"] for name, payload in facts(list(app.events.get(CLOCK_ID))) if name == "Ticked"
+    ]
 
 
 def test_first_tick_is_recorded_at_the_boundary_before_now(app: EngagementApp) -> None:

@@ -84,8 +84,10 @@ def test_correcting_an_absence_to_excused_reengages_on_the_corrected_session(wor
     world.hold(at=7, absent=[c])
     recorded = world.when(world.app.correct_attendance, world.group_id, first, c, "excused", day(8))
     assert recorded == [
-        ("AttendanceCorrected", {"session_id": first, "member_id": c, "status": "excused",
-                                 "previous": "absent"}),
+        (
+            "AttendanceCorrected",
+            {"session_id": first, "member_id": c, "status": "excused", "previous": "absent"},
+        ),
         ("MemberReengaged", {"member_id": c, "session_id": first}),
     ]
 
@@ -95,8 +97,7 @@ def test_correcting_presence_to_absence_can_cause_a_lapse(world: World) -> None:
     world.hold(at=0, absent=[c])
     second = uuid4()
     world.hold(second, at=7, present=[c])
-    recorded = world.when(world.app.correct_attendance, world.group_id, second, c, "absent",
-                          day(8))
+    recorded = world.when(world.app.correct_attendance, world.group_id, second, c, "absent", day(8))
     assert world.names(recorded) == ["AttendanceCorrected", "MemberLapsed"]
     assert recorded[1][1]["misses"] == 2
 

@@ -4,6 +4,7 @@ MemberLapsed / MemberReengaged events of a small reference model written here.""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 from uuid import UUID, uuid4
 
 from hypothesis import given, settings
@@ -18,8 +19,12 @@ OPS = st.lists(
         st.tuples(st.just("hold"), st.tuples(MARK, MARK, MARK)),
         st.tuples(st.just("pause"), st.integers(1, 40)),
         st.tuples(st.just("resume")),
-        st.tuples(st.just("correct"), st.integers(0, 30), st.integers(0, 2),
-                  st.sampled_from(["present", "absent", "excused"])),
+        st.tuples(
+            st.just("correct"),
+            st.integers(0, 30),
+            st.integers(0, 2),
+            st.sampled_from(["present", "absent", "excused"]),
+        ),
     ),
     max_size=30,
 )
@@ -64,15 +69,19 @@ class Reference:
 
 def recorded_policy_events(world: World, ops_run) -> list[tuple[str, UUID, int | UUID]]:
     events = world.when(ops_run)
-    return [(name, e["member_id"], e["misses"] if name == "MemberLapsed" else e["session_id"])
-            for name, e in events if name in ("MemberLapsed", "MemberReengaged")]
+    return [
+        (name, e["member_id"], e["misses"] if name == "MemberLapsed" else e["session_id"])
+        for name, e in events
+        if name in ("MemberLapsed", "MemberReengaged")
+    ]
 
 
 @settings(max_examples=150, deadline=None)
 @given(ops=OPS, lapse_after=st.integers(1, 3))
 def test_lapse_events_match_the_reference_model(ops: list[tuple], lapse_after: int) -> None:
-    world = World(EngagementApp(env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
-                                vault=FakeVault())).given_group(3, lapse_after)
+    world = World(
+        EngagementApp(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, vault=FakeVault())
+    ).given_group(3, lapse_after)
     ref = Reference(world.members, lapse_after)
     app, group = world.app, world.group_id
     for step, op in enumerate(ops):
@@ -81,21 +90,24 @@ def test_lapse_events_match_the_reference_model(ops: list[tuple], lapse_after: i
         if op[0] == "hold":
             session = uuid4()
             marks = {m: s for m, s in zip(world.members, op[1], strict=True) if s}
-            lists = {s: [m for m, v in marks.items() if v == s]
-                     for s in ("present", "absent", "excused")}
+            lists = {
+                s: [m for m, v in marks.items() if v == s] for s in ("present", "absent", "excused")
+            }
             ref.sessions.append((now, session, marks))
             expected = ref.changes(session)
             actual = recorded_policy_events(
-                world, lambda: app.hold_session(group, session, now, **lists))  # noqa: B023
+                world, partial(app.hold_session, group, session, now, **lists)
+            )
         elif op[0] == "pause":
             ref.pauses.append([now, now + timedelta(hours=op[1])])
             actual = recorded_policy_events(
-                world, lambda: app.pause_group(group, now + timedelta(hours=op[1]), "break", now))  # noqa: B023
+                world, partial(app.pause_group, group, now + timedelta(hours=op[1]), "break", now)
+            )
         elif op[0] == "resume":
             for pause in ref.pauses:
                 if pause[0] <= now < pause[1]:
                     pause[1] = now
-            actual = recorded_policy_events(world, lambda: app.resume_group(group, now))  # noqa: B023
+            actual = recorded_policy_events(world, partial(app.resume_group, group, now))
         else:
             if not ref.sessions:
                 continue
@@ -104,6 +116,7 @@ def test_lapse_events_match_the_reference_model(ops: list[tuple], lapse_after: i
             marks[member] = op[3]
             expected = ref.changes(session)
             actual = recorded_policy_events(
-                world, lambda: app.correct_attendance(group, session, member, op[3], now))  # noqa: B023
+                world, partial(app.correct_attendance, group, session, member, op[3], now)
+            )
         assert actual == expected, f"step {step}: {op}"
     assert sorted(app.get_group(group).lapsed) == sorted(str(m) for m in ref.lapsed)

@@ -15,10 +15,12 @@ from tests.unit.domain.conftest import World, day
 
 
 def provisional_group(world: World) -> World:
-    world.app.launch_program(world.program_id, "ext-prog", "lms", "weekly", day(0),
-                             provisional=True)
-    world.app.form_group(world.group_id, world.program_id, "ext-g", "weekly", "", day(0),
-                         provisional=True)
+    world.app.launch_program(
+        world.program_id, "ext-prog", "lms", "weekly", day(0), provisional=True
+    )
+    world.app.form_group(
+        world.group_id, world.program_id, "ext-g", "weekly", "", day(0), provisional=True
+    )
     return world
 
 
@@ -57,8 +59,16 @@ def test_a_provisional_group_cannot_move_to_another_program(world: World) -> Non
 
 def test_real_program_details_amend_a_provisional_program(world: World) -> None:
     provisional_group(world)
-    recorded = world.when(world.app.launch_program, world.program_id, "Founders", "Acme",
-                          "monthly", day(1), lapse_after=2, on=world.program_id)
+    recorded = world.when(
+        world.app.launch_program,
+        world.program_id,
+        "Founders",
+        "Acme",
+        "monthly",
+        day(1),
+        lapse_after=2,
+        on=world.program_id,
+    )
     assert recorded == [("DetailsAmended", {"name": "Founders", "organisation": "Acme",
                                             "cadence": "monthly", "lapse_after": 2,
                                             "escalate_after_days": 3})]  # fmt: skip
@@ -73,7 +83,8 @@ def test_the_roster_role_replaces_a_provisional_peer_once(world: World) -> None:
     member = uuid4()
     world.app.join_member(world.group_id, member, "peer", day(0), provisional=True)
     assert world.when(world.app.join_member, world.group_id, member, "mentor", day(1)) == [
-        ("MemberRoleChanged", {"member_id": member, "role": "mentor"})]
+        ("MemberRoleChanged", {"member_id": member, "role": "mentor"})
+    ]
     assert world.app.get_group(world.group_id).members[str(member)] == "mentor"
     with pytest.raises(AlreadyAMember):
         world.app.join_member(world.group_id, member, "facilitator", day(2))

@@ -15,7 +15,8 @@ from tests.unit.domain.conftest import FakeVault, World, day
 
 
 def test_commands_in_a_batch_share_aggregates_and_record_nothing_until_the_end(
-        world: World) -> None:
+    world: World,
+) -> None:
     a, b, _ = world.given_group().members
     app = world.app
     before = app.recorder.max_notification_id()
@@ -29,7 +30,8 @@ def test_commands_in_a_batch_share_aggregates_and_record_nothing_until_the_end(
 
 
 def test_a_domain_error_inside_a_batch_can_be_caught_and_the_rest_still_recorded(
-        world: World) -> None:
+    world: World,
+) -> None:
     a, _, _ = world.given_group().members
     app = world.app
     with app.batch(tracking=Tracking("ingest", 2)):
@@ -66,8 +68,9 @@ def test_an_ingest_position_cannot_be_recorded_twice(world: World) -> None:
 
 
 def test_snapshot_plus_tail_equals_the_full_history(vault: FakeVault) -> None:
-    app = EngagementApp(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, vault=vault,
-                        snapshot_interval=5)
+    app = EngagementApp(
+        env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, vault=vault, snapshot_interval=5
+    )
     world = World(app).given_group(lapse_after=2)
     a, b, c = world.members
     world.app.pause_group(world.group_id, day(10), "exams", day(8))
@@ -86,20 +89,29 @@ def test_snapshot_plus_tail_equals_the_full_history(vault: FakeVault) -> None:
 
 
 def test_snapshot_interval_comes_from_the_env_when_not_given(vault: FakeVault) -> None:
-    app = EngagementApp(env={"PERSISTENCE_MODULE": "eventsourcing.popo",
-                             "GROUP_SNAPSHOT_INTERVAL": "7"}, vault=vault)
+    app = EngagementApp(
+        env={"PERSISTENCE_MODULE": "eventsourcing.popo", "GROUP_SNAPSHOT_INTERVAL": "7"},
+        vault=vault,
+    )
     assert app.snapshotting_intervals == {Group: 7}
 
 
 def test_a_v1_session_held_is_upcast_with_attendance_taken(world: World) -> None:
     a, _, c = world.given_group().members
     session = uuid4()
-    state = world.app.mapper.transcoder.encode({
-        "timestamp": day(0), "session_id": session, "present": [a], "absent": [c],
-        "excused": []})
-    world.app.recorder.insert_events([StoredEvent(
-        originator_id=world.group_id, originator_version=5,
-        topic=get_topic(Group.SessionHeld), state=state)])
+    state = world.app.mapper.transcoder.encode(
+        {"timestamp": day(0), "session_id": session, "present": [a], "absent": [c], "excused": []}
+    )
+    world.app.recorder.insert_events(
+        [
+            StoredEvent(
+                originator_id=world.group_id,
+                originator_version=5,
+                topic=get_topic(Group.SessionHeld),
+                state=state,
+            )
+        ]
+    )
     group = world.app.get_group(world.group_id)
     assert group.sessions[str(session)]["attendance_taken"] is True
     assert group.version == 5

@@ -48,8 +48,9 @@ def test_a_service_that_dies_during_start_fails_with_its_last_line(tmp_path: Pat
 
 
 def test_a_service_that_never_gets_ready_times_out(tmp_path: Path) -> None:
-    slow = Service("slow", [PY, "-c", "import time; time.sleep(30)"], ready=lambda: False,
-                   ready_timeout=1)
+    slow = Service(
+        "slow", [PY, "-c", "import time; time.sleep(30)"], ready=lambda: False, ready_timeout=1
+    )
     with pytest.raises(ServiceFailed, match="slow was not ready within 1 s"):
         Supervisor([slow], out=io.StringIO()).start()
 
@@ -73,8 +74,9 @@ def test_a_crashed_service_is_restarted(tmp_path: Path) -> None:
 
 def test_a_oneshot_step_must_succeed_before_the_next_service(tmp_path: Path) -> None:
     ok = Service("setup", [PY, "-c", "print('topics created')"], oneshot=True)
-    bad = Service("setup2", [PY, "-c", "print('no broker at 127.0.0.1:1'); raise SystemExit(2)"],
-                  oneshot=True)
+    bad = Service(
+        "setup2", [PY, "-c", "print('no broker at 127.0.0.1:1'); raise SystemExit(2)"], oneshot=True
+    )
     out = io.StringIO()
     sup = Supervisor([ok, _sleeper(tmp_path, "after"), bad], out=out)
     with pytest.raises(ServiceFailed, match="setup2 failed \\(exit code 2\\): no broker"):
