@@ -17,7 +17,6 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from uuid import UUID
 
 from consumers.ingest import mapper
 from consumers.ingest.decoder import Command, decode
@@ -26,6 +25,7 @@ from domain.errors import DomainError
 from domain.ids import derive_id
 from infra.contract.translate import is_published, to_wire
 from infra.simulator import Simulation
+from infra.vault import MemoryVault
 from projections import events as wire
 from projections.engine import Outputs, Projector
 from projections.tables import LEVEL_HISTORY
@@ -33,19 +33,6 @@ from projections.tables import LEVEL_HISTORY
 TICK_EVERY = timedelta(hours=6)
 BATCH = 250
 FLAGGED = ("at_risk", "dormant")
-
-
-class NullVault:
-    """Personal data is irrelevant to detection: sealing keeps nothing."""
-
-    def seal(self, member_id: UUID, plaintext: str) -> str:
-        return "sealed"
-
-    def unseal(self, member_id: UUID, token: str) -> str | None:
-        return None
-
-    def destroy(self, member_id: UUID) -> None:
-        return None
 
 
 @dataclass
@@ -92,7 +79,7 @@ class Pipeline:
 
     def __init__(self) -> None:
         self.app = EngagementApp(env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
-                                 vault=NullVault())  # fmt: skip
+                                 vault=MemoryVault())  # fmt: skip
         self.position, self.programs, self.rejected = 0, {}, 0
 
     def events(self, sim: Simulation, horizon: datetime) -> Iterator[wire.Envelope]:

@@ -31,6 +31,7 @@ from eventsourcing.domain import Aggregate
 from infra.bootstrap import build
 from infra.eventstore import eventstore_env
 from infra.settings import Settings
+from infra.vault import MemoryVault
 
 PG_DSN = os.environ.get("PEERPULSE_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 T0 = datetime(2025, 1, 6, 18, 0, tzinfo=UTC)
@@ -151,21 +152,10 @@ def _backend(store: str) -> Iterator[Settings]:
                 conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
-class _NullVault:
-    def seal(self, member_id: UUID, plaintext: str) -> str:
-        return "sealed"
-
-    def unseal(self, member_id: UUID, token: str) -> str | None:
-        return None
-
-    def destroy(self, member_id: UUID) -> None:
-        return None
-
-
 def _measure(settings: Settings, case: str, n: int, per_tx: int, rounds: int = 3) -> dict[str, Any]:
     """Best of ``rounds`` interleaved runs each, so a busy machine hurts both sides alike."""
     env = eventstore_env(settings)
-    container = build(settings, vault=_NullVault())
+    container = build(settings, vault=MemoryVault())
     raw = raw_payload = ours = 0.0
     try:
         for _ in range(rounds):

@@ -24,20 +24,10 @@ from typing import Any
 from infra.bootstrap import build
 from infra.broker import EmbeddedBroker, free_port
 from infra.settings import Settings
+from infra.vault import MemoryVault
 
 N = 20_000
 PG_DSN = os.environ.get("PEERPULSE_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-class _NullVault:
-    def seal(self, member_id: Any, plaintext: str) -> str:
-        return "sealed"
-
-    def unseal(self, member_id: Any, token: str) -> str | None:
-        return None
-
-    def destroy(self, member_id: Any) -> None:
-        pass
 
 
 def _settings(store: str, tmp: Path, bootstrap: str) -> Settings:
@@ -89,7 +79,7 @@ def _raw_consume(bootstrap: str, topic: str, n: int) -> dict[str, Any]:
 def _raw_write(settings: Settings, n: int) -> dict[str, Any]:
     from eventsourcing.persistence import StoredEvent
 
-    container = build(settings, vault=_NullVault())
+    container = build(settings, vault=MemoryVault())
     recorder = container.app.recorder
     state = b'{"session_id":"x","member_id":"y","status":"present"}'
     batches = [[StoredEvent(uuid.uuid4(), 1, "bench:Event", state) for _ in range(500)]
@@ -111,7 +101,7 @@ def _ingest(settings: Settings, topic: str, n: int) -> tuple[dict[str, Any], Any
     from infra.commands.ingest import build_consumer
     from tests.integration.ingest_kit import positions
 
-    container = build(settings, vault=_NullVault())
+    container = build(settings, vault=MemoryVault())
     ingest = build_consumer(container, topic, f"{topic}.dlq", f"bench-{uuid.uuid4().hex[:6]}")
     ingest.start()
     thread = threading.Thread(target=ingest.run, daemon=True)

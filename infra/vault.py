@@ -26,6 +26,44 @@ TABLE = "member_keys"
 _PREFIX = "v1."
 
 
+def _seal(key: bytes, member_id: UUID, plaintext: str) -> str:
+    nonce = os.urandom(12)
+    sealed = AESGCM(key).encrypt(nonce, plaintext.encode(), member_id.bytes)
+    return _PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode()
+
+
+def _unseal(key: bytes | None, member_id: UUID, token: str) -> str | None:
+    if not token.startswith(_PREFIX):
+        raise ValueError(f"not a sealed token for member {member_id}")
+    if key is None:
+        return None
+    raw = base64.urlsafe_b64decode(token[len(_PREFIX) :])
+    try:
+        return AESGCM(key).decrypt(raw[:12], raw[12:], member_id.bytes).decode()
+    except InvalidTag:
+        return None
+
+
+class MemoryVault:
+    """The same sealing with keys in a dict: for tests, benchmarks and in-process replays."""
+
+    def __init__(self) -> None:
+        self.keys: dict[UUID, bytes] = {}
+
+    def seal(self, member_id: UUID, plaintext: str) -> str:
+        """Encrypt with the person's key, creating the key on first use."""
+        key = self.keys.setdefault(member_id, AESGCM.generate_key(bit_length=256))
+        return _seal(key, member_id, plaintext)
+
+    def unseal(self, member_id: UUID, token: str) -> str | None:
+        """Decrypt, or ``None`` when the key is gone."""
+        return _unseal(self.keys.get(member_id), member_id, token)
+
+    def destroy(self, member_id: UUID) -> None:
+        """Forget the person's key."""
+        self.keys.pop(member_id, None)
+
+
 class SqlVault:
     """A :class:`domain.vault.PersonalDataVault` over one DB-API connection (SQLite or psycopg)."""
 
@@ -39,23 +77,11 @@ class SqlVault:
 
     def seal(self, member_id: UUID, plaintext: str) -> str:
         """Encrypt with the person's key, creating the key on first use."""
-        key = self._key(member_id) or self._create_key(member_id)
-        nonce = os.urandom(12)
-        sealed = AESGCM(key).encrypt(nonce, plaintext.encode(), member_id.bytes)
-        return _PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode()
+        return _seal(self._key(member_id) or self._create_key(member_id), member_id, plaintext)
 
     def unseal(self, member_id: UUID, token: str) -> str | None:
         """Decrypt, or ``None`` when the key is gone (the person was forgotten)."""
-        if not token.startswith(_PREFIX):
-            raise ValueError(f"not a sealed token for member {member_id}")
-        key = self._key(member_id)
-        if key is None:
-            return None
-        raw = base64.urlsafe_b64decode(token[len(_PREFIX) :])
-        try:
-            return AESGCM(key).decrypt(raw[:12], raw[12:], member_id.bytes).decode()
-        except InvalidTag:
-            return None
+        return _unseal(self._key(member_id), member_id, token)
 
     def destroy(self, member_id: UUID) -> None:
         """Delete the person's key; repeating it is harmless."""

@@ -18,20 +18,8 @@ from infra.contract.translate import (
     is_published,
     to_wire,
 )
+from infra.vault import MemoryVault
 from tests.integration.test_relay_history import record_history
-
-
-class MemoryVault:
-    """Seals nothing real; personal data must not reach the wire anyway."""
-
-    def seal(self, member_id: UUID, plaintext: str) -> str:
-        return f"sealed:{plaintext}"
-
-    def unseal(self, member_id: UUID, token: str) -> str | None:
-        return token.removeprefix("sealed:")
-
-    def destroy(self, member_id: UUID) -> None:
-        return None
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from domain.application import EngagementApp
+from infra.vault import MemoryVault as FakeVault
 
 T0 = datetime(2025, 3, 3, 18, 0, tzinfo=UTC)
 
@@ -17,24 +18,6 @@ T0 = datetime(2025, 3, 3, 18, 0, tzinfo=UTC)
 def day(n: float) -> datetime:
     """``n`` days after the first session."""
     return T0 + timedelta(days=n)
-
-
-class FakeVault:
-    """Reversible 'sealing' with per-person keys held in a dict (destroy forgets the key)."""
-
-    def __init__(self) -> None:
-        self.keys: dict[UUID, str] = {}
-
-    def seal(self, member_id: UUID, plaintext: str) -> str:
-        key = self.keys.setdefault(member_id, uuid4().hex)
-        return f"sealed:{key}:{plaintext[::-1]}"
-
-    def unseal(self, member_id: UUID, token: str) -> str | None:
-        _, key, body = token.split(":", 2)
-        return body[::-1] if self.keys.get(member_id) == key else None
-
-    def destroy(self, member_id: UUID) -> None:
-        self.keys.pop(member_id, None)
 
 
 def facts(events: list[Any]) -> list[tuple[str, dict[str, Any]]]:

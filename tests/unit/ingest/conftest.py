@@ -14,29 +14,12 @@ from consumers.ingest.decoder import Command, decode
 from consumers.ingest.mapper import apply
 from domain.application import EngagementApp
 from domain.ids import derive_id
+from infra.vault import MemoryVault as FakeVault
 
 T0 = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 SOURCE = "lms.example"
 EXAMPLES = Path(__file__).resolve().parents[3] / "docs" / "contract" / "examples"
-
-
-class FakeVault:
-    """Reversible 'sealing' with per-person keys in a dict."""
-
-    def __init__(self) -> None:
-        self.keys: dict[UUID, str] = {}
-
-    def seal(self, member_id: UUID, plaintext: str) -> str:
-        key = self.keys.setdefault(member_id, uuid4().hex)
-        return f"sealed:{key}:{plaintext[::-1]}"
-
-    def unseal(self, member_id: UUID, token: str) -> str | None:
-        _, key, body = token.split(":", 2)
-        return body[::-1] if self.keys.get(member_id) == key else None
-
-    def destroy(self, member_id: UUID) -> None:
-        self.keys.pop(member_id, None)
 
 
 @pytest.fixture
