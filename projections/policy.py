@@ -17,7 +17,10 @@ class RiskPolicy:
     recover_below: float = 0.45
     dormant_after_periods: float = 4.0
     gap_steps: tuple[tuple[float, float], ...] = (
-        (1.25, 0.3), (1.5, 0.35), (2.0, 0.45), (2.5, 0.6),
+        (1.25, 0.3),
+        (1.5, 0.35),
+        (2.0, 0.45),
+        (2.5, 0.6),
     )
     never_met_steps: tuple[tuple[float, float], ...] = ((1.25, 0.3), (2.0, 0.6))
     recent_sessions: int = 3

@@ -53,8 +53,10 @@ def skipped_sessions(s: GroupState, now: datetime, p: RiskPolicy) -> Reason | No
     weight = max((w for bound, w in p.skip_steps if missed / expected >= bound), default=0.0)
     if not weight:
         return None
-    text = (f"Met {expected - missed} times in the last {expected} {s.cadence} slots"
-            f" ({missed} skipped or cancelled)")
+    text = (
+        f"Met {expected - missed} times in the last {expected} {s.cadence} slots"
+        f" ({missed} skipped or cancelled)"
+    )
     return Reason("sessions_skipped", text, weight)
 
 
@@ -73,7 +75,9 @@ def weak_start(s: GroupState, now: datetime, p: RiskPolicy) -> Reason | None:
     if len(sessions) >= p.core_min_sessions and came < p.min_core:
         return None  # the small-core signal says it
     n, roster = s.held_count, len(members)
-    text = (f"Only {came} of {roster} members came to its first session" if n == 1 else
-            f"Only {came} of {roster} members have come to any of its first {n} sessions")
+    text = (
+        f"Only {came} of {roster} members came to its first session"
+        if n == 1
+        else f"Only {came} of {roster} members have come to any of its first {n} sessions"
+    )
     return Reason("weak_start", text, p.weak_start_weight)
-

@@ -26,8 +26,17 @@ from projections.policy import (
 from projections.signals import TIMED, TIMELESS, quiet_note, silence_periods
 
 __all__ = [
-    "AT_RISK", "DORMANT", "HEALTHY", "LEVELS", "WATCH",
-    "Assessment", "Reason", "RiskPolicy", "assess", "is_dormant", "silence_periods",
+    "AT_RISK",
+    "DORMANT",
+    "HEALTHY",
+    "LEVELS",
+    "WATCH",
+    "Assessment",
+    "Reason",
+    "RiskPolicy",
+    "assess",
+    "is_dormant",
+    "silence_periods",
     "timeless_reasons",
 ]
 
@@ -62,8 +71,12 @@ def timeless_reasons(state: GroupState, policy: RiskPolicy = DEFAULT_POLICY) -> 
     return tuple(r for signal in TIMELESS if (r := signal(state, None, policy)) is not None)
 
 
-def assess(state: GroupState, now: datetime, policy: RiskPolicy = DEFAULT_POLICY,
-           timeless: tuple[Reason, ...] | None = None) -> Assessment:
+def assess(
+    state: GroupState,
+    now: datetime,
+    policy: RiskPolicy = DEFAULT_POLICY,
+    timeless: tuple[Reason, ...] | None = None,
+) -> Assessment:
     """Score the group at ``now``; the previous level in ``state.level`` gives hysteresis.
 
     ``timeless``: :func:`timeless_reasons` of this very state, if the caller kept them.

@@ -88,8 +88,7 @@ def active_core(s: GroupState, now: datetime, p: RiskPolicy) -> Reason | None:
         return None
     weight = p.core_collapsed_weight if core <= 1 else p.core_weight
     text = (
-        f"Only {core} of {len(members)} members attended any of the last"
-        f" {len(sessions)} sessions"
+        f"Only {core} of {len(members)} members attended any of the last {len(sessions)} sessions"
     )
     return Reason("small_core", text, weight)
 
@@ -118,16 +117,21 @@ def commitments_made(s: GroupState, now: datetime, p: RiskPolicy) -> Reason | No
         text = f"No commitments made in the last {quiet} sessions"
         return Reason("no_commitments", text, p.no_commitments_long_weight)
     if quiet >= k:
-        return Reason("no_commitments", f"No commitments made in the last {quiet} sessions",
-                      p.no_commitments_weight)
+        return Reason(
+            "no_commitments",
+            f"No commitments made in the last {quiet} sessions",
+            p.no_commitments_weight,
+        )
     return _commitments_falling(s, p)
 
 
 def _commitments_falling(s: GroupState, p: RiskPolicy) -> Reason | None:
     """Commitments per member present, last sessions against the group's earlier ones."""
-    rates = [(s.windows[r.ordinal].made if r.ordinal in s.windows else 0, len(r.present))
-             for r in s.recent if r.attendance_taken and r.present
-             and r.ordinal > s.held_count - 6]
+    rates = [
+        (s.windows[r.ordinal].made if r.ordinal in s.windows else 0, len(r.present))
+        for r in s.recent
+        if r.attendance_taken and r.present and r.ordinal > s.held_count - 6
+    ]
     recent, earlier = rates[-p.recent_sessions :], rates[: -p.recent_sessions]
     if len(earlier) < p.baseline_min_sessions:
         return None
@@ -135,8 +139,10 @@ def _commitments_falling(s: GroupState, p: RiskPolicy) -> Reason | None:
     base = sum(m for m, _ in earlier) / sum(n for _, n in earlier)
     if base <= 0 or now_rate > p.commitments_falling_ratio * base:
         return None
-    text = (f"Members present made {now_rate:.1f} commitments each over the last"
-            f" {len(recent)} sessions, down from {base:.1f}")
+    text = (
+        f"Members present made {now_rate:.1f} commitments each over the last"
+        f" {len(recent)} sessions, down from {base:.1f}"
+    )
     return Reason("commitments_falling", text, p.commitments_falling_weight)
 
 

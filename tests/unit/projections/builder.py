@@ -21,8 +21,12 @@ def uid(label: str) -> str:
 def cloudevent(kind: str, aggregate: str, version: int, when: datetime, **data: Any) -> dict:
     """One public event as it travels on ``peerpulse.events.v1``."""
     return {
-        "specversion": "1.0", "id": f"{aggregate}:{version}", "source": "peerpulse/domain",
-        "type": f"peerpulse.{kind}.v1", "subject": aggregate, "time": when.isoformat(),
+        "specversion": "1.0",
+        "id": f"{aggregate}:{version}",
+        "source": "peerpulse/domain",
+        "type": f"peerpulse.{kind}.v1",
+        "subject": aggregate,
+        "time": when.isoformat(),
         "datacontenttype": "application/json",
         "data": {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in data.items()},
     }
@@ -42,8 +46,14 @@ class Clock:
 class GroupScript:
     """Builds one group's event history: form, join, sessions, commitments, lapses."""
 
-    def __init__(self, name: str = "g", members: int = 5, cadence: str = "weekly",
-                 program_id: str | None = None, at: datetime = T0) -> None:
+    def __init__(
+        self,
+        name: str = "g",
+        members: int = 5,
+        cadence: str = "weekly",
+        program_id: str | None = None,
+        at: datetime = T0,
+    ) -> None:
         self.group_id, self.version = uid(f"group:{name}"), 0
         self.program_id = program_id or uid("program:p")
         self.members = [uid(f"member:{name}:{i}") for i in range(members)]
@@ -59,8 +69,13 @@ class GroupScript:
         self.events.append(ev)
         return ev
 
-    def session(self, at: datetime, present: int | list[str] | None = None,
-                commitments: int = 0, kept: int = 0) -> str:
+    def session(
+        self,
+        at: datetime,
+        present: int | list[str] | None = None,
+        commitments: int = 0,
+        kept: int = 0,
+    ) -> str:
         """Hold a session with the first ``present`` members; they commit and keep."""
         self.sessions += 1
         sid = uid(f"session:{self.group_id}:{self.sessions}")
@@ -69,15 +84,32 @@ class GroupScript:
             here = list(self.members)
         away = [m for m in self.members if m not in here]
         self.emit("session.scheduled", at - timedelta(days=1), session_id=sid, scheduled_for=at)
-        self.emit("session.held", at, session_id=sid, present=here, absent=away, excused=[],
-                  attendance_taken=True)
+        self.emit(
+            "session.held",
+            at,
+            session_id=sid,
+            present=here,
+            absent=away,
+            excused=[],
+            attendance_taken=True,
+        )
         for i in range(commitments):
             cid = uid(f"c:{sid}:{i}")
-            self.emit("commitment.made", at, commitment_id=cid, member_id=here[i % len(here)],
-                      session_id=sid, due=None)
+            self.emit(
+                "commitment.made",
+                at,
+                commitment_id=cid,
+                member_id=here[i % len(here)],
+                session_id=sid,
+                due=None,
+            )
             if i < kept:
-                self.emit("commitment.kept", at + timedelta(days=5), commitment_id=cid,
-                          member_id=here[i % len(here)])
+                self.emit(
+                    "commitment.kept",
+                    at + timedelta(days=5),
+                    commitment_id=cid,
+                    member_id=here[i % len(here)],
+                )
         return sid
 
     def cancel(self, at: datetime, reason: str = "nobody could make it") -> None:

@@ -29,8 +29,12 @@ def steady_group(name: str = "steady", n: int = 20, seed: int = 1) -> GroupScrip
     g = GroupScript(name)
     for at in weekly(T0, n):
         present = [m for m in g.members if rng.random() < 0.85] or g.members[:1]
-        g.session(at + timedelta(hours=rng.randint(-20, 20)), present=present,
-                  commitments=len(present), kept=rng.randint(1, len(present)))
+        g.session(
+            at + timedelta(hours=rng.randint(-20, 20)),
+            present=present,
+            commitments=len(present),
+            kept=rng.randint(1, len(present)),
+        )
     return g
 
 
@@ -109,8 +113,9 @@ def fleet_events() -> list[dict]:
     stop = GroupScript("f-stop")
     for at in weekly(T0, 3):
         stop.session(at, commitments=2, kept=1)
-    return merge(*(g.events for g in groups), stop.events,
-                 ticks(Clock(), T0, T0 + timedelta(days=100)))
+    return merge(
+        *(g.events for g in groups), stop.events, ticks(Clock(), T0, T0 + timedelta(days=100))
+    )
 
 
 def _final(chunks: list[list[Envelope]]) -> tuple:
@@ -135,8 +140,10 @@ def test_a_silence_between_sessions_is_flagged_at_its_grid_time_even_when_ticks_
         g.session(at, commitments=3, kept=2)
     g.session(T0 + timedelta(days=21 + 20), commitments=3, kept=2)
     clock = ticks(Clock(), T0, T0 + timedelta(days=50))
-    slow, fast = levels_over_time(envelopes(merge(g.events, clock))), levels_over_time(
-        envelopes(g.events + clock))
+    slow, fast = (
+        levels_over_time(envelopes(merge(g.events, clock))),
+        levels_over_time(envelopes(g.events + clock)),
+    )
     assert slow == fast
     at_risk = (T0 + timedelta(days=21 + 17.5)).isoformat()
     back = (T0 + timedelta(days=21 + 20)).isoformat()

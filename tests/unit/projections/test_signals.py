@@ -21,7 +21,8 @@ def test_a_group_meeting_every_other_week_is_told_how_many_slots_it_skipped():
     for at in weekly(T0 + timedelta(days=28), 3, every=14):
         g.session(at, commitments=3, kept=2)
     assert reasons(g)["sessions_skipped"] == (
-        "Met 4 times in the last 6 weekly slots (2 skipped or cancelled)")
+        "Met 4 times in the last 6 weekly slots (2 skipped or cancelled)"
+    )
 
 
 def test_rescheduled_sessions_and_one_skip_are_not_skipped_sessions():
@@ -76,7 +77,8 @@ def test_members_present_committing_far_less_than_before_is_commitments_falling(
     for at in weekly(T0 + timedelta(days=28), 3):
         g.session(at, commitments=1)
     assert reasons(g)["commitments_falling"] == (
-        "Members present made 0.2 commitments each over the last 3 sessions, down from 0.6")
+        "Members present made 0.2 commitments each over the last 3 sessions, down from 0.6"
+    )
     s = state_of(g)
     assert assess(s, s.last_held_at).level == HEALTHY
 

@@ -39,8 +39,11 @@ def program(seed: int, groups: int = 24, weeks: int = 10) -> tuple[tuple[Envelop
     the 6-hour grid from its first event to when its dying groups are dormant."""
     sim = simulate(seed, END, groups, weeks)
     horizon = max([t.dormant_at for t in sim.truth if t.dies] + [sim.end]) + timedelta(days=1)
-    events = tuple(replace(e, partition=zlib.crc32(e.subject.encode()) % PARTITIONS)
-                   for e in Pipeline().events(sim, horizon) if e.type != TICK)
+    events = tuple(
+        replace(e, partition=zlib.crc32(e.subject.encode()) % PARTITIONS)
+        for e in Pipeline().events(sim, horizon)
+        if e.type != TICK
+    )
     at, grid = grid_at_or_after(events[0].time), []
     while at <= horizon:
         grid.append(at)
@@ -50,8 +53,10 @@ def program(seed: int, groups: int = 24, weeks: int = 10) -> tuple[tuple[Envelop
 
 def ticks(grid: tuple, partition: int) -> list[Envelope]:
     """One tick per grid time, as the relay sends them to every partition."""
-    return [Envelope(TICK, CLOCK_ID, at, {"at": at.isoformat()}, CLOCK_ID, i + 1, partition)
-            for i, at in enumerate(grid)]
+    return [
+        Envelope(TICK, CLOCK_ID, at, {"at": at.isoformat()}, CLOCK_ID, i + 1, partition)
+        for i, at in enumerate(grid)
+    ]
 
 
 def interleaved(events, grid, release=None, phase=None) -> list[Envelope]:
@@ -69,15 +74,19 @@ def interleaved(events, grid, release=None, phase=None) -> list[Envelope]:
 
 def chunked(events, grid) -> list[Envelope]:
     """Per partition: all of its events, then all of its ticks (a fast backfill)."""
-    return [e for p in range(PARTITIONS)
-            for e in [*(e for e in events if e.partition == p), *ticks(grid, p)]]
+    return [
+        e
+        for p in range(PARTITIONS)
+        for e in [*(e for e in events if e.partition == p), *ticks(grid, p)]
+    ]
 
 
 def flags(stream: list[Envelope]) -> tuple[list, list, dict]:
     """Level history rows and alert intents (sorted by key) and each group's last health row."""
     out = Projector().run(stream, Outputs())
-    history = sorted((r.key, sorted(r.values.items())) for r in out.rows
-                     if r.table == "level_history")
+    history = sorted(
+        (r.key, sorted(r.values.items())) for r in out.rows if r.table == "level_history"
+    )
     health = {r.key: r.values for r in out.rows if r.table == "group_health"}
     ids = [a["id"] for a in out.alerts]
     assert len(ids) == len(set(ids)), "alert ids are unique"
@@ -91,8 +100,9 @@ def early(events, seed: int) -> tuple[dict, dict]:
     for e in events:
         if e.subject not in release:
             late = rng.random() < 0.5
-            release[e.subject] = grid_at_or_after(
-                e.time + timedelta(days=rng.randint(1, 60))) if late else NEVER
+            release[e.subject] = (
+                grid_at_or_after(e.time + timedelta(days=rng.randint(1, 60))) if late else NEVER
+            )
     return release, dict.fromkeys(release, TICKS_FIRST)
 
 
