@@ -186,15 +186,21 @@ class Supervisor:
         self.running.clear()
 
     def wait(self) -> None:
-        """Block until Ctrl-C / SIGTERM, then stop everything."""
-        previous = signal.signal(signal.SIGTERM, lambda *_: self._stopping.set())
+        """Block until Ctrl-C / SIGTERM, then stop everything.
+
+        Both handlers are installed explicitly: a process started in the background by a
+        non-interactive shell inherits SIGINT as *ignored*, and Ctrl-C must still work.
+        """
+        previous = {
+            sig: signal.signal(sig, lambda *_: self._stopping.set())
+            for sig in (signal.SIGTERM, signal.SIGINT)
+        }
         try:
             while not self._stopping.wait(0.5):
                 pass
-        except KeyboardInterrupt:
-            pass
         finally:
-            signal.signal(signal.SIGTERM, previous)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
             self.stop()
 
 

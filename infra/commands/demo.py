@@ -44,12 +44,10 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
     settings = demo_settings(settings)
     up.check_ports(settings)
     shutil.rmtree(settings.data_dir, ignore_errors=True)
-    supervisor = up.start(settings, clock=False)
+    supervisor = up.start(settings, clock=False, ingest=False)
     try:
         login = _login_url(settings)
-        sim = publish(settings, args.seed, args.groups, args.weeks)
-        wait_for_pipeline(settings, len(sim.messages), args.timeout, supervisor.log)
-        supervisor.add(up.clock_service(settings))
+        replay_history(settings, supervisor, args.seed, args.groups, args.weeks, args.timeout)
         _summary(settings, login)
         if not args.exit:
             print("Press Ctrl-C to stop.", flush=True)
@@ -64,6 +62,23 @@ def _login_url(settings: Settings) -> str:
 
     _token, secret = TokenStore(settings).create("demo", ["admin"])
     return f"{settings.public_url.rstrip('/')}/login?token={secret}"
+
+
+def replay_history(settings: Settings, supervisor, seed: int, groups: int, weeks: int,
+                   timeout: float):  # fmt: skip
+    """Publish a simulated history as a backlog, then let ingest catch up, then the clock.
+
+    A replayed history must reach ingest as a backlog: ingest's event-time watermark
+    (decision 0012) can only hold ticks back for records already on the topic, so
+    consuming while the simulator is still publishing would look like late data.
+    """
+    from infra.commands import up
+
+    sim = publish(settings, seed, groups, weeks)
+    supervisor.add(up.ingest_service(settings))
+    wait_for_pipeline(settings, len(sim.messages), timeout, supervisor.log)
+    supervisor.add(up.clock_service(settings))
+    return sim
 
 
 def publish(settings: Settings, seed: int, groups: int, weeks: int):

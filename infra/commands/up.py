@@ -65,7 +65,7 @@ def _http_ok(url: str) -> bool:
         return resp.status == 200
 
 
-def services(settings: Settings, *, clock: bool = True) -> list[Service]:
+def services(settings: Settings, *, clock: bool = True, ingest: bool = True) -> list[Service]:
     """Every service of the embedded profile, in start order."""
     from infra.broker import probe
 
@@ -77,14 +77,20 @@ def services(settings: Settings, *, clock: bool = True) -> list[Service]:
         Service("topics", _cmd("topics", "create"), env=env, oneshot=True),
         Service("mailsink", _cmd("mailsink"), env=env),
         Service("relay", _cmd("relay"), env=env),
-        Service("ingest", _cmd("ingest"), env=env),
         Service("worker", _cmd("worker"), env=env, ready_timeout=90),
         Service("alerts", _cmd("alerts", "run"), env=env),
         Service("api", _cmd("api"), ready=lambda: _http_ok(health), env=env),
     ]
+    if ingest:
+        listed.insert(4, ingest_service(settings))
     if clock:
         listed.append(clock_service(settings))
     return listed
+
+
+def ingest_service(settings: Settings) -> Service:
+    """The attendance consumer (the demo starts it once a replayed history is on the topic)."""
+    return Service("ingest", _cmd("ingest"), env=settings_env(settings))
 
 
 def clock_service(settings: Settings) -> Service:
@@ -92,12 +98,12 @@ def clock_service(settings: Settings) -> Service:
     return Service("clock", _cmd("clock"), env=settings_env(settings))
 
 
-def start(settings: Settings, *, clock: bool = True, out=None) -> Supervisor:
+def start(settings: Settings, *, clock: bool = True, ingest: bool = True, out=None) -> Supervisor:
     """Check ports, then start everything; returns the running supervisor."""
     settings = embedded(settings)
     check_ports(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    supervisor = Supervisor(services(settings, clock=clock), out=out)
+    supervisor = Supervisor(services(settings, clock=clock, ingest=ingest), out=out)
     supervisor.start()
     return supervisor
 

@@ -16,7 +16,7 @@ import pytest
 from domain.ids import derive_id
 from infra.broker import free_port
 from infra.commands import up
-from infra.commands.demo import demo_settings, publish, wait_for_pipeline
+from infra.commands.demo import demo_settings, replay_history
 from infra.mailsink import read_index
 from infra.settings import Settings
 
@@ -32,7 +32,7 @@ def running(tmp_path: Path):
     )  # fmt: skip
     settings = demo_settings(base)
     log = io.StringIO()
-    supervisor = up.start(settings, clock=False, out=log)
+    supervisor = up.start(settings, clock=False, ingest=False, out=log)
     try:
         yield settings, supervisor
     finally:
@@ -48,8 +48,7 @@ def _token(settings: Settings) -> str:
 
 def test_a_simulated_program_reaches_the_dashboard_api_and_the_coordinators_inbox(running):
     settings, supervisor = running
-    sim = publish(settings, seed=3, groups=16, weeks=12)
-    wait_for_pipeline(settings, len(sim.messages), timeout=180, log=supervisor.log)
+    sim = replay_history(settings, supervisor, seed=3, groups=16, weeks=12, timeout=180)
 
     api = httpx.Client(base_url=settings.public_url,
                        headers={"Authorization": f"Bearer {_token(settings)}"})  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import sys
 import time
 from pathlib import Path
@@ -83,3 +84,37 @@ def test_a_oneshot_step_must_succeed_before_the_next_service(tmp_path: Path) -> 
         sup.start()
     assert "topics created" in out.getvalue()
     assert sup.running == {}
+
+
+def test_ctrl_c_stops_every_service_even_when_sigint_was_inherited_as_ignored(
+    tmp_path: Path,
+) -> None:
+    import signal
+    import subprocess
+
+    pids = tmp_path / "child.pid"
+    script = f"""
+import sys, pathlib
+sys.path.insert(0, {str(Path(__file__).resolve().parents[3])!r})
+from infra.supervisor import Service, Supervisor
+marker = pathlib.Path({str(tmp_path / "ready")!r})
+pids = pathlib.Path({str(pids)!r})
+code = f"import os,pathlib,time; pathlib.Path({{str(pids)!r}}).write_text(str(os.getpid()))"
+code += "; time.sleep(60)"
+sup = Supervisor([Service("svc", [sys.executable, "-c", code], ready=pids.exists)])
+sup.start()
+marker.write_text("up")
+sup.wait()
+"""
+    proc = subprocess.Popen(
+        [PY, "-c", script],
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # like `cmd &` in sh
+    )
+    deadline = time.monotonic() + 20
+    while not (tmp_path / "ready").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    child = int(pids.read_text())
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(20) == 0
+    with pytest.raises(ProcessLookupError):
+        os.kill(child, 0)
