@@ -10,11 +10,9 @@ committed in one transaction, decision 0006). Latency = first seen − published
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -22,37 +20,17 @@ import uuid
 from pathlib import Path
 
 from benchmarks._projection_events import history
+from infra.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[1]
 PARTITIONS = 3
 POLL = 0.005
 
 
 def _start_worker(bootstrap: str, data_dir: Path, names) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "PEERPULSE_DATA_DIR": str(data_dir),
-        "PEERPULSE_STORE": "sqlite",
-        "PEERPULSE_KAFKA_BOOTSTRAP": bootstrap,
-        "PEERPULSE_TOPIC_PARTITIONS": str(PARTITIONS),
-    }
-    cmd = [
-        sys.executable,
-        "-m",
-        "infra.cli",
-        "worker",
-        "--events-topic",
-        names.events,
-        "--group-health-topic",
-        names.group_health,
-        "--alerts-topic",
-        names.alerts,
-        "--group-id",
-        f"lat-{uuid.uuid4().hex[:6]}",
-    ]
-    return subprocess.Popen(
-        cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    from tests.integration.test_projection_worker import start_worker
+
+    settings = Settings(_env_file=None, data_dir=data_dir, kafka_bootstrap=bootstrap)
+    return start_worker(settings, names, f"lat-{uuid.uuid4().hex[:6]}", quiet=True)
 
 
 def _stop(proc: subprocess.Popen) -> None:

@@ -75,7 +75,10 @@ def publish(
     p.close()
 
 
-def start_worker(settings: Settings, names: ProjectionTopics, group: str) -> subprocess.Popen:
+def start_worker(
+    settings: Settings, names: ProjectionTopics, group: str, *, quiet: bool = False
+) -> subprocess.Popen:
+    """``peerpulse worker`` as its own process on the test's topics (``quiet``: no output)."""
     env = {
         **os.environ,
         "PEERPULSE_DATA_DIR": str(settings.data_dir),
@@ -97,7 +100,8 @@ def start_worker(settings: Settings, names: ProjectionTopics, group: str) -> sub
         "--group-id",
         group,
     ]
-    return subprocess.Popen(cmd, env=env, cwd=Path(__file__).parents[2])
+    out = subprocess.DEVNULL if quiet else None
+    return subprocess.Popen(cmd, env=env, cwd=Path(__file__).parents[2], stdout=out, stderr=out)
 
 
 def stop_worker(proc: subprocess.Popen) -> None:
