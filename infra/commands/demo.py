@@ -14,6 +14,7 @@ import shutil
 import sys
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 from infra.errors import UserFacingError
 from infra.settings import Settings
@@ -36,6 +37,18 @@ def demo_settings(settings: Settings) -> Settings:
     return embedded(settings.model_copy(update={"data_dir": settings.data_dir / "demo"}))
 
 
+def start(settings: Settings, out=None) -> Any:
+    """The demo's services: ``peerpulse up`` without the wall clock, ingest or quiet hours.
+
+    Ingest starts once the replayed history is on the topic (:func:`replay_history`); the
+    history's own ticks stand in for the clock; and its warnings are delivered at once,
+    whatever the hour here (a replay of sixteen weeks is not happening at night).
+    """
+    from infra.commands import up
+
+    return up.start(settings, clock=False, ingest=False, quiet_hours=False, out=out)
+
+
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from infra.commands import up
 
@@ -44,7 +57,7 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
     settings = demo_settings(settings)
     up.check_ports(settings)
     shutil.rmtree(settings.data_dir, ignore_errors=True)
-    supervisor = up.start(settings, clock=False, ingest=False)
+    supervisor = start(settings)
     try:
         login = _login_url(settings)
         replay_history(settings, supervisor, args.seed, args.groups, args.weeks, args.timeout)

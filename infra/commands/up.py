@@ -65,11 +65,23 @@ def _http_ok(url: str) -> bool:
         return resp.status == 200
 
 
-def services(settings: Settings, *, clock: bool = True, ingest: bool = True) -> list[Service]:
-    """Every service of the embedded profile, in start order."""
+QUIET_HOURS_OFF = {"PEERPULSE_ALERTS_QUIET_START": "0", "PEERPULSE_ALERTS_QUIET_END": "0"}
+"""Alert-router environment with no quiet hours (equal start and end: no window)."""
+
+
+def services(
+    settings: Settings, *, clock: bool = True, ingest: bool = True, quiet_hours: bool = True
+) -> list[Service]:
+    """Every service of the embedded profile, in start order.
+
+    ``quiet_hours=False`` lets the alert router deliver at any hour of the wall clock
+    (the demo replays months in a minute; holding its warnings until morning would hide
+    them).
+    """
     from infra.broker import probe
 
     env = settings_env(settings)
+    alerts_env = env if quiet_hours else {**env, **QUIET_HOURS_OFF}
     host, port = settings.broker_host, settings.broker_port
     health = f"http://{settings.api_host}:{settings.api_port}/healthz"
     listed = [
@@ -78,7 +90,7 @@ def services(settings: Settings, *, clock: bool = True, ingest: bool = True) -> 
         Service("mailsink", _cmd("mailsink"), env=env),
         Service("relay", _cmd("relay"), env=env),
         Service("worker", _cmd("worker"), env=env, ready_timeout=90),
-        Service("alerts", _cmd("alerts", "run"), env=env),
+        Service("alerts", _cmd("alerts", "run"), env=alerts_env),
         Service("api", _cmd("api"), ready=lambda: _http_ok(health), env=env),
     ]
     if ingest:
@@ -98,12 +110,20 @@ def clock_service(settings: Settings) -> Service:
     return Service("clock", _cmd("clock"), env=settings_env(settings))
 
 
-def start(settings: Settings, *, clock: bool = True, ingest: bool = True, out=None) -> Supervisor:
+def start(
+    settings: Settings,
+    *,
+    clock: bool = True,
+    ingest: bool = True,
+    quiet_hours: bool = True,
+    out=None,
+) -> Supervisor:
     """Check ports, then start everything; returns the running supervisor."""
     settings = embedded(settings)
     check_ports(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    supervisor = Supervisor(services(settings, clock=clock, ingest=ingest), out=out)
+    listed = services(settings, clock=clock, ingest=ingest, quiet_hours=quiet_hours)
+    supervisor = Supervisor(listed, out=out)
     supervisor.start()
     return supervisor
 

@@ -15,7 +15,7 @@ import pytest
 
 from domain.ids import derive_id
 from infra.broker import free_port
-from infra.commands import up
+from infra.commands import demo
 from infra.commands.demo import demo_settings, replay_history
 from infra.mailsink import read_index
 from infra.settings import Settings
@@ -32,7 +32,7 @@ def running(tmp_path: Path):
     )  # fmt: skip
     settings = demo_settings(base)
     log = io.StringIO()
-    supervisor = up.start(settings, clock=False, ingest=False, out=log)
+    supervisor = demo.start(settings, out=log)  # exactly the services `make demo` runs
     try:
         yield settings, supervisor
     finally:

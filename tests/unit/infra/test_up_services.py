@@ -1,0 +1,40 @@
+"""What ``peerpulse up`` and ``peerpulse demo`` start, and with which environment."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from consumers.alerts.config import AlertSettings
+from consumers.alerts.timing import after_quiet_hours
+from infra.commands.up import services
+from infra.settings import Settings
+
+
+def _env(quiet_hours: bool) -> dict[str, dict[str, str]]:
+    settings = Settings(_env_file=None, data_dir=Path("/nonexistent"))
+    listed = services(settings, clock=False, ingest=False, quiet_hours=quiet_hours)
+    return {s.name: s.env for s in listed}
+
+
+def _policy_from(env: dict[str, str], monkeypatch) -> AlertSettings:
+    for name, value in env.items():
+        if name.startswith("PEERPULSE_ALERTS_"):
+            monkeypatch.setenv(name, value)
+    return AlertSettings(_env_file=None)
+
+
+def test_up_keeps_quiet_hours(monkeypatch):
+    alerts = _policy_from(_env(quiet_hours=True)["alerts"], monkeypatch)
+    night = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+    assert after_quiet_hours(night, "UTC", alerts.policy().quiet) > night
+
+
+def test_the_demo_delivers_at_any_hour_and_only_the_router_is_told(monkeypatch):
+    envs = _env(quiet_hours=False)
+    alerts = _policy_from(envs["alerts"], monkeypatch)
+    for hour in range(24):
+        now = datetime(2026, 12, 1, hour, 30, tzinfo=UTC)
+        assert after_quiet_hours(now, "Europe/Berlin", alerts.policy().quiet) == now, hour
+    others = [name for name, env in envs.items() if "PEERPULSE_ALERTS_QUIET_START" in env]
+    assert others == ["alerts"]
