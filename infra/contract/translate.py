@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, get_args
 from uuid import UUID
+
+from pydantic import AwareDatetime
 
 from infra.contract.base import GroupData, WireData
 from infra.contract.registry import BY_DOMAIN
@@ -48,15 +50,17 @@ def is_published(event: object) -> bool:
     return domain_name(event) not in NOT_PUBLISHED
 
 
-def _wire_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC)
-    return value
+def _is_datetime(annotation: Any) -> bool:
+    if isinstance(annotation, type):
+        return issubclass(annotation, datetime) or annotation is AwareDatetime
+    return any(_is_datetime(arg) for arg in get_args(annotation))
 
 
 class _Plan(NamedTuple):
     model: type[WireData]
     fields: tuple[str, ...]
+    datetimes: tuple[str, ...]
+    """The fields published in UTC (converted here; only these, it runs per event)."""
     needs_program: bool
     fan_out: bool
     type_header: bytes
@@ -68,12 +72,24 @@ def _plan(name: str) -> _Plan:
     if model is None:
         raise NotInContract(f"domain event {name} has no wire type in docs/contract/EVENTS.md")
     fields = tuple(model.model_fields)
-    return _Plan(model, fields, issubclass(model, GroupData), name in FAN_OUT, model.TYPE.encode())
+    datetimes = tuple(k for k, f in model.model_fields.items() if _is_datetime(f.annotation))
+    return _Plan(
+        model,
+        fields,
+        datetimes,
+        issubclass(model, GroupData),
+        name in FAN_OUT,
+        model.TYPE.encode(),
+    )
 
 
 def _data(event: Any, plan: _Plan, program_of: Callable[[UUID], UUID] | None) -> WireData:
     state = event.__dict__
-    fields = {name: _wire_value(state[name]) for name in plan.fields if name in state}
+    fields = {name: state[name] for name in plan.fields if name in state}
+    for name in plan.datetimes:
+        moment = fields.get(name)
+        if isinstance(moment, datetime):
+            fields[name] = moment.astimezone(UTC)
     if plan.needs_program and "program_id" not in fields:
         if program_of is None:
             raise NotInContract(f"{plan.model.DOMAIN} carries no program_id and no resolver")
