@@ -81,13 +81,14 @@ class Container:
 
     @cached_property
     def relay(self) -> Any:
-        """The outbox relay from :attr:`app`'s notification log to :attr:`relay_topic`."""
+        """The outbox relay from the store's notification log to :attr:`relay_topic`."""
         from infra.kafka import producer
         from infra.relay import PRODUCER_CONFIG, Relay
+        from infra.relay_reader import ReaderProcess
 
         bootstrap = self.settings.kafka_bootstrap
         return Relay(
-            self.app,
+            ReaderProcess(self.eventstore_env),
             producer(bootstrap, **PRODUCER_CONFIG),
             bootstrap,
             self.relay_topic,

@@ -1,11 +1,12 @@
 """The outbox relay (``peerpulse relay``): event-store notification log -> ``peerpulse.events.v1``.
 
-It reads stored events in notification order, translates each to its public wire record
-(:mod:`infra.contract`) and publishes with acks=all from one idempotent producer with one
-request in flight, so every partition receives its records in position order. Where it
-left off comes from the topic (:mod:`infra.relay_positions`), never from local state: a
-crash mid-batch, or a broker that lost everything, costs nothing but a re-read. See
-docs/decisions/0007-outbox-relay.md.
+A reader (:mod:`infra.relay_reader`, in a child process) reads stored events in
+notification order and translates each to its public wire record (:mod:`infra.contract`);
+this process publishes them with acks=all from one idempotent producer with one request in
+flight, so every partition receives its records in position order. Where it left off
+comes from the topic (:mod:`infra.relay_positions`), never from local state: a crash
+mid-batch, or a broker that lost everything, costs nothing but a re-read. See
+docs/decisions/0007-outbox-relay.md and 0014-relay-reader-process.md.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ import time
 from collections import deque
 from dataclasses import replace
 from typing import Any
-from uuid import UUID
 
 from infra import metrics
-from infra.contract.translate import EVERY_PARTITION, NOT_PUBLISHED, to_wire
+from infra.contract.translate import EVERY_PARTITION
 from infra.errors import UserFacingError
 from infra.relay_positions import partition_for, resume_position, watermarks
+from infra.relay_reader import Batch, ReaderFailed, UndecodableEvent
 from infra.topics import EVENTS
 
 log = logging.getLogger(__name__)
@@ -36,12 +37,6 @@ PRODUCER_CONFIG: dict[str, Any] = {
 each partition a gap-free prefix even when a request fails (the relay then stops)."""
 MAX_PENDING = 20_000
 """Unacknowledged records at most before the relay waits for the broker."""
-
-
-class UndecodableEvent(UserFacingError):
-    """A stored event cannot be decoded or translated; the relay stops rather than skip it."""
-
-    exit_code = 3
 
 
 class PublishFailed(UserFacingError):
@@ -65,7 +60,7 @@ class Relay:
 
     def __init__(
         self,
-        app: Any,
+        reader: Any,
         producer: Any,
         bootstrap: str,
         topic: str = EVENTS.name,
@@ -74,34 +69,36 @@ class Relay:
         batch_size: int = 2000,
         poll_interval: float = 0.2,
     ) -> None:
-        """``app``: the EngagementApp (recorder + mapper); ``producer``: a kafka-python one."""
-        self.app, self.producer, self.bootstrap, self.topic = app, producer, bootstrap, topic
+        """``reader``: a :class:`infra.relay_reader.ReaderProcess`; ``producer``: kafka-python."""
+        self.reader, self.producer, self.bootstrap, self.topic = reader, producer, bootstrap, topic
         self.partitions, self.batch_size, self.poll_interval = partitions, batch_size, poll_interval
         self.marks: dict[int, int] = {}
         self.next_position = 1
-        self._programs: dict[UUID, UUID] = {}
         self._offsets: dict[int, int] = {}
         self._pending: deque[tuple[Any, int]] = deque()
         self._behind_since: float | None = None
         self._stopping = threading.Event()
 
     def close(self) -> None:
-        """Flush and close the producer."""
+        """Stop the reader; flush and close the producer."""
+        self.reader.close()
         self.producer.close(timeout=10)
 
     def start(self) -> None:
-        """Make sure the topic exists, then find where each partition left off."""
+        """Make sure the topic exists, find where each partition left off, start reading."""
         from infra.topics import create_topics
 
         create_topics(self.bootstrap, self.partitions, (replace(EVENTS, name=self.topic),))
         self.partitions = len(self.producer.partitions_for(self.topic))
         self.marks = watermarks(self.bootstrap, self.topic, self.partitions)
         self.next_position = resume_position(self.marks)
+        head = self.reader.start(self.next_position, self.batch_size, self.poll_interval)
         log.info(
-            "relay %s: partitions at positions %s; resuming from %d",
+            "relay %s: partitions at positions %s; resuming from %d (store head %d)",
             self.topic,
             self.marks,
             self.next_position,
+            head,
         )
 
     def stop(self) -> None:
@@ -113,74 +110,55 @@ class Relay:
         self.start()
         published = 0
         while not self._stopping.is_set():
-            done, sent = self.publish_batch()
+            outcome = self.publish_batch(timeout=0.5)
+            if outcome is None:
+                continue
+            read, sent = outcome
             published += sent
-            if done < self.batch_size:
-                if until_caught_up:
-                    break
-                self._stopping.wait(self.poll_interval)
+            if read < self.batch_size and until_caught_up:
+                break
         self._settle(wait=True)
         return published
 
-    def publish_batch(self) -> tuple[int, int]:
-        """Send the next batch of notifications; returns (notifications read, events sent).
+    def publish_batch(self, timeout: float | None = None) -> tuple[int, int] | None:
+        """Send the next batch the reader hands over; returns (notifications read, events sent).
 
-        Records are acknowledged in the background while the next batch is read; a short
-        batch (caught up) or too many unacknowledged records waits for every ack.
+        None when no batch arrived within ``timeout`` seconds. Records are acknowledged in
+        the background while the reader reads on; a short batch (caught up) or too many
+        unacknowledged records waits for every ack.
         """
-        batch = self.app.recorder.select_notifications(self.next_position, self.batch_size)
-        sent = 0
-        for notification in batch:
-            try:
-                record = self._translate(notification)
-            except Exception as exc:
-                self._settle(wait=True)
-                raise UndecodableEvent(
-                    f"stored event at notification id {notification.id} "
-                    f"({notification.topic}, aggregate {notification.originator_id} "
-                    f"v{notification.originator_version}) cannot be published: {_one_line(exc)}"
-                ) from exc
-            if record is not None:
-                sent += self._send(record, notification.id)
-        if batch:
-            self.next_position = batch[-1].id + 1
-        self._settle(wait=len(batch) < self.batch_size or len(self._pending) > MAX_PENDING)
-        self._measure_lag()
-        return len(batch), sent
-
-    def _translate(self, notification: Any) -> Any:
-        event = self.app.mapper.to_domain_event(notification)
-        name = type(event).__qualname__
-        if name in NOT_PUBLISHED:
+        batch: Batch | None = self.reader.next(timeout)
+        if batch is None:
             return None
-        if name == "Group.Formed":
-            self._programs[event.originator_id] = event.program_id
-        return to_wire(event, notification.id, program_of=self._program_of)
+        sent = 0
+        for position, key, value, headers, partition in batch.records:
+            sent += self._send(position, key, value, headers, partition)
+        self.next_position = batch.next_position
+        if batch.undecodable:
+            self._settle(wait=True)
+            raise UndecodableEvent(batch.undecodable)
+        self._settle(wait=batch.read < self.batch_size or len(self._pending) > MAX_PENDING)
+        self._measure_lag(batch.head)
+        return batch.read, sent
 
-    def _program_of(self, group_id: UUID) -> UUID:
-        program = self._programs.get(group_id)
-        if program is None:
-            program = self.app.repository.get(group_id, version=1).program_id
-            if len(self._programs) > 100_000:
-                self._programs.clear()
-            self._programs[group_id] = program
-        return program
-
-    def _send(self, record: Any, position: int) -> int:
-        if record.partition == EVERY_PARTITION:
-            targets = range(self.partitions)
+    def _send(
+        self,
+        position: int,
+        key: bytes,
+        value: bytes,
+        headers: list[tuple[str, bytes]],
+        partition: int | None,
+    ) -> int:
+        if partition == EVERY_PARTITION:
+            targets: Any = range(self.partitions)
         else:
-            targets = (partition_for(record.key, self.partitions),)
+            targets = (partition_for(key, self.partitions),)
         first = 1
-        for partition in targets:
-            if self.marks.get(partition, 0) >= position:
+        for target in targets:
+            if self.marks.get(target, 0) >= position:
                 continue
             future = self.producer.send(
-                self.topic,
-                value=record.value,
-                key=record.key,
-                headers=record.headers,
-                partition=partition,
+                self.topic, value=value, key=key, headers=headers, partition=target
             )
             self._pending.append((future, first))
             first = 0
@@ -206,8 +184,7 @@ class Relay:
             acked += counts
         metrics.RELAY_PUBLISHED.inc(acked)
 
-    def _measure_lag(self) -> None:
-        head = self.app.recorder.max_notification_id() or 0
+    def _measure_lag(self, head: int) -> None:
         behind = max(0, head - (self.next_position - 1))
         metrics.RELAY_LAG_EVENTS.set(behind)
         if behind == 0:
@@ -216,3 +193,6 @@ class Relay:
             self._behind_since = time.monotonic()
         since = self._behind_since
         metrics.RELAY_LAG_SECONDS.set(0.0 if since is None else time.monotonic() - since)
+
+
+__all__ = ["BrokerLostData", "PublishFailed", "ReaderFailed", "Relay", "UndecodableEvent"]

@@ -32,19 +32,31 @@ pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 REPO = Path(__file__).parents[2]
 
 
-def start_relay(settings, topic: str, log: Path, *extra: str) -> subprocess.Popen:
-    """``peerpulse relay`` as a child process, its stderr in ``log``."""
-    env = {
+def start_relay(
+    settings, topic: str, log: Path, *extra: str, env: dict | None = None, **popen
+) -> subprocess.Popen:
+    """``peerpulse relay`` as a child process, its stderr in ``log``.
+
+    ``env`` adds to (or overrides) the PEERPULSE_* variables made from ``settings``;
+    ``popen`` goes to :class:`subprocess.Popen` (e.g. ``start_new_session``).
+    """
+    variables = {
         **os.environ,
         "PYTHONPATH": str(REPO),
         "PEERPULSE_DATA_DIR": str(settings.data_dir),
         "PEERPULSE_STORE": "sqlite",
         "PEERPULSE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
         "PEERPULSE_TOPIC_PARTITIONS": str(settings.topic_partitions),
+        **(env or {}),
     }
     cmd = [sys.executable, "-m", "infra.cli", "relay", "--topic", topic, *extra]
     return subprocess.Popen(
-        cmd, cwd=log.parent, env=env, stdout=subprocess.DEVNULL, stderr=log.open("w")
+        cmd,
+        cwd=log.parent,
+        env=variables,
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("w"),
+        **popen,
     )
 
 

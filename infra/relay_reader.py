@@ -1,0 +1,204 @@
+"""The relay's reading half: notification log -> wire records, in a process of its own.
+
+Decoding a stored event and translating it to its wire record costs about as much CPU as
+kafka-python spends producing that record, and in one process both share one GIL. So
+``peerpulse relay`` reads and translates in a child process that stays one batch ahead of
+the producer and hands over plain tuples through a pipe (docs/decisions/0014). Order is
+untouched: one reader, one pipe, batches in notification order.
+
+The child builds its own read-only EngagementApp from the event-store ``env`` (no vault:
+nothing sealed is published). It ignores SIGINT and SIGTERM, which a terminal or the
+supervisor sends to the whole process group: the relay finishes its batch, then kills the
+reader. If the relay dies first, the reader's next send to the pipe fails and it exits;
+it sends at least once per poll interval.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import signal
+import time
+from typing import Any, NamedTuple
+from uuid import UUID
+
+from infra.contract.translate import NOT_PUBLISHED, to_wire
+from infra.errors import UserFacingError
+
+Record = tuple[int, bytes, bytes, list[tuple[str, bytes]], int | None]
+"""One wire record: (notification id, key, value, headers, partition or EVERY_PARTITION)."""
+
+
+class UndecodableEvent(UserFacingError):
+    """A stored event cannot be decoded or translated; the relay stops rather than skip it."""
+
+    exit_code = 3
+
+
+class ReaderFailed(UserFacingError):
+    """The reading process failed (event store unreachable, process killed, ...)."""
+
+    exit_code = 5
+
+
+class Batch(NamedTuple):
+    """What one read of the notification log yields."""
+
+    read: int
+    """Notifications read (a short read means the reader caught up)."""
+    next_position: int
+    """The first notification id not read yet."""
+    head: int
+    """The newest notification id in the store when the batch was read (for lag)."""
+    records: list[Record]
+    """Wire records in notification order; internal events yield none, ticks one."""
+    undecodable: str | None = None
+    """Set when reading stopped at an event it cannot publish: one line naming it."""
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(f"{type(exc).__name__}: {exc}".split())
+
+
+class Translator:
+    """Reads notifications from a position and turns them into wire records (any process)."""
+
+    def __init__(self, app: Any) -> None:
+        """``app``: an EngagementApp (its recorder, mapper and repository are used)."""
+        self.app = app
+        self._programs: dict[UUID, UUID] = {}
+
+    def read(self, position: int, limit: int) -> Batch:
+        """Up to ``limit`` notifications from ``position``, translated, in order.
+
+        An event that cannot be decoded or does not fit its wire model ends the batch just
+        before it, with :attr:`Batch.undecodable` saying which one and why.
+        """
+        notifications = self.app.recorder.select_notifications(position, limit)
+        head = self.app.recorder.max_notification_id() or 0
+        records: list[Record] = []
+        for n in notifications:
+            try:
+                record = self._translate(n)
+            except Exception as exc:
+                why = (
+                    f"stored event at notification id {n.id} ({n.topic}, aggregate "
+                    f"{n.originator_id} v{n.originator_version}) cannot be published: "
+                    f"{_one_line(exc)}"
+                )
+                return Batch(len(records), n.id, head, records, why)
+            if record is not None:
+                records.append(record)
+        next_position = notifications[-1].id + 1 if notifications else position
+        return Batch(len(notifications), next_position, head, records)
+
+    def _translate(self, notification: Any) -> Record | None:
+        event = self.app.mapper.to_domain_event(notification)
+        name = type(event).__qualname__
+        if name in NOT_PUBLISHED:
+            return None
+        if name == "Group.Formed":
+            self._programs[event.originator_id] = event.program_id
+        wire = to_wire(event, notification.id, program_of=self._program_of)
+        return (notification.id, wire.key, wire.value, wire.headers, wire.partition)
+
+    def _program_of(self, group_id: UUID) -> UUID:
+        program = self._programs.get(group_id)
+        if program is None:
+            program = self.app.repository.get(group_id, version=1).program_id
+            if len(self._programs) > 100_000:
+                self._programs.clear()
+            self._programs[group_id] = program
+        return program
+
+
+def _serve(env: dict[str, str], position: int, limit: int, interval: float, pipe: Any) -> None:
+    """The child process: read batches from ``position`` and send them until told off."""
+    # Ctrl-C and a supervisor's SIGTERM reach the whole process group: the relay finishes
+    # its batch and then kills us, so the batch it is waiting for must still arrive.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        from domain.application import EngagementApp
+
+        app = EngagementApp(env=env)
+        translator = Translator(app)
+        pipe.send(("ready", app.recorder.max_notification_id() or 0))
+        while True:
+            batch = translator.read(position, limit)
+            pipe.send(batch)
+            if batch.undecodable:
+                return
+            position = batch.next_position
+            if batch.read < limit:
+                time.sleep(interval)
+    except (BrokenPipeError, ConnectionResetError):
+        return  # the relay is gone; nobody is left to read for
+    except Exception as exc:
+        with contextlib.suppress(OSError):
+            pipe.send(("failed", _one_line(exc)))
+
+
+class ReaderProcess:
+    """Runs a :class:`Translator` in a child process, one batch ahead of the relay."""
+
+    def __init__(self, env: dict[str, str], *, start_timeout: float = 60.0) -> None:
+        """``env``: the eventsourcing environment of the store to read."""
+        self.env, self.start_timeout = env, start_timeout
+        self._process: Any = None
+        self._pipe: Any = None
+
+    def start(self, position: int, batch_size: int, poll_interval: float) -> int:
+        """Start reading at ``position``; returns the store's head once the child is ready."""
+        self.close()
+        context = multiprocessing.get_context("spawn")  # no fork of a threaded producer
+        receive, send = context.Pipe(duplex=False)
+        self._process = context.Process(
+            target=_serve,
+            args=(self.env, position, batch_size, poll_interval, send),
+            name="peerpulse-relay-reader",
+            daemon=True,
+        )
+        self._process.start()
+        send.close()  # the child holds the only writing end: its death reads as EOF here
+        self._pipe = receive
+        hello = self._receive(self.start_timeout)
+        if hello is None:
+            self.close()
+            raise ReaderFailed(f"relay reader did not start within {self.start_timeout:.0f} s")
+        if not (isinstance(hello, tuple) and hello[0] == "ready"):
+            self.close()
+            raise ReaderFailed(f"relay reader could not start: {hello[1]}")
+        return int(hello[1])
+
+    def next(self, timeout: float | None = None) -> Batch | None:
+        """The next batch, or None if none arrived within ``timeout`` seconds."""
+        message = self._receive(timeout)
+        if message is None or isinstance(message, Batch):
+            return message
+        raise ReaderFailed(f"relay reader failed: {message[1]}")
+
+    def _receive(self, timeout: float | None) -> Any:
+        try:
+            if not self._pipe.poll(timeout):
+                return None
+            return self._pipe.recv()
+        except (EOFError, OSError) as exc:
+            code = None
+            if self._process is not None:
+                self._process.join(2)
+                code = self._process.exitcode
+            raise ReaderFailed(
+                f"relay reader process exited unexpectedly (exit code {code})"
+            ) from exc
+
+    def close(self) -> None:
+        """Kill the child (it keeps nothing worth saving; it ignores SIGTERM); close the pipe."""
+        if self._pipe is not None:
+            self._pipe.close()
+            self._pipe = None
+        if self._process is not None:
+            if self._process.is_alive():
+                self._process.kill()
+            self._process.join(10)
+            self._process = None

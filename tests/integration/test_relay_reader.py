@@ -1,0 +1,142 @@
+"""The relay's reader process lives and dies with its relay (docs/decisions/0014).
+
+``peerpulse relay`` runs as the operator runs it (``python -m infra.cli relay``); its
+reader is the one child process it starts. Each test kills or signals one side and
+checks what the other does: no orphan, no traceback, one clear line.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from infra.bootstrap import build
+from tests.integration.test_relay import (
+    assert_published_exactly_once,
+    relay_settings,
+    unique_topic,
+)
+from tests.integration.test_relay_history import record_history
+from tests.integration.test_relay_recovery import start_relay, wait_for
+
+pytestmark = [pytest.mark.kafka, pytest.mark.slow]
+
+
+def children(pid: int) -> list[int]:
+    """Process ids whose parent is ``pid`` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def running(pid: int) -> bool:
+    """Whether ``pid`` exists and is not a zombie waiting to be reaped."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def is_reader(pid: int) -> bool:
+    """Whether ``pid`` is a multiprocessing child (not its resource tracker)."""
+    try:
+        return b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def the_reader_of(proc) -> int:
+    """The relay's reader process, once it exists (the other child, if any, is
+    multiprocessing's resource tracker)."""
+    deadline = time.monotonic() + 30
+    while not (found := [pid for pid in children(proc.pid) if is_reader(pid)]):
+        assert proc.poll() is None and time.monotonic() < deadline, "no reader process"
+        time.sleep(0.05)
+    assert len(found) == 1, f"the relay has {len(found)} reader processes"
+    return found[0]
+
+
+def errors(log: Path) -> list[str]:
+    """The one-line errors ``peerpulse relay`` printed."""
+    return [line for line in log.read_text().splitlines() if line.startswith("peerpulse relay:")]
+
+
+@pytest.fixture
+def relayed_store(sqlite_settings, kafka_bootstrap):
+    """Settings for a store holding a short history, and a fresh topic."""
+    settings = relay_settings(sqlite_settings, kafka_bootstrap)
+    container = build(settings)
+    record_history(container.app, 600)
+    container.close()
+    return settings, unique_topic("reader")
+
+
+def test_the_reader_exits_when_its_relay_is_killed(relayed_store, tmp_path):
+    settings, topic = relayed_store
+    log = tmp_path / "relay.log"
+    relay = start_relay(settings, topic, log)
+    wait_for(log, "resuming from", relay)
+    the_reader_of(relay)
+    helpers = children(relay.pid)  # the reader and multiprocessing's resource tracker
+    relay.send_signal(signal.SIGKILL)
+    relay.wait(10)
+    deadline = time.monotonic() + 10
+    while alive := [pid for pid in helpers if running(pid)]:
+        assert time.monotonic() < deadline, f"{alive} outlived their relay by 10 s"
+        time.sleep(0.05)
+
+
+def test_a_killed_reader_stops_the_relay_with_one_line(relayed_store, tmp_path):
+    settings, topic = relayed_store
+    log = tmp_path / "relay.log"
+    relay = start_relay(settings, topic, log)
+    wait_for(log, "resuming from", relay)
+    os.kill(the_reader_of(relay), signal.SIGKILL)
+    assert relay.wait(30) == 5, log.read_text()[-1500:]
+    lines = errors(log)
+    assert len(lines) == 1 and "reader process exited unexpectedly" in lines[0], lines
+    assert "Traceback" not in log.read_text()
+
+
+def test_sigterm_to_the_process_group_stops_relay_and_reader_cleanly(
+    relayed_store, kafka_bootstrap, tmp_path
+):
+    settings, topic = relayed_store
+    log = tmp_path / "relay.log"
+    relay = start_relay(settings, topic, log, start_new_session=True)
+    wait_for(log, "resuming from", relay)
+    reader = the_reader_of(relay)
+    os.killpg(relay.pid, signal.SIGTERM)  # what the supervisor and a terminal do
+    assert relay.wait(30) == 0, log.read_text()[-1500:]
+    assert "relay stopped after publishing" in log.read_text() and not errors(log)
+    assert not running(reader)
+    container = build(settings)
+    try:
+        assert_published_exactly_once(container.app, kafka_bootstrap, topic)
+    finally:
+        container.close()
+
+
+def test_a_store_the_reader_cannot_open_stops_the_relay_with_one_line(relayed_store, tmp_path):
+    settings, topic = relayed_store
+    broken = tmp_path / "broken"
+    (broken / settings.sqlite_path.name).mkdir(parents=True)  # a directory, not a database
+    log = tmp_path / "relay.log"
+    relay = start_relay(settings, topic, log, env={"PEERPULSE_DATA_DIR": str(broken)})
+    assert relay.wait(60) == 5, log.read_text()[-1500:]
+    lines = errors(log)
+    assert len(lines) == 1 and "reader could not start" in lines[0], lines
+    assert "Traceback" not in log.read_text()
