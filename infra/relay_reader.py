@@ -15,6 +15,7 @@ it sends at least once per poll interval.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import multiprocessing
 import signal
@@ -160,6 +161,7 @@ class ReaderProcess:
             daemon=True,
         )
         self._process.start()
+        atexit.register(self.close)  # the child ignores SIGTERM: never leave it to multiprocessing
         send.close()  # the child holds the only writing end: its death reads as EOF here
         self._pipe = receive
         hello = self._receive(self.start_timeout)
@@ -193,7 +195,12 @@ class ReaderProcess:
             ) from exc
 
     def close(self) -> None:
-        """Kill the child (it keeps nothing worth saving; it ignores SIGTERM); close the pipe."""
+        """Kill the child (it keeps nothing worth saving; it ignores SIGTERM); close the pipe.
+
+        Also runs at interpreter exit for a reader nobody closed: multiprocessing would
+        otherwise wait forever for a child that ignores its SIGTERM.
+        """
+        atexit.unregister(self.close)
         if self._pipe is not None:
             self._pipe.close()
             self._pipe = None

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -21,7 +23,7 @@ from tests.integration.test_relay import (
     unique_topic,
 )
 from tests.integration.test_relay_history import record_history
-from tests.integration.test_relay_recovery import start_relay, wait_for
+from tests.integration.test_relay_recovery import relay_env, start_relay, wait_for
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
@@ -140,3 +142,23 @@ def test_a_store_the_reader_cannot_open_stops_the_relay_with_one_line(relayed_st
     lines = errors(log)
     assert len(lines) == 1 and "reader could not start" in lines[0], lines
     assert "Traceback" not in log.read_text()
+
+
+def test_a_program_that_forgets_to_close_its_relay_still_exits(relayed_store, tmp_path):
+    settings, topic = relayed_store
+    script = (
+        "from infra.bootstrap import build\n"
+        f"relay = build(relay_topic={topic!r}).relay\n"
+        "relay.start()\n"
+        "print(relay.reader._process.pid, flush=True)\n"  # and no relay.close()
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        env=relay_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr[-1500:]
+    assert not running(int(done.stdout.split()[0]))

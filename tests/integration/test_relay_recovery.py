@@ -32,15 +32,9 @@ pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 REPO = Path(__file__).parents[2]
 
 
-def start_relay(
-    settings, topic: str, log: Path, *extra: str, env: dict | None = None, **popen
-) -> subprocess.Popen:
-    """``peerpulse relay`` as a child process, its stderr in ``log``.
-
-    ``env`` adds to (or overrides) the PEERPULSE_* variables made from ``settings``;
-    ``popen`` goes to :class:`subprocess.Popen` (e.g. ``start_new_session``).
-    """
-    variables = {
+def relay_env(settings, env: dict | None = None) -> dict[str, str]:
+    """The process environment that points peerpulse at ``settings``' store and broker."""
+    return {
         **os.environ,
         "PYTHONPATH": str(REPO),
         "PEERPULSE_DATA_DIR": str(settings.data_dir),
@@ -49,11 +43,21 @@ def start_relay(
         "PEERPULSE_TOPIC_PARTITIONS": str(settings.topic_partitions),
         **(env or {}),
     }
+
+
+def start_relay(
+    settings, topic: str, log: Path, *extra: str, env: dict | None = None, **popen
+) -> subprocess.Popen:
+    """``peerpulse relay`` as a child process, its stderr in ``log``.
+
+    ``env`` adds to (or overrides) the PEERPULSE_* variables made from ``settings``;
+    ``popen`` goes to :class:`subprocess.Popen` (e.g. ``start_new_session``).
+    """
     cmd = [sys.executable, "-m", "infra.cli", "relay", "--topic", topic, *extra]
     return subprocess.Popen(
         cmd,
         cwd=log.parent,
-        env=variables,
+        env=relay_env(settings, env),
         stdout=subprocess.DEVNULL,
         stderr=log.open("w"),
         **popen,
