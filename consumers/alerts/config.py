@@ -5,7 +5,7 @@ Kept apart because only the router reads them; the composition root builds both.
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from consumers.alerts.policy import PolicyConfig
@@ -32,6 +32,19 @@ class AlertSettings(BaseSettings):
     smtp_timeout_s: float = Field(10.0, gt=0, description="SMTP connect/send timeout.")
     deliver_every_s: float = Field(1.0, gt=0, description="Outbox and clock loop period.")
     ops_validity_hours: int = Field(168, ge=1, description="endsAt of firing ops alerts.")
+    ops_refresh_hours: float = Field(
+        1.0, gt=0, description="Re-post open alerts to Alertmanager this often (< validity)."
+    )
+
+    @model_validator(mode="after")
+    def _refresh_before_lease_ends(self) -> AlertSettings:
+        if self.ops_refresh_hours >= self.ops_validity_hours:
+            raise ValueError(
+                f"ops_refresh_hours ({self.ops_refresh_hours:g}) must be less than "
+                f"ops_validity_hours ({self.ops_validity_hours}): open alerts would drop out "
+                "of Alertmanager between refreshes"
+            )
+        return self
 
     def policy(self) -> PolicyConfig:
         """The pure policy's tunables."""

@@ -3,6 +3,7 @@
 A notice is marked delivered only after the channel accepted it, so a crash in between
 re-sends it on restart with the same idempotency key (at-least-once). After the last retry
 the notice is marked failed and the failure is logged on the alert: visible, never dropped.
+Each pass also keeps open alerts alive in Alertmanager (:mod:`consumers.alerts.refresh`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from consumers.alerts.config import AlertSettings
 from consumers.alerts.directory import CoordinatorDirectory
 from consumers.alerts.messages import Item, link, render
 from consumers.alerts.model import ESCALATED, NOTE_ESCALATED, NOTE_OPS, Notice, Recipient, Routing
+from consumers.alerts.refresh import OpsRefresh
 from consumers.alerts.store import AlertStore
 from consumers.alerts.timing import backoff_delays
 from infra import metrics
@@ -42,9 +44,15 @@ class Deliverer:
         self.store, self.directory, self.channels, self.ops = store, directory, channels, ops
         self.public_url, self.settings = public_url, settings
         self.clock, self.sleeper = clock, sleeper
+        self.refresh = (
+            OpsRefresh(store, directory, ops, public_url, refresh_interval(settings), clock)
+            if ops is not None
+            else None
+        )
 
     def run_once(self) -> int:
-        """Escalate/unsnooze what is due, then deliver every due notice; returns sends."""
+        """Escalate/unsnooze what is due, deliver every due notice, then re-post open alerts
+        to Alertmanager if their refresh is due; returns sends (notices or digests)."""
         self.tick()
         units: dict[tuple[str, str], list[tuple[Notice, Item, Recipient | None]]] = {}
         for n in self.store.due_notices(self.clock()):
@@ -60,6 +68,8 @@ class Deliverer:
         for (key, _), unit in units.items():
             self._deliver(key, unit)
         metrics.ALERT_OUTBOX_PENDING.set(self.store.pending_count())
+        if self.refresh is not None:
+            self.refresh.run_once()
         return len(units)
 
     def tick(self) -> None:
@@ -170,3 +180,8 @@ def _reader(n: Notice, routing: Routing) -> Recipient | None:
 def validity(settings: AlertSettings) -> timedelta:
     """How long a firing ops alert stays active in Alertmanager without a refresh."""
     return timedelta(hours=settings.ops_validity_hours)
+
+
+def refresh_interval(settings: AlertSettings) -> timedelta:
+    """How often open alerts are re-posted to Alertmanager (well inside :func:`validity`)."""
+    return timedelta(hours=settings.ops_refresh_hours)

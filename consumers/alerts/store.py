@@ -154,6 +154,16 @@ class AlertStore:
             rows = tx.run(f"{sql} ORDER BY updated_at DESC LIMIT {int(limit)}", params)
         return [alert_from(r) for r in rows]
 
+    def open_alerts(self) -> list[Alert]:
+        """Every unresolved alert, oldest first, without :meth:`list`'s limit (the
+        Alertmanager refresh re-posts them all)."""
+        with self.db.tx() as tx:
+            rows = tx.run(
+                f"SELECT {ALERT_COLUMNS} FROM {ALERTS} WHERE status IN ({_OPEN}) "
+                "ORDER BY raised_at, alert_id"
+            )
+        return [alert_from(r) for r in rows]
+
     def history(self, alert_id: str) -> list[LogEntry]:
         """An alert's lifecycle, oldest first."""
         with self.db.tx() as tx:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from consumers.alerts.channels.mail import message_id
 from consumers.alerts.directory import StaticDirectory
@@ -112,3 +112,34 @@ def test_operations_team_sees_alerts_in_alertmanager_with_labels(
     store.receive(reengaged(group=g, at=clock()), r, clock(), cfg)
     deliverer.run_once()
     assert [a["labels"]["kind"] for a in alertmanager.alerts(group=g)] == ["group-at-risk"]
+
+
+def test_alertmanager_lease_of_an_open_alert_moves_forward_at_each_refresh(
+    sqlite_settings, smtp_server, alertmanager
+):
+    # Alertmanager judges endsAt by its wall clock and answers in whole milliseconds.
+    clock = FakeClock(datetime.now(UTC).replace(microsecond=0))
+    g = str(uuid.uuid4())
+    r = routing(group=g)
+    c, store, deliverer = _wire(
+        sqlite_settings, smtp_server, r, clock, alertmanager_url=alertmanager.url
+    )
+    week = timedelta(hours=c.alert_settings.ops_validity_hours)
+    store.receive(lapsed(group=g, at=clock()), r, clock(), c.alert_settings.policy())
+    deliverer.run_once()
+    raised_at = clock()
+    (firing,) = alertmanager.alerts(group=g)
+    assert _ends(firing) == raised_at + week
+    clock.advance(minutes=59)
+    deliverer.run_once()
+    (firing,) = alertmanager.alerts(group=g)
+    assert _ends(firing) == raised_at + week, "no refresh before the interval"
+    clock.advance(minutes=2)
+    deliverer.run_once()
+    (firing,) = alertmanager.alerts(group=g)
+    assert _ends(firing) == clock() + week == raised_at + week + timedelta(minutes=61)
+    assert firing["status"]["state"] == "active"
+
+
+def _ends(am_alert: dict) -> datetime:
+    return datetime.fromisoformat(am_alert["endsAt"])

@@ -2,10 +2,13 @@
 
 Labels: alertname, program, group, severity, kind, plus alert_id so two members' lapses in
 one group stay two alerts. No personal data: names never leave for Alertmanager.
+A firing alert's ``endsAt`` is a lease: the delivery loop re-posts open alerts
+(:mod:`consumers.alerts.refresh`) long before it runs out.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -56,7 +59,13 @@ class AlertmanagerChannel:
 
     def push(self, a: Alert, r: Routing, now: datetime, link: str) -> None:
         """Send one alert or raise :class:`DeliveryError`."""
-        body = [am_alert(a, r, now, link, self.valid_for)]
+        self._post([am_alert(a, r, now, link, self.valid_for)])
+
+    def push_many(self, alerts: Sequence[tuple[Alert, Routing, str]], now: datetime) -> None:
+        """Send several ``(alert, routing, link)`` in one request (the periodic refresh)."""
+        self._post([am_alert(a, r, now, link, self.valid_for) for a, r, link in alerts])
+
+    def _post(self, body: list[dict[str, Any]]) -> None:
         try:
             resp = self.client.post(f"{self.base_url}/api/v2/alerts", json=body)
         except httpx.HTTPError as exc:

@@ -5,7 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from consumers.alerts import lifecycle
-from consumers.alerts.model import DORMANT, LAPSED, Alert, AlertIntent, Decision, LogEntry, Notice
+from consumers.alerts.model import (
+    DELIVERED,
+    DORMANT,
+    LAPSED,
+    SNOOZED,
+    Alert,
+    AlertIntent,
+    Decision,
+    LogEntry,
+    Notice,
+)
 from consumers.alerts.policy import Context, PolicyConfig, decide
 
 
@@ -59,3 +69,42 @@ class Ledger:
 
     def dormant(self) -> Alert:
         return self.one(DORMANT)
+
+
+@dataclass
+class LedgerStore:
+    """The slice of ``AlertStore`` the delivery loop uses, over a :class:`Ledger` (no SQL)."""
+
+    ledger: Ledger
+    settled: list[tuple[str, str]] = field(default_factory=list)  # (notice key, outcome)
+    open_reads: int = 0
+
+    def due_for_tick(self, now) -> list[Alert]:
+        return [
+            a
+            for a in self.ledger.alerts.values()
+            if (a.status == SNOOZED and a.snoozed_until and a.snoozed_until <= now)
+            or (a.status == DELIVERED and a.escalate_at and a.escalate_at <= now)
+        ]
+
+    def due_notices(self, now) -> list[Notice]:
+        due = [n for n in self.ledger.pending.values() if n.not_before <= now]
+        return sorted(due, key=lambda n: n.not_before)
+
+    def get(self, alert_id: str) -> Alert | None:
+        return self.ledger.alerts.get(alert_id)
+
+    def transition(self, alert_id: str, change, now) -> Decision:
+        return self.ledger.apply(change(self.ledger.alerts[alert_id], now))
+
+    def settle(self, n: Notice, outcome, channel, attempts, error, at, change) -> None:
+        del self.ledger.pending[n.key]
+        self.settled.append((n.key, outcome))
+        self.ledger.apply(change(self.ledger.alerts[n.alert_id]))
+
+    def pending_count(self) -> int:
+        return len(self.ledger.pending)
+
+    def open_alerts(self) -> list[Alert]:
+        self.open_reads += 1
+        return [a for a in self.ledger.alerts.values() if a.is_open]
