@@ -143,3 +143,34 @@ def test_alertmanager_lease_of_an_open_alert_moves_forward_at_each_refresh(
 
 def _ends(am_alert: dict) -> datetime:
     return datetime.fromisoformat(am_alert["endsAt"])
+
+
+def test_an_escalated_then_resolved_alert_leaves_no_copy_firing_in_alertmanager(
+    sqlite_settings, smtp_server, alertmanager
+):
+    # severity is a label, so warning and critical are two alerts to Alertmanager.
+    clock = FakeClock(datetime.now(UTC))  # Alertmanager judges endsAt by its wall clock
+    g = str(uuid.uuid4())
+    r = routing(group=g, days=0)  # escalates at the first tick once the coordinator heard
+    c, store, deliverer = _wire(
+        sqlite_settings,
+        smtp_server,
+        r,
+        clock,
+        alertmanager_url=alertmanager.url,
+        quiet_start=0,  # the wall clock's hour must not hold the coordinator's e-mail
+        quiet_end=0,
+    )
+    cfg = c.alert_settings.policy()
+    store.receive(lapsed(group=g, at=clock()), r, clock(), cfg)
+    deliverer.run_once()
+    assert [a["labels"]["severity"] for a in alertmanager.alerts(group=g)] == ["warning"]
+    clock.now = datetime.now(UTC)
+    deliverer.tick()
+    deliverer.run_once()
+    assert store.list()[0].status == "escalated"
+    assert [a["labels"]["severity"] for a in alertmanager.alerts(group=g)] == ["critical"]
+    clock.now = datetime.now(UTC)
+    store.receive(reengaged(group=g, at=clock()), r, clock(), cfg)
+    deliverer.run_once()
+    assert alertmanager.alerts(group=g) == []

@@ -49,6 +49,29 @@ def am_alert(
     }
 
 
+SEVERITIES = ("warning", "critical")
+"""Every value :attr:`Alert.severity` takes."""
+
+
+def am_alerts(
+    a: Alert, r: Routing, now: datetime, link: str, valid_for: timedelta
+) -> list[dict[str, Any]]:
+    """The alert under its current severity, and resolved under every other severity.
+
+    ``severity`` is a label, so Alertmanager keeps one alert per severity: an alert
+    escalated from warning to critical, then resolved, would otherwise leave its warning
+    copy firing until that copy's lease ran out. A resolved copy Alertmanager never saw
+    firing notifies nobody.
+    """
+    current = am_alert(a, r, now, link, valid_for)
+    others = [
+        {**current, "labels": {**current["labels"], "severity": s}, "endsAt": now.isoformat()}
+        for s in SEVERITIES
+        if s != a.severity
+    ]
+    return [current, *others]
+
+
 class AlertmanagerChannel:
     """Posts alert state to one Alertmanager; repeating a post is harmless by design."""
 
@@ -58,8 +81,8 @@ class AlertmanagerChannel:
         self.client, self.base_url, self.valid_for = client, base_url.rstrip("/"), valid_for
 
     def push(self, a: Alert, r: Routing, now: datetime, link: str) -> None:
-        """Send one alert or raise :class:`DeliveryError`."""
-        self._post([am_alert(a, r, now, link, self.valid_for)])
+        """Send one alert's new state (see :func:`am_alerts`) or raise :class:`DeliveryError`."""
+        self._post(am_alerts(a, r, now, link, self.valid_for))
 
     def push_many(self, alerts: Sequence[tuple[Alert, Routing, str]], now: datetime) -> None:
         """Send several ``(alert, routing, link)`` in one request (the periodic refresh)."""

@@ -88,7 +88,9 @@ def test_open_alerts_are_reposted_with_a_fresh_lease_once_the_interval_has_passe
     led.receive(health("group-at-risk", "at_risk", "watch"), r, clock())
     d, store, _ = _loop(led, am, clock, ops_refresh_hours=1)
     d.run_once()
-    assert [len(b) for b in am.posts] == [1, 1, 2], "two outbox posts, then a first refresh"
+    # two outbox posts (the alert, and resolved under the other severity), then a refresh
+    assert [len(b) for b in am.posts] == [2, 2, 2]
+    assert [len(am.alert_ids(b)) for b in am.posts] == [1, 1, 2]
     settled = list(store.settled)
     am.posts.clear()
     clock.advance(minutes=59)
