@@ -5,7 +5,8 @@ clients to re-send firing alerts periodically (Prometheus does so every evaluati
 outbox posts an alert when its state changes; this re-posts all open ones every
 ``PEERPULSE_ALERTS_OPS_REFRESH_HOURS`` with a fresh ``endsAt``. Resolved alerts are never
 refreshed. A refresh does not go through the outbox: it has nothing to settle, so a failure
-is only logged and counted, and the next delivery-loop tick tries again.
+is only logged and counted, and the refresh is tried again a minute later (not at every
+one-second tick: an Alertmanager that is down would cost a timeout and a log line each).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from infra import metrics
 log = logging.getLogger(__name__)
 
 BATCH = 200  # alerts per POST: one request per refresh for a typical deployment
+RETRY_AFTER = timedelta(minutes=1)
+"""Pause after a failed refresh (far below any lease: validity is at least an hour)."""
 
 
 class OpsRefresh:
@@ -47,16 +50,21 @@ class OpsRefresh:
         self.store, self.directory, self.ops, self.public_url = store, directory, ops, public_url
         self.every, self.clock = every, clock
         self.last: datetime | None = None
+        self.failed_at: datetime | None = None
 
     def due(self, now: datetime) -> bool:
-        """Never refreshed, the interval has passed, or the clock went backwards."""
+        """Never refreshed, the interval has passed, or the clock went backwards — and
+        not within :data:`RETRY_AFTER` of a failed attempt."""
+        failed = self.failed_at
+        if failed is not None and failed <= now < failed + RETRY_AFTER:
+            return False
         return self.last is None or not self.last <= now < self.last + self.every
 
     def run_once(self) -> int:
         """Re-post every open alert if a refresh is due; returns how many were posted.
 
         Never raises: a failure is logged, counted as an ``alertmanager`` delivery attempt
-        with outcome ``error``, and retried on the next call.
+        with outcome ``error``, and retried once :data:`RETRY_AFTER` has passed.
         """
         now = self.clock()
         if not self.due(now):
@@ -64,12 +72,13 @@ class OpsRefresh:
         try:
             sent = self._push_open(now)
         except DeliveryError as exc:
-            log.error("alertmanager refresh failed, retrying next tick: %s", exc)
+            log.error("alertmanager refresh failed, retrying in a minute: %s", exc)
         except Exception:
-            log.exception("alertmanager refresh failed, retrying next tick")
+            log.exception("alertmanager refresh failed, retrying in a minute")
         else:
-            self.last = now
+            self.last, self.failed_at = now, None
             return sent
+        self.failed_at = now
         metrics.ALERT_DELIVERY_ATTEMPTS.labels("alertmanager", "error").inc()
         return 0
 
