@@ -60,6 +60,9 @@ def configure_logging(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)-5s %(name)s: %(message)s",
     )
+    from infra.kafka import ClosedTransportNoise
+
+    logging.getLogger("kafka.net.transport").addFilter(ClosedTransportNoise())
     if not verbose:
         for name in NOISY_LIBRARIES:
             logging.getLogger(name).setLevel(logging.WARNING)

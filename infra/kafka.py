@@ -10,6 +10,7 @@ docs/decisions/0004-embedded-broker-tansu.md). On a correct Kafka the probe is a
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -20,6 +21,27 @@ from kafka.consumer.fetcher import ConsumerRecord
 from infra.settings import Settings
 
 CLIENT_ID = "peerpulse"
+
+
+class ClosedTransportNoise(logging.Filter):
+    """Drops kafka-python's traceback for a read on a connection it has just closed itself.
+
+    kafka-python 3.0.12 can close a connection while its I/O loop is still reading it
+    (seen when a command exits right after its clients connected); the read then fails
+    with EBADF or an AttributeError on the cleared socket, logged at ERROR with a traceback
+    although nothing is wrong. A record is dropped only when it carries one of those
+    exceptions and names a transport that is closed; every other network error stays.
+    Installed on ``kafka.net.transport`` by :func:`infra.cli.configure_logging`.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for the close race's record, True for everything else."""
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, OSError | AttributeError):
+            return " (closed)>" not in record.getMessage()
+        return True
+
+
 DEFAULT_SESSION_TIMEOUT_MS = Settings.model_fields["kafka_session_timeout_ms"].default
 
 
