@@ -89,7 +89,7 @@ class Container:
         bootstrap = self.settings.kafka_bootstrap
         return Relay(
             ReaderProcess(self.eventstore_env),
-            producer(bootstrap, **PRODUCER_CONFIG),
+            lambda: producer(bootstrap, **PRODUCER_CONFIG),
             bootstrap,
             self.relay_topic,
             partitions=self.settings.topic_partitions,

@@ -15,6 +15,7 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -69,8 +70,11 @@ class Relay:
         batch_size: int = 2000,
         poll_interval: float = 0.2,
     ) -> None:
-        """``reader``: a :class:`infra.relay_reader.ReaderProcess`; ``producer``: kafka-python."""
-        self.reader, self.producer, self.bootstrap, self.topic = reader, producer, bootstrap, topic
+        """``reader``: a :class:`infra.relay_reader.ReaderProcess`; ``producer``: makes the
+        kafka-python producer (called once the reader has opened the store)."""
+        self.reader, self.bootstrap, self.topic = reader, bootstrap, topic
+        self._make_producer: Callable[[], Any] = producer
+        self._producer: Any = None
         self.partitions, self.batch_size, self.poll_interval = partitions, batch_size, poll_interval
         self.marks: dict[int, int] = {}
         self.next_position = 1
@@ -79,15 +83,26 @@ class Relay:
         self._behind_since: float | None = None
         self._stopping = threading.Event()
 
+    @property
+    def producer(self) -> Any:
+        """The producer, made on first use."""
+        if self._producer is None:
+            self._producer = self._make_producer()
+        return self._producer
+
     def close(self) -> None:
-        """Stop the reader; flush and close the producer."""
+        """Stop the reader; flush and close the producer if there is one."""
         self.reader.close()
-        self.producer.close(timeout=10)
+        if self._producer is not None:
+            self._producer.close(timeout=10)
 
     def start(self) -> None:
-        """Make sure the topic exists, find where each partition left off, start reading."""
+        """Open the store, make sure the topic exists, find where each partition left off,
+        start reading. The store comes first: if it cannot be read, no Kafka client was made.
+        """
         from infra.topics import create_topics
 
+        self.reader.open()
         create_topics(self.bootstrap, self.partitions, (replace(EVENTS, name=self.topic),))
         self.partitions = len(self.producer.partitions_for(self.topic))
         self.marks = watermarks(self.bootstrap, self.topic, self.partitions)

@@ -7,7 +7,8 @@ the producer and hands over plain tuples through a pipe (docs/decisions/0014). O
 untouched: one reader, one pipe, batches in notification order.
 
 The child builds its own read-only EngagementApp from the event-store ``env`` (no vault:
-nothing sealed is published). It ignores SIGINT and SIGTERM, which a terminal or the
+nothing sealed is published), says when the store is open, and waits to be told where to
+start (the relay learns that from the topic). It ignores SIGINT and SIGTERM, which a terminal or the
 supervisor sends to the whole process group: the relay finishes its batch, then kills the
 reader. If the relay dies first, the reader's next send to the pipe fails and it exits;
 it sends at least once per poll interval.
@@ -113,8 +114,8 @@ class Translator:
         return program
 
 
-def _serve(env: dict[str, str], position: int, limit: int, interval: float, pipe: Any) -> None:
-    """The child process: read batches from ``position`` and send them until told off."""
+def _serve(env: dict[str, str], pipe: Any) -> None:
+    """The child process: open the store, say so, then read where the relay says until told off."""
     # Ctrl-C and a supervisor's SIGTERM reach the whole process group: the relay finishes
     # its batch and then kills us, so the batch it is waiting for must still arrive.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -125,6 +126,7 @@ def _serve(env: dict[str, str], position: int, limit: int, interval: float, pipe
         app = EngagementApp(env=env)
         translator = Translator(app)
         pipe.send(("ready", app.recorder.max_notification_id() or 0))
+        _, position, limit, interval = pipe.recv()  # ("read", position, limit, interval)
         while True:
             batch = translator.read(position, limit)
             pipe.send(batch)
@@ -133,7 +135,7 @@ def _serve(env: dict[str, str], position: int, limit: int, interval: float, pipe
             position = batch.next_position
             if batch.read < limit:
                 time.sleep(interval)
-    except (BrokenPipeError, ConnectionResetError):
+    except (BrokenPipeError, ConnectionResetError, EOFError):
         return  # the relay is gone; nobody is left to read for
     except Exception as exc:
         with contextlib.suppress(OSError):
@@ -141,29 +143,33 @@ def _serve(env: dict[str, str], position: int, limit: int, interval: float, pipe
 
 
 class ReaderProcess:
-    """Runs a :class:`Translator` in a child process, one batch ahead of the relay."""
+    """Runs a :class:`Translator` in a child process, one batch ahead of the relay.
+
+    :meth:`open` starts the process and waits until it has opened the store; :meth:`start`
+    then tells it where to read from. The relay opens the reader before it connects to
+    Kafka, so a store that cannot be read fails first, alone.
+    """
 
     def __init__(self, env: dict[str, str], *, start_timeout: float = 60.0) -> None:
         """``env``: the eventsourcing environment of the store to read."""
         self.env, self.start_timeout = env, start_timeout
         self._process: Any = None
         self._pipe: Any = None
+        self._head = 0
+        self._reading = False
 
-    def start(self, position: int, batch_size: int, poll_interval: float) -> int:
-        """Start reading at ``position``; returns the store's head once the child is ready."""
+    def open(self) -> int:
+        """Start the process; returns the store's newest notification id once it is open."""
         self.close()
         context = multiprocessing.get_context("spawn")  # no fork of a threaded producer
-        receive, send = context.Pipe(duplex=False)
+        ours, theirs = context.Pipe(duplex=True)
         self._process = context.Process(
-            target=_serve,
-            args=(self.env, position, batch_size, poll_interval, send),
-            name="peerpulse-relay-reader",
-            daemon=True,
+            target=_serve, args=(self.env, theirs), name="peerpulse-relay-reader", daemon=True
         )
         self._process.start()
         atexit.register(self.close)  # the child ignores SIGTERM: never leave it to multiprocessing
-        send.close()  # the child holds the only writing end: its death reads as EOF here
-        self._pipe = receive
+        theirs.close()  # the child holds the only other end: either death reads as EOF
+        self._pipe = ours
         hello = self._receive(self.start_timeout)
         if hello is None:
             self.close()
@@ -171,7 +177,16 @@ class ReaderProcess:
         if not (isinstance(hello, tuple) and hello[0] == "ready"):
             self.close()
             raise ReaderFailed(f"relay reader could not start: {hello[1]}")
-        return int(hello[1])
+        self._head = int(hello[1])
+        return self._head
+
+    def start(self, position: int, batch_size: int, poll_interval: float) -> int:
+        """Read from ``position`` on (opening first if need be); returns the store's head."""
+        if self._pipe is None or self._reading:
+            self.open()
+        self._pipe.send(("read", position, batch_size, poll_interval))
+        self._reading = True
+        return self._head
 
     def next(self, timeout: float | None = None) -> Batch | None:
         """The next batch, or None if none arrived within ``timeout`` seconds."""
@@ -201,6 +216,7 @@ class ReaderProcess:
         otherwise wait forever for a child that ignores its SIGTERM.
         """
         atexit.unregister(self.close)
+        self._reading = False
         if self._pipe is not None:
             self._pipe.close()
             self._pipe = None

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from infra.bootstrap import build
+from infra.broker import free_port
 from tests.integration.test_relay import (
     assert_published_exactly_once,
     relay_settings,
@@ -137,7 +138,9 @@ def test_a_store_the_reader_cannot_open_stops_the_relay_with_one_line(relayed_st
     broken = tmp_path / "broken"
     (broken / settings.sqlite_path.name).mkdir(parents=True)  # a directory, not a database
     log = tmp_path / "relay.log"
-    relay = start_relay(settings, topic, log, env={"PEERPULSE_DATA_DIR": str(broken)})
+    nowhere = f"127.0.0.1:{free_port()}"  # the store is checked before any Kafka client is made
+    env = {"PEERPULSE_DATA_DIR": str(broken), "PEERPULSE_KAFKA_BOOTSTRAP": nowhere}
+    relay = start_relay(settings, topic, log, env=env)
     assert relay.wait(60) == 5, log.read_text()[-1500:]
     lines = errors(log)
     assert len(lines) == 1 and "reader could not start" in lines[0], lines
