@@ -62,7 +62,8 @@ def configure_logging(verbose: bool) -> None:
     )
     from infra.kafka import ClosedTransportNoise
 
-    logging.getLogger("kafka.net.transport").addFilter(ClosedTransportNoise())
+    for name in ClosedTransportNoise.LOGGERS:
+        logging.getLogger(name).addFilter(ClosedTransportNoise())
     if not verbose:
         for name in NOISY_LIBRARIES:
             logging.getLogger(name).setLevel(logging.WARNING)

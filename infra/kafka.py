@@ -28,17 +28,23 @@ class ClosedTransportNoise(logging.Filter):
 
     kafka-python 3.0.12 can close a connection while its I/O loop is still reading it
     (seen when a command exits right after its clients connected); the read then fails
-    with EBADF or an AttributeError on the cleared socket, logged at ERROR with a traceback
-    although nothing is wrong. A record is dropped only when it carries one of those
-    exceptions and names a transport that is closed; every other network error stays.
-    Installed on ``kafka.net.transport`` by :func:`infra.cli.configure_logging`.
+    with EBADF or an AttributeError on the cleared socket, or its task fails to wait on the
+    closed socket's descriptor -1, logged at ERROR with a traceback although nothing is
+    wrong. A record is dropped only when it carries one of those exceptions and names a
+    transport that is closed (or descriptor -1); every other network error stays.
+    Installed on ``kafka.net.transport`` and ``kafka.net.selector`` by
+    :func:`infra.cli.configure_logging`.
     """
+
+    LOGGERS = ("kafka.net.transport", "kafka.net.selector")
 
     def filter(self, record: logging.LogRecord) -> bool:
         """False for the close race's record, True for everything else."""
         exc = record.exc_info[1] if record.exc_info else None
         if isinstance(exc, OSError | AttributeError):
             return " (closed)>" not in record.getMessage()
+        if isinstance(exc, ValueError):
+            return str(exc) != "Invalid file descriptor: -1"
         return True
 
 

@@ -36,11 +36,17 @@ def test_a_read_racing_close_on_a_closed_transport_is_dropped(exc):
     assert not ClosedTransportNoise().filter(record(Transport(closed=True), exc))
 
 
+def test_a_task_waiting_on_the_closed_descriptor_is_dropped():
+    exc = ValueError("Invalid file descriptor: -1")
+    assert not ClosedTransportNoise().filter(record(Transport(closed=False), exc))
+
+
 @pytest.mark.parametrize(
     ("closed", "exc"),
     [
         (False, OSError(104, "Connection reset by peer")),  # a real error on a live socket
         (True, ValueError("corrupt frame")),  # not the race's exception
+        (True, KeyError("x")),
     ],
 )
 def test_other_network_errors_are_kept(closed, exc):
@@ -50,7 +56,9 @@ def test_other_network_errors_are_kept(closed, exc):
 def test_the_cli_installs_it(monkeypatch):
     from infra.cli import configure_logging
 
-    logger = logging.getLogger("kafka.net.transport")
-    monkeypatch.setattr(logger, "filters", [])
+    loggers = [logging.getLogger(name) for name in ClosedTransportNoise.LOGGERS]
+    for logger in loggers:
+        monkeypatch.setattr(logger, "filters", [])
     configure_logging(verbose=False)
-    assert any(isinstance(f, ClosedTransportNoise) for f in logger.filters)
+    for logger in loggers:
+        assert any(isinstance(f, ClosedTransportNoise) for f in logger.filters), logger.name
