@@ -44,15 +44,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_service(container, topic: str | None = None) -> int:
     """Run router + delivery until SIGTERM/SIGINT (also used by tests' subprocesses)."""
     from consumers.alerts.service import AlertService
+    from infra.singleton import only_one
 
-    service = AlertService(
-        lambda: container.alert_router(topic),
-        container.alert_deliverer,
-        container.alert_settings.deliver_every_s,
-    )
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: service.stop.set())
-    service.run()
+    with only_one(container.settings, "alerts"):  # one router per store (decision 0009)
+        service = AlertService(
+            lambda: container.alert_router(topic),
+            container.alert_deliverer,
+            container.alert_settings.deliver_every_s,
+        )
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: service.stop.set())
+        service.run()
     return 0
 
 

@@ -47,18 +47,22 @@ def build_consumer(container: Any, topic: str, dlq_topic: str, group_id: str,
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     from infra.bootstrap import build
+    from infra.singleton import only_one
 
-    container = build(settings)
-    ingest = build_consumer(container, args.topic, args.dlq_topic, args.group_id, args.max_records)
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: ingest.stop())
-    ingest.start()
-    log.info("ingesting %s (dead letters to %s)", args.topic, args.dlq_topic)
-    try:
-        ingest.run()
-    finally:
-        ingest.kafka.close(autocommit=False)
-        ingest.dead_letters.close()
-        container.close()
+    with only_one(settings, "ingest"):
+        container = build(settings)
+        ingest = build_consumer(
+            container, args.topic, args.dlq_topic, args.group_id, args.max_records
+        )
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: ingest.stop())
+        ingest.start()
+        log.info("ingesting %s (dead letters to %s)", args.topic, args.dlq_topic)
+        try:
+            ingest.run()
+        finally:
+            ingest.kafka.close(autocommit=False)
+            ingest.dead_letters.close()
+            container.close()
     log.info("stopped after applying %d messages", ingest.applied)
     return 0

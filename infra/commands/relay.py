@@ -25,18 +25,20 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _relay(args: argparse.Namespace, settings: Settings) -> int:
     from infra.bootstrap import build
+    from infra.singleton import only_one
 
     overrides = {"relay_topic": args.topic} if args.topic else {}
     container = build(settings, **overrides)
     try:
-        relay = container.relay
-        relay.batch_size, relay.poll_interval = args.batch_size, args.poll_interval
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: relay.stop())
-        try:
-            published = relay.run(until_caught_up=args.until_caught_up)
-        finally:
-            relay.close()
+        with only_one(settings, f"relay:{container.relay_topic}"):
+            relay = container.relay
+            relay.batch_size, relay.poll_interval = args.batch_size, args.poll_interval
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(sig, lambda *_: relay.stop())
+            try:
+                published = relay.run(until_caught_up=args.until_caught_up)
+            finally:
+                relay.close()
         log.info(
             "relay stopped after publishing %d events; next position %d",
             published,

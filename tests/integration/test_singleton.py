@@ -1,0 +1,86 @@
+"""One relay per topic, one ingest and one alert router per store (infra/singleton.py)."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from infra.singleton import AlreadyRunning, only_one
+from tests.integration.test_relay import relay_settings, unique_topic
+from tests.integration.test_relay_reader import errors
+from tests.integration.test_relay_recovery import relay_env, start_relay, wait_for
+
+
+def test_a_second_holder_is_refused_naming_the_first(store_settings):
+    refused = pytest.raises(AlreadyRunning, match=r"peerpulse relay for events .*pid[ =]\d+")
+    with only_one(store_settings, "relay:events"):
+        with refused, only_one(store_settings, "relay:events"):
+            pass
+        with only_one(store_settings, "relay:other-topic"), only_one(store_settings, "ingest"):
+            pass  # other names are other locks
+    with only_one(store_settings, "relay:events"):
+        pass  # released on exit
+
+
+@pytest.mark.postgres
+def test_two_schemas_are_two_stores(postgres_settings, pg_schema):
+    other = postgres_settings.model_copy(update={"postgres_schema": f"{pg_schema}_b"})
+    with only_one(postgres_settings, "ingest"), only_one(other, "ingest"):
+        pass
+
+
+@pytest.mark.kafka
+def test_a_second_relay_on_the_same_topic_stops_with_one_line(
+    sqlite_settings, kafka_bootstrap, tmp_path
+):
+    settings, topic = relay_settings(sqlite_settings, kafka_bootstrap), unique_topic("twice")
+    first = start_relay(settings, topic, tmp_path / "first.log")
+    try:
+        wait_for(tmp_path / "first.log", "resuming from", first)
+        log = tmp_path / "second.log"
+        second = start_relay(settings, topic, log)
+        assert second.wait(60) == 2, log.read_text()[-1500:]
+        (line,) = errors(log)
+        assert f"another peerpulse relay for {topic} is already running" in line
+        assert f"(pid {first.pid})" in line
+        assert "Traceback" not in log.read_text()
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+    again = start_relay(settings, topic, tmp_path / "again.log", "--until-caught-up")
+    assert again.wait(60) == 0, "a SIGKILLed holder leaves no lock behind"
+
+
+@pytest.mark.kafka
+@pytest.mark.parametrize(
+    ("command", "role"), [(["ingest"], "ingest"), (["alerts", "run"], "alerts")]
+)
+def test_a_second_ingest_or_alert_router_on_one_store_stops_with_one_line(
+    command, role, sqlite_settings, kafka_bootstrap, tmp_path
+):
+    settings = relay_settings(sqlite_settings, kafka_bootstrap)
+    env = relay_env(settings, {"PEERPULSE_KAFKA_SESSION_TIMEOUT_MS": "6000"})
+    cli = [sys.executable, "-m", "infra.cli", *command]
+    first = subprocess.Popen(cli, env=env, cwd=tmp_path, stderr=subprocess.DEVNULL)
+    try:
+        lock = settings.data_dir / "locks" / f"{role}.lock"
+        deadline = time.monotonic() + 30
+        while not (lock.exists() and lock.read_text() == str(first.pid)):
+            assert first.poll() is None and time.monotonic() < deadline, "no lock taken"
+            time.sleep(0.05)
+        second = subprocess.run(
+            cli, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+        )
+        assert second.returncode == 2, second.stderr[-1500:]
+        assert second.stderr.strip().splitlines() == [
+            f"peerpulse {command[0]}: another peerpulse {role} is already running on "
+            f"{settings.data_dir} (pid {first.pid}); stop it first, or use another "
+            "PEERPULSE_DATA_DIR"
+        ]
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.wait(30)
