@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from infra.errors import UserFacingError
+from infra.errors import UserFacingError, one_line
 
 COMMAND_MODULES: tuple[str, ...] = (
     "infra.commands.store",
@@ -107,6 +107,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug or an outage we did not foresee: still one line
+        logging.getLogger("peerpulse").debug("traceback", exc_info=True)
+        hint = "" if args.verbose else " (run with --verbose for the traceback)"
+        print(f"peerpulse {args.command}: unexpected {one_line(exc)}{hint}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

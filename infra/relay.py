@@ -21,7 +21,7 @@ from typing import Any
 
 from infra import metrics
 from infra.contract.translate import EVERY_PARTITION
-from infra.errors import UserFacingError
+from infra.errors import UserFacingError, one_line
 from infra.relay_positions import partition_for, resume_position, watermarks
 from infra.relay_reader import Batch, ReaderFailed, UndecodableEvent
 from infra.topics import EVENTS
@@ -50,10 +50,6 @@ class BrokerLostData(UserFacingError):
     """The broker handed out an offset it had already given: it lost the topic under us."""
 
     exit_code = 4
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(f"{type(exc).__name__}: {exc}".split())
 
 
 class Relay:
@@ -100,9 +96,11 @@ class Relay:
         """Open the store, make sure the topic exists, find where each partition left off,
         start reading. The store comes first: if it cannot be read, no Kafka client was made.
         """
+        from infra.broker_probe import wait_for_kafka
         from infra.topics import create_topics
 
         self.reader.open()
+        wait_for_kafka(self.bootstrap)  # one clear line, not a client's 30 s bootstrap timeout
         create_topics(self.bootstrap, self.partitions, (replace(EVENTS, name=self.topic),))
         self.partitions = len(self.producer.partitions_for(self.topic))
         self.marks = watermarks(self.bootstrap, self.topic, self.partitions)
@@ -188,7 +186,7 @@ class Relay:
         while pending and pending[0][0].is_done:
             future, counts = pending.popleft()
             if future.failed():
-                raise PublishFailed(f"publishing to {self.topic}: {_one_line(future.exception)}")
+                raise PublishFailed(f"publishing to {self.topic}: {one_line(future.exception)}")
             partition, offset = future.value.partition, future.value.offset
             if offset <= self._offsets.get(partition, -1):
                 raise BrokerLostData(

@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 from infra.contract.translate import NOT_PUBLISHED, to_wire
-from infra.errors import UserFacingError
+from infra.errors import UserFacingError, one_line
 
 Record = tuple[int, bytes, bytes, list[tuple[str, bytes]], int | None]
 """One wire record: (notification id, key, value, headers, partition or EVERY_PARTITION)."""
@@ -58,10 +58,6 @@ class Batch(NamedTuple):
     """Set when reading stopped at an event it cannot publish: one line naming it."""
 
 
-def _one_line(exc: BaseException) -> str:
-    return " ".join(f"{type(exc).__name__}: {exc}".split())
-
-
 class Translator:
     """Reads notifications from a position and turns them into wire records (any process)."""
 
@@ -86,7 +82,7 @@ class Translator:
                 why = (
                     f"stored event at notification id {n.id} ({n.topic}, aggregate "
                     f"{n.originator_id} v{n.originator_version}) cannot be published: "
-                    f"{_one_line(exc)}"
+                    f"{one_line(exc)}"
                 )
                 return Batch(len(records), n.id, head, records, why)
             if record is not None:
@@ -139,7 +135,7 @@ def _serve(env: dict[str, str], pipe: Any) -> None:
         return  # the relay is gone; nobody is left to read for
     except Exception as exc:
         with contextlib.suppress(OSError):
-            pipe.send(("failed", _one_line(exc)))
+            pipe.send(("failed", one_line(exc)))
 
 
 class ReaderProcess:
