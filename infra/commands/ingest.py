@@ -47,9 +47,11 @@ def build_consumer(container: Any, topic: str, dlq_topic: str, group_id: str,
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     from infra.bootstrap import build
+    from infra.broker_probe import wait_for_kafka
     from infra.singleton import only_one
 
     with only_one(settings, "ingest"):
+        wait_for_kafka(settings.kafka_bootstrap)
         container = build(settings)
         ingest = build_consumer(
             container, args.topic, args.dlq_topic, args.group_id, args.max_records

@@ -81,6 +81,9 @@ def _sink(args: argparse.Namespace, settings: Settings):
         return sinks.FileSink(Path(args.to[1]))
     if target == "http":
         return sinks.HttpSink(args.to[1], args.token)
+    from infra.broker_probe import wait_for_kafka
+
+    wait_for_kafka(settings.kafka_bootstrap)
     return sinks.KafkaSink(settings.kafka_bootstrap, args.topic)
 
 
