@@ -1,4 +1,4 @@
-"""Group decisions about commitments: made, then kept, missed or dropped."""
+"""Group decisions about commitments: made (and amended), then kept, missed or dropped."""
 
 from __future__ import annotations
 
@@ -23,15 +23,16 @@ class CommitmentRules(GroupGuards):
         session_id: UUID | None = None,
         due: datetime | None = None,
     ) -> None:
-        """A member commits to something; the same id with other details is refused."""
-        made = {"member_id": member_id, "session_id": session_id, "due": due}
+        """A member commits to something, optionally in a session and with a due date.
+
+        The same id again with the same details changes nothing; details the recorded
+        commitment lacked (ingest made it implicitly when its settlement came first,
+        decision 0008) amend it (``CommitmentAmended``); anything else is refused.
+        """
         existing = self.commitments.get(str(commitment_id))
         if existing is not None:
-            if {k: existing[k] for k in made} == made:
-                return
-            raise CommitmentConflict(
-                f"commitment {commitment_id} of group {self.id} already exists with other details"
-            )
+            self._amend_commitment(existing, commitment_id, member_id, now, session_id, due)
+            return
         self.require_open(f"record commitment {commitment_id}")
         self.require_member(member_id, session_id)
         self.trigger_event(
@@ -43,10 +44,50 @@ class CommitmentRules(GroupGuards):
             due=due,
         )
 
+    def _amend_commitment(
+        self,
+        existing: dict[str, Any],
+        commitment_id: UUID,
+        member_id: UUID,
+        now: datetime,
+        session_id: UUID | None,
+        due: datetime | None,
+    ) -> None:
+        if existing["member_id"] != member_id:
+            raise CommitmentConflict(
+                f"commitment {commitment_id} of group {self.id} was made by member "
+                f"{existing['member_id']}, not {member_id}"
+            )
+        details = {"session_id": session_id, "due": due}
+        if all(existing[k] == v for k, v in details.items()):
+            return
+        for key, value in details.items():
+            if existing[key] is not None and existing[key] != value:
+                raise CommitmentConflict(
+                    f"commitment {commitment_id} of group {self.id} already has {key} "
+                    f"{existing[key]}, not {value}"
+                )
+        self.require_open(f"amend commitment {commitment_id}")
+        self.require_member(member_id, session_id)
+        self.trigger_event(
+            self.CommitmentAmended,
+            timestamp=now,
+            commitment_id=commitment_id,
+            member_id=member_id,
+            **details,
+        )
+
     def resolve_commitment(self, commitment_id: UUID, outcome: str) -> None:
         """Replace the commitment's record with its outcome (records are never changed in place)."""
         key = str(commitment_id)
         self.commitments[key] = {**self.commitments[key], "status": outcome}
+
+    def amend_commitment_record(
+        self, commitment_id: UUID, session_id: UUID | None, due: datetime | None
+    ) -> None:
+        """Replace the commitment's record with its full details, keeping its status."""
+        key = str(commitment_id)
+        self.commitments[key] = {**self.commitments[key], "session_id": session_id, "due": due}
 
     def keep_commitment(self, commitment_id: UUID, now: datetime) -> None:
         """The member did what they said."""

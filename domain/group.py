@@ -291,6 +291,17 @@ class Group(SessionRules, CommitmentRules, LifecycleRules, ReplacedRecords, Aggr
                 "status": "made",
             }
 
+    class CommitmentAmended(Aggregate.Event):
+        """Details a recorded commitment lacked arrived (ingest: settled before made, 0008)."""
+
+        commitment_id: UUID
+        member_id: UUID
+        session_id: UUID | None
+        due: datetime | None
+
+        def apply(self, group: Group) -> None:
+            group.amend_commitment_record(self.commitment_id, self.session_id, self.due)
+
     class CommitmentKept(Aggregate.Event):
         """The member did what they committed to."""
 

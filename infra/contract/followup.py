@@ -21,6 +21,18 @@ class CommitmentMade(GroupData):
     due: Utc | None = None
 
 
+class CommitmentAmended(GroupData):
+    """A commitment recorded without its session or due date (settled first) got them."""
+
+    TYPE = "peerpulse.commitment.amended.v1"
+    DOMAIN = "Group.CommitmentAmended"
+
+    commitment_id: UUID
+    member_id: UUID
+    session_id: UUID | None = None
+    due: Utc | None = None
+
+
 class CommitmentKept(GroupData):
     """A member did what they committed to."""
 
@@ -118,6 +130,7 @@ class GroupDissolved(GroupData):
 
 MODELS: tuple[type[GroupData], ...] = (
     CommitmentMade,
+    CommitmentAmended,
     CommitmentKept,
     CommitmentMissed,
     CommitmentDropped,

@@ -2,8 +2,8 @@
 
 ``record_history(app, n)`` records at least ``n`` domain events covering every public
 type: programs with coordinators (some provisioned first, then amended), groups whose
-members attend, lapse and come back, make and keep commitments, pause, and end; clock
-ticks in between.
+members attend, lapse and come back, make and keep commitments (some settled before
+their details arrive, then amended), pause, and end; clock ticks in between.
 """
 
 from __future__ import annotations
@@ -73,6 +73,10 @@ def _week(app, g: int, w: int, now: datetime) -> None:
     if w % 4 == 2:
         app.correct_attendance(group, session, m[1], "excused", now + timedelta(hours=2))
     commitment = _id("commitment", g, w)
+    if g % 4 == 1 and w % 6 == 4:  # settled before made: made bare, settled, then amended
+        settle = (app.keep_commitment, app.miss_commitment, app.drop_commitment)[(w + 1) % 3]
+        app.make_commitment(group, commitment, m[0], now)
+        settle(group, commitment, now)
     app.make_commitment(group, commitment, m[0], now, session_id=session, due=now + WEEK)
     if w and (w - 1) % 9 != 7:
         keep = (app.keep_commitment, app.miss_commitment, app.drop_commitment)[w % 3]
