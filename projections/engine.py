@@ -45,6 +45,7 @@ QUIET_TYPES = frozenset(
     f"peerpulse.{t}.v1"
     for t in (
         "commitment.made",
+        "commitment.amended",
         "commitment.kept",
         "commitment.missed",
         "commitment.dropped",

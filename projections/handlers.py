@@ -130,6 +130,21 @@ def _made(s: GroupState, d: Data, at: datetime) -> None:
         m.made += 1
 
 
+def _amended(s: GroupState, d: Data, at: datetime) -> None:
+    """An open commitment moves to its session's window, as if made there. A settled one
+    stays where its outcome was counted (the state keeps no settled commitments)."""
+    cid = d["commitment_id"]
+    entry = s.open_commitments.get(cid)
+    rec = _find_session(s, d["session_id"]) if d.get("session_id") else None
+    if entry is None or rec is None or rec.ordinal == entry[1]:
+        return
+    member, n = entry
+    if n in s.windows:
+        s.windows[n].made = max(0, s.windows[n].made - 1)
+    s.window(rec.ordinal).made += 1
+    s.open_commitments[cid] = (member, rec.ordinal)
+
+
 def _resolver(outcome: str) -> Callable[[GroupState, Data, datetime], None]:
     def resolve(s: GroupState, d: Data, at: datetime) -> None:
         member, n = s.open_commitments.pop(d["commitment_id"], (d.get("member_id"), None))
@@ -191,6 +206,7 @@ HANDLERS: dict[str, Callable[[GroupState, Data, datetime], None]] = {
     P + "attendance.marked.v1": _marked,
     P + "attendance.corrected.v1": _marked,
     P + "commitment.made.v1": _made,
+    P + "commitment.amended.v1": _amended,
     P + "commitment.kept.v1": _resolver("kept"),
     P + "commitment.missed.v1": _resolver("missed"),
     P + "commitment.dropped.v1": _resolver("dropped"),

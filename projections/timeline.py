@@ -15,6 +15,7 @@ _COMMITMENT_OUTCOMES = {
     P + "commitment.missed.v1": "missed",
     P + "commitment.dropped.v1": "dropped",
 }
+AMENDED = P + "commitment.amended.v1"
 _compact = json.JSONEncoder(separators=(",", ":")).encode
 _lenient = json.JSONEncoder(default=str).encode
 
@@ -71,12 +72,12 @@ def _commitment(s: GroupState, ev: Envelope) -> RowChange:
             version=ev.version,
         )
     detail = json.dumps({"session_id": d.get("session_id"), "due": d.get("due")})
+    made = {} if ev.type == AMENDED else {"status": "made", "at": iso(ev.time)}
     return _row(
         s,
         d["commitment_id"],
         kind="commitment",
-        status="made",
-        at=iso(ev.time),
+        **made,  # an amendment replaces the details; status and time stay
         member_id=d.get("member_id"),
         detail=detail,
         version=ev.version,
