@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from consumers.ingest import dlq
@@ -80,6 +82,38 @@ def test_bad_input_lands_in_the_dlq_with_its_code_while_the_rest_applies(
     assert b"data.member" in dict(letters[4].headers)[dlq.HEADER_REASON]
     assert len(c.app.get_group(GROUP).members) == 2 + len(BAD)
     assert event_names(c.app, GROUP)[-1] == "SessionHeld"
+    c.close()
+
+
+def test_a_commitment_made_after_its_settlement_is_amended_and_only_a_conflict_dead_letters(
+    store_settings, kafka_bootstrap
+):
+    topic, dead = topics(kafka_bootstrap, partitions=1)
+    c = container(store_settings, kafka_bootstrap)
+    made = {"commitment": "c1", "session": "s1", "due": "2025-01-20T09:00:00Z"}
+    stream = [
+        *ROSTER,
+        HELD,
+        message("commitment.kept", {"commitment": "c1", "member": "ada"}, at=8),
+        message("commitment.made", {**made, "member": "ada"}, at=7),
+        message("commitment.made", {**made, "member": "bob"}, at=7),
+    ]
+    publish(kafka_bootstrap, topic, stream)
+    with running(c, topic, dead):
+        wait_for(lambda: positions(c.app, topic, 1) == len(stream), what="stream consumed")
+    commitment = c.app.get_group(GROUP).commitments[str(derive_id("commitment", SRC, "g1/c1"))]
+    assert (commitment["status"], commitment["due"]) == (
+        "kept",
+        datetime(2025, 1, 20, 9, tzinfo=UTC),
+    )
+    assert commitment["session_id"] == derive_id("session", SRC, "g1/s1")
+    assert event_names(c.app, GROUP)[-2:] == ["CommitmentKept", "CommitmentAmended"]
+    [letter] = read_all(kafka_bootstrap, dead)
+    headers = dict(letter.headers)
+    assert (letter.value, headers[dlq.HEADER_CODE]) == (stream[-1], b"domain_error")
+    ada, bob = (derive_id("member", SRC, m) for m in ("ada", "bob"))
+    reason = headers[dlq.HEADER_REASON].decode()
+    assert reason.startswith("commitment-conflict:") and f"by member {ada}, not {bob}" in reason
     c.close()
 
 

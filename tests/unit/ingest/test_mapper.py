@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from consumers.ingest.mapper import apply
@@ -106,6 +108,25 @@ def test_schedule_arriving_after_the_session_was_held_is_superseded(app):
 def test_commitment_settled_before_it_was_made_is_made_then_settled(app):
     send(app, *ROSTER, msg("commitment.kept", {"commitment": "c1", "member": "ada"}, at=8))
     assert events(app, gid())[-2:] == ["CommitmentMade", "CommitmentKept"]
+
+
+def test_commitment_made_after_its_settlement_amends_it_with_session_and_due_date(app):
+    made = msg("commitment.made", {"commitment": "c1", "member": "ada", "session": "s1",
+                                   "due": "2025-01-20T18:00:00Z"}, at=7)  # fmt: skip
+    send(app, *ROSTER, msg("session.held", {"session": "s1", "present": ["ada"]}, at=7))
+    send(app, msg("commitment.kept", {"commitment": "c1", "member": "ada"}, at=8), made, made)
+    commitment = app.get_group(gid()).commitments[str(derive_id("commitment", SOURCE, "g1/c1"))]
+    assert commitment == {"member_id": mid("ada"), "session_id": sid("s1"), "status": "kept",
+                          "due": datetime(2025, 1, 20, 18, tzinfo=UTC)}  # fmt: skip
+    assert events(app, gid())[-3:] == ["CommitmentMade", "CommitmentKept", "CommitmentAmended"]
+
+
+def test_commitment_made_by_another_member_than_its_settlement_is_a_domain_error(app):
+    send(app, *ROSTER, msg("commitment.kept", {"commitment": "c1", "member": "ada"}, at=8))
+    with pytest.raises(DomainError) as caught:
+        send(app, msg("commitment.made", {"commitment": "c1", "member": "bob"}, at=7))
+    assert caught.value.code == "commitment-conflict"
+    assert f"made by member {mid('ada')}, not {mid('bob')}" in str(caught.value)
 
 
 def test_member_personal_data_is_sealed_not_stored_in_clear(app):
