@@ -6,7 +6,9 @@ that arrive before the roster provision what they name (docs/decisions/0008): a 
 program or group is created provisionally, a member not on the roster joins as a peer, a
 roll call for a session already held (by one-by-one marks) is merged mark by mark. The
 real ``program.launched``/``group.formed``/``member.joined`` arriving later amends the
-provisional details (``DetailsAmended``, ``MemberRoleChanged``) instead of failing.
+provisional details (``DetailsAmended``, ``MemberRoleChanged``) instead of failing; a
+commitment settled before it was made is recorded bare, and the late ``commitment.made``
+fills in its session and due date (``CommitmentAmended``).
 Run inside ``app.batch()`` so the provisioning and the command commit together.
 """
 
