@@ -29,8 +29,11 @@ class Container:
 
     @cached_property
     def eventstore_env(self) -> dict[str, str]:
+        """The event store's eventsourcing env, once the store is known to be reachable."""
         from infra.eventstore import eventstore_env
+        from infra.sql import check_reachable
 
+        check_reachable(self.settings)
         return eventstore_env(self.settings)
 
     @cached_property

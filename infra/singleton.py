@@ -80,12 +80,10 @@ def _key(settings: Settings, name: str) -> int:
 
 @contextmanager
 def _advisory_lock(settings: Settings, name: str) -> Iterator[None]:
-    import psycopg
+    from infra.sql import postgres
 
     label = f"peerpulse-{name} pid={os.getpid()}"[:63]
-    conn: Any = psycopg.connect(
-        settings.postgres_dsn, autocommit=True, connect_timeout=5, application_name=label
-    )
+    conn: Any = postgres(settings, autocommit=True, application_name=label)
     try:
         key = _key(settings, name)
         if not conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:

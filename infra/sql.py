@@ -10,8 +10,37 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
+from infra.errors import UserFacingError
 from infra.settings import Settings
+
+
+class StoreUnreachable(UserFacingError):
+    """The configured PostgreSQL cannot be reached or refuses us."""
+
+
+def postgres(settings: Settings, *, timeout: int = 5, **kw: Any) -> Any:
+    """A psycopg connection to the configured PostgreSQL, or one line saying why not."""
+    import psycopg
+
+    try:
+        return psycopg.connect(settings.postgres_dsn, connect_timeout=timeout, **kw)
+    except psycopg.OperationalError as exc:
+        url = urlparse(settings.postgres_dsn)
+        where = f"{url.hostname or '127.0.0.1'}:{url.port or 5432}{url.path or ''}"
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise StoreUnreachable(f"PostgreSQL at {where} is not reachable: {reason}") from exc
+
+
+def check_reachable(settings: Settings) -> None:
+    """One connection attempt, so an outage is one line within seconds.
+
+    eventsourcing's pool would wait 30 s (not tunable through its env) and then fail with
+    a traceback. Nothing to check for SQLite (a file under ``data_dir``).
+    """
+    if is_postgres(settings):
+        postgres(settings).close()
 
 
 def is_postgres(settings: Settings) -> bool:
@@ -28,9 +57,7 @@ def connect(
     file (its folder created), usable from any thread, with ``pragmas`` applied.
     """
     if is_postgres(settings):
-        import psycopg
-
-        conn = psycopg.connect(settings.postgres_dsn, autocommit=True, connect_timeout=5)
+        conn = postgres(settings, autocommit=True)
         if settings.postgres_schema:
             conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{settings.postgres_schema}"')
             conn.execute(f'SET search_path TO "{settings.postgres_schema}"')

@@ -53,9 +53,9 @@ class Dialect:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             return conn
-        import psycopg
+        from infra.sql import postgres
 
-        return psycopg.connect(settings.postgres_dsn, autocommit=False)
+        return postgres(settings, autocommit=False)
 
     def bulk(self, conn: Any) -> None:
         """Trade durability of the latest commits for write speed (rebuild only)."""
