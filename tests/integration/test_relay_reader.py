@@ -24,7 +24,12 @@ from tests.integration.test_relay import (
     unique_topic,
 )
 from tests.integration.test_relay_history import record_history
-from tests.integration.test_relay_recovery import relay_env, start_relay, wait_for
+from tests.integration.test_relay_recovery import (  # reap_relays: autouse clean-up
+    reap_relays,  # noqa: F401
+    relay_env,
+    start_relay,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 

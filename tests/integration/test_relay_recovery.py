@@ -32,6 +32,22 @@ pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 REPO = Path(__file__).parents[2]
 
 
+STARTED: list[subprocess.Popen] = []
+"""Every relay :func:`start_relay` started; :func:`reap_relays` kills what a test left."""
+
+
+@pytest.fixture(autouse=True)
+def reap_relays():
+    """Kill relays a failed test left running (their readers follow them); import it into
+    every module that uses :func:`start_relay`."""
+    yield
+    while STARTED:
+        proc = STARTED.pop()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+
+
 def relay_env(settings, env: dict | None = None) -> dict[str, str]:
     """The process environment that points peerpulse at ``settings``' store and broker."""
     return {
@@ -54,7 +70,7 @@ def start_relay(
     ``popen`` goes to :class:`subprocess.Popen` (e.g. ``start_new_session``).
     """
     cmd = [sys.executable, "-m", "infra.cli", "relay", "--topic", topic, *extra]
-    return subprocess.Popen(
+    proc = subprocess.Popen(
         cmd,
         cwd=log.parent,
         env=relay_env(settings, env),
@@ -62,6 +78,8 @@ def start_relay(
         stderr=log.open("w"),
         **popen,
     )
+    STARTED.append(proc)
+    return proc
 
 
 def wait_for(log: Path, text: str, proc: subprocess.Popen, timeout: float = 60) -> None:

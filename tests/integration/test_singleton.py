@@ -12,7 +12,12 @@ import pytest
 from infra.singleton import AlreadyRunning, only_one
 from tests.integration.test_relay import relay_settings, unique_topic
 from tests.integration.test_relay_reader import errors
-from tests.integration.test_relay_recovery import relay_env, start_relay, wait_for
+from tests.integration.test_relay_recovery import (  # reap_relays: autouse clean-up
+    reap_relays,  # noqa: F401
+    relay_env,
+    start_relay,
+    wait_for,
+)
 
 
 def test_a_second_holder_is_refused_naming_the_first(store_settings):
