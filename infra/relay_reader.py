@@ -75,7 +75,7 @@ class Translator:
         notifications = self.app.recorder.select_notifications(position, limit)
         head = self.app.recorder.max_notification_id() or 0
         records: list[Record] = []
-        for n in notifications:
+        for done, n in enumerate(notifications):
             try:
                 record = self._translate(n)
             except Exception as exc:
@@ -84,7 +84,7 @@ class Translator:
                     f"{n.originator_id} v{n.originator_version}) cannot be published: "
                     f"{one_line(exc)}"
                 )
-                return Batch(len(records), n.id, head, records, why)
+                return Batch(done, n.id, head, records, why)
             if record is not None:
                 records.append(record)
         next_position = notifications[-1].id + 1 if notifications else position
@@ -110,12 +110,18 @@ class Translator:
         return program
 
 
+GROUP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
 def _serve(env: dict[str, str], pipe: Any) -> None:
     """The child process: open the store, say so, then read where the relay says until told off."""
     # Ctrl-C and a supervisor's SIGTERM reach the whole process group: the relay finishes
-    # its batch and then kills us, so the batch it is waiting for must still arrive.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # its batch and then kills us, so the batch it is waiting for must still arrive. The
+    # relay started us with both blocked (see ReaderProcess.open), so none is lost to the
+    # interpreter's start-up; ignore them, then unblock.
+    for signum in GROUP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, GROUP_SIGNALS)
     try:
         from domain.application import EngagementApp
 
@@ -162,11 +168,19 @@ class ReaderProcess:
         self._process = context.Process(
             target=_serve, args=(self.env, theirs), name="peerpulse-relay-reader", daemon=True
         )
-        self._process.start()
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, GROUP_SIGNALS)  # inherited
+        try:
+            self._process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         atexit.register(self.close)  # the child ignores SIGTERM: never leave it to multiprocessing
         theirs.close()  # the child holds the only other end: either death reads as EOF
         self._pipe = ours
-        hello = self._receive(self.start_timeout)
+        try:
+            hello = self._receive(self.start_timeout)
+        except ReaderFailed:
+            self.close()
+            raise
         if hello is None:
             self.close()
             raise ReaderFailed(f"relay reader did not start within {self.start_timeout:.0f} s")
