@@ -85,8 +85,13 @@ class AlertmanagerChannel:
         self._post(am_alerts(a, r, now, link, self.valid_for))
 
     def push_many(self, alerts: Sequence[tuple[Alert, Routing, str]], now: datetime) -> None:
-        """Send several ``(alert, routing, link)`` in one request (the periodic refresh)."""
-        self._post([am_alert(a, r, now, link, self.valid_for) for a, r, link in alerts])
+        """Send several ``(alert, routing, link)`` in one request (the periodic refresh).
+
+        Like :meth:`push`, each alert also goes out resolved under its other severity:
+        acknowledging or snoozing an escalated alert turns it back to ``warning`` without a
+        post of its own, and the refresh must not leave the ``critical`` copy firing.
+        """
+        self._post([x for a, r, link in alerts for x in am_alerts(a, r, now, link, self.valid_for)])
 
     def _post(self, body: list[dict[str, Any]]) -> None:
         try:

@@ -19,7 +19,7 @@ from consumers.alerts.channels.alertmanager import AlertmanagerChannel
 from consumers.alerts.config import AlertSettings
 from consumers.alerts.delivery import Deliverer, validity
 from consumers.alerts.directory import StaticDirectory
-from consumers.alerts.model import DELIVERED, OPEN_STATUSES, RESOLVED
+from consumers.alerts.model import ACKNOWLEDGED, DELIVERED, ESCALATED, OPEN_STATUSES, RESOLVED
 from consumers.alerts.policy import PolicyConfig
 from consumers.alerts.refresh import BATCH
 from tests.unit.alerts.factories import FakeClock, health, lapsed, reengaged, routing
@@ -88,8 +88,9 @@ def test_open_alerts_are_reposted_with_a_fresh_lease_once_the_interval_has_passe
     led.receive(health("group-at-risk", "at_risk", "watch"), r, clock())
     d, store, _ = _loop(led, am, clock, ops_refresh_hours=1)
     d.run_once()
-    # two outbox posts (the alert, and resolved under the other severity), then a refresh
-    assert [len(b) for b in am.posts] == [2, 2, 2]
+    # each post carries the alert, and the alert resolved under its other severity:
+    # two outbox posts of one alert, then a refresh of both
+    assert [len(b) for b in am.posts] == [2, 2, 4]
     assert [len(am.alert_ids(b)) for b in am.posts] == [1, 1, 2]
     settled = list(store.settled)
     am.posts.clear()
@@ -100,7 +101,9 @@ def test_open_alerts_are_reposted_with_a_fresh_lease_once_the_interval_has_passe
     d.run_once()
     (body,) = am.posts
     assert am.alert_ids(body) == set(led.alerts)
-    assert {_ends(a) for a in body} == {clock() + WEEK}
+    firing = [a for a in body if a["labels"]["severity"] == "warning"]
+    assert len(firing) == 2 and {_ends(a) for a in firing} == {clock() + WEEK}
+    assert {_ends(a) for a in body if a not in firing} == {clock()}, "other severity resolved"
     assert store.settled == settled and led.pending == {}, "the outbox is not touched"
 
 
@@ -178,7 +181,7 @@ def test_many_open_alerts_are_refreshed_in_batches():
     led.pending.clear()
     d, _, _ = _loop(led, am, clock)
     d.run_once()
-    assert [len(b) for b in am.posts] == [BATCH, BATCH, 1]
+    assert [len(am.alert_ids(b)) for b in am.posts] == [BATCH, BATCH, 1]
     assert set().union(*(am.alert_ids(b) for b in am.posts)) == set(led.alerts)
 
 
@@ -201,3 +204,23 @@ def test_refresh_interval_must_be_positive_and_shorter_than_the_lease(monkeypatc
         AlertSettings(_env_file=None, ops_refresh_hours=24, ops_validity_hours=24)
     with pytest.raises(ValidationError, match="greater than 0"):
         AlertSettings(_env_file=None, ops_refresh_hours=0)
+
+
+def test_an_alert_acknowledged_after_escalation_leaves_no_critical_copy_firing():
+    # Acknowledging turns an escalated alert back to "warning" without a post of its own;
+    # the refresh must resolve the critical copy the escalation fired.
+    clock, led, r, am = (
+        FakeClock(),
+        Ledger(cfg=PolicyConfig(ops=False)),
+        routing(),
+        FakeAlertmanager(),
+    )
+    (a,) = led.receive(lapsed(), r, clock()).alerts
+    led.alerts[a.alert_id] = replace(a, status=ESCALATED)
+    led.alerts[a.alert_id] = replace(a, status=ACKNOWLEDGED, acknowledged_by="coord-ana")
+    led.pending.clear()
+    d, _, _ = _loop(led, am, clock)
+    d.run_once()
+    (body,) = am.posts
+    by_severity = {x["labels"]["severity"]: _ends(x) for x in body}
+    assert by_severity == {"warning": clock() + WEEK, "critical": clock()}
