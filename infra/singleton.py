@@ -9,7 +9,10 @@ at once with one line saying who holds it:
 - SQLite store: an exclusive ``flock`` on ``<data_dir>/locks/<name>.lock``, which holds
   the holder's pid;
 - PostgreSQL: a session-level advisory lock on a connection of its own, keyed by schema
-  and name; the holder's pid is in that connection's ``application_name``.
+  and name; the holder's pid is in that connection's ``application_name``. A watchdog
+  thread checks that session every few seconds: if it ended (server restart, network,
+  ``pg_terminate_backend``), the lock is gone, so the holder stops itself (SIGTERM to its
+  own process, then :class:`LockLost`, exit 2) rather than run beside a successor.
 
 The kernel, or the server when the connection drops, releases the lock when the holder
 dies, even by SIGKILL, so a restart after a crash is never refused.
@@ -19,17 +22,29 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import logging
 import os
+import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from infra.errors import UserFacingError
+from infra.errors import UserFacingError, one_line
 from infra.settings import Settings
 
 
 class AlreadyRunning(UserFacingError):
     """Another process already plays this role on this store."""
+
+
+class LockLost(UserFacingError):
+    """The PostgreSQL session holding the lock ended while we ran; we stopped."""
+
+
+WATCH_EVERY_S = 5.0
+"""How often a PostgreSQL lock's session is checked while its holder runs."""
+log = logging.getLogger(__name__)
 
 
 def _what(name: str) -> str:
@@ -83,7 +98,20 @@ def _advisory_lock(settings: Settings, name: str) -> Iterator[None]:
     from infra.sql import postgres
 
     label = f"peerpulse-{name} pid={os.getpid()}"[:63]
-    conn: Any = postgres(settings, autocommit=True, application_name=label)
+    # Keepalives both ways: the server drops the session (and the lock) of a holder whose
+    # host died within about a minute, and we notice a server that went away.
+    conn: Any = postgres(
+        settings,
+        autocommit=True,
+        application_name=label,
+        keepalives=1,
+        keepalives_idle=30,
+        keepalives_interval=10,
+        keepalives_count=3,
+        options="-c tcp_keepalives_idle=30 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3",
+    )
+    lost = threading.Event()
+    done = threading.Event()
     try:
         key = _key(settings, name)
         if not conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:
@@ -91,9 +119,34 @@ def _advisory_lock(settings: Settings, name: str) -> Iterator[None]:
                 f"another {_what(name)} is already running on this PostgreSQL store "
                 f"({_holder(conn, key)}); stop it first, or use another schema"
             )
+        watchdog = threading.Thread(
+            target=_watch, args=(conn, name, lost, done), name="lock-watchdog", daemon=True
+        )
+        watchdog.start()
         yield
     finally:
+        done.set()
         conn.close()  # ends the session, which releases the lock
+    if lost.is_set():
+        raise LockLost(
+            f"lost the {_what(name)} lock: its PostgreSQL session ended (server restart, "
+            "network, or terminated); stopped so that no second one overlaps"
+        )
+
+
+def _watch(conn: Any, name: str, lost: threading.Event, done: threading.Event) -> None:
+    """Check the lock's session every :data:`WATCH_EVERY_S`; if it is gone, stop this process
+    gracefully (SIGTERM to ourselves) — the lock went with the session."""
+    while not done.wait(WATCH_EVERY_S):
+        try:
+            conn.execute("SELECT 1")
+        except Exception as exc:
+            if done.is_set():
+                return
+            log.error("%s lock lost (%s); stopping", _what(name), one_line(exc))
+            lost.set()
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
 
 
 def _holder(conn: Any, key: int) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 from infra.errors import UserFacingError
 from infra.settings import Settings
@@ -27,10 +26,21 @@ def postgres(settings: Settings, *, timeout: int = 5, **kw: Any) -> Any:
     try:
         return psycopg.connect(settings.postgres_dsn, connect_timeout=timeout, **kw)
     except psycopg.OperationalError as exc:
-        url = urlparse(settings.postgres_dsn)
-        where = f"{url.hostname or '127.0.0.1'}:{url.port or 5432}{url.path or ''}"
+        where = _where(settings.postgres_dsn)
         reason = " ".join(str(exc).split()) or type(exc).__name__
         raise StoreUnreachable(f"PostgreSQL at {where} is not reachable: {reason}") from exc
+
+
+def _where(dsn: str) -> str:
+    """``host:port/dbname`` of a URL or keyword DSN, never its password."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        parts = conninfo_to_dict(dsn)
+    except Exception:
+        return "the configured DSN (it does not parse)"
+    host = parts.get("host") or "localhost"
+    return f"{host}:{parts.get('port') or 5432}/{parts.get('dbname') or ''}"
 
 
 def check_reachable(settings: Settings) -> None:

@@ -53,18 +53,20 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     with only_one(settings, "ingest"):
         wait_for_kafka(settings.kafka_bootstrap)
         container = build(settings)
-        ingest = build_consumer(
-            container, args.topic, args.dlq_topic, args.group_id, args.max_records
-        )
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: ingest.stop())
-        ingest.start()
-        log.info("ingesting %s (dead letters to %s)", args.topic, args.dlq_topic)
         try:
-            ingest.run()
+            ingest = build_consumer(
+                container, args.topic, args.dlq_topic, args.group_id, args.max_records
+            )
+            try:
+                for signum in (signal.SIGTERM, signal.SIGINT):
+                    signal.signal(signum, lambda *_: ingest.stop())
+                ingest.start()
+                log.info("ingesting %s (dead letters to %s)", args.topic, args.dlq_topic)
+                ingest.run()
+            finally:
+                ingest.kafka.close(autocommit=False)
+                ingest.dead_letters.close()
         finally:
-            ingest.kafka.close(autocommit=False)
-            ingest.dead_letters.close()
             container.close()
     log.info("stopped after applying %d messages", ingest.applied)
     return 0

@@ -7,9 +7,11 @@ import subprocess
 import sys
 import time
 
+import psycopg
 import pytest
 
 from infra.singleton import AlreadyRunning, only_one
+from tests.conftest import PG_DSN
 from tests.integration.test_relay import relay_settings, unique_topic
 from tests.integration.test_relay_reader import errors
 from tests.integration.test_relay_recovery import (  # reap_relays: autouse clean-up
@@ -89,3 +91,28 @@ def test_a_second_ingest_or_alert_router_on_one_store_stops_with_one_line(
     finally:
         first.send_signal(signal.SIGTERM)
         first.wait(30)
+
+
+@pytest.mark.kafka
+@pytest.mark.postgres
+def test_a_relay_whose_lock_session_ends_stops_with_one_line(
+    postgres_settings, kafka_bootstrap, tmp_path
+):
+    settings = relay_settings(postgres_settings, kafka_bootstrap)
+    env = {
+        "PEERPULSE_STORE": "postgres",
+        "PEERPULSE_POSTGRES_DSN": settings.postgres_dsn,
+        "PEERPULSE_POSTGRES_SCHEMA": settings.postgres_schema,
+    }
+    log = tmp_path / "relay.log"
+    relay = start_relay(settings, unique_topic("lost"), log, env=env)
+    wait_for(log, "resuming from", relay)
+    with psycopg.connect(PG_DSN, autocommit=True) as admin:
+        ended = admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE %s",
+            (f"peerpulse-relay:% pid={relay.pid}",),
+        ).fetchall()
+    assert ended == [(True,)], "the relay's lock session was not found"
+    assert relay.wait(30) == 2, log.read_text()[-1500:]
+    (line,) = errors(log)
+    assert "lost the peerpulse relay for" in line and "PostgreSQL session ended" in line
