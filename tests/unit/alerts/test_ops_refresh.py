@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -73,6 +74,11 @@ def _loop(led: Ledger, am: FakeAlertmanager | None, clock: FakeClock, **settings
     return d, store, mail
 
 
+def _without_outbox_posts() -> tuple[FakeClock, Ledger, Any, FakeAlertmanager]:
+    """Clock, ledger, routing and Alertmanager where only the refresh posts (ops=False)."""
+    return FakeClock(), Ledger(cfg=PolicyConfig(ops=False)), routing(), FakeAlertmanager()
+
+
 def _ends(a: dict) -> datetime:
     return datetime.fromisoformat(a["endsAt"])
 
@@ -108,12 +114,7 @@ def test_open_alerts_are_reposted_with_a_fresh_lease_once_the_interval_has_passe
 
 
 def test_every_open_status_is_refreshed_and_resolved_alerts_never():
-    clock, led, r, am = (
-        FakeClock(),
-        Ledger(cfg=PolicyConfig(ops=False)),
-        routing(),
-        FakeAlertmanager(),
-    )
+    clock, led, r, am = _without_outbox_posts()
     for status in (*OPEN_STATUSES, RESOLVED):
         (a,) = led.receive(lapsed(member=f"member-{status}"), r, clock()).alerts
         led.alerts[a.alert_id] = replace(a, status=status)
@@ -141,12 +142,7 @@ def test_an_alert_resolved_after_raising_drops_out_of_the_refresh():
 
 
 def test_a_failed_refresh_is_retried_a_minute_later_and_people_still_hear():
-    clock, led, r, am = (
-        FakeClock(),
-        Ledger(cfg=PolicyConfig(ops=False)),
-        routing(),
-        FakeAlertmanager(),
-    )
+    clock, led, r, am = _without_outbox_posts()
     led.receive(lapsed(), r, clock())
     d, store, mail = _loop(led, am, clock)
     am.down, errors = True, _refresh_errors()
@@ -170,12 +166,7 @@ def test_a_failed_refresh_is_retried_a_minute_later_and_people_still_hear():
 
 
 def test_many_open_alerts_are_refreshed_in_batches():
-    clock, led, r, am = (
-        FakeClock(),
-        Ledger(cfg=PolicyConfig(ops=False)),
-        routing(),
-        FakeAlertmanager(),
-    )
+    clock, led, r, am = _without_outbox_posts()
     for i in range(2 * BATCH + 1):
         led.receive(lapsed(member=f"member-{i}"), r, clock())
     led.pending.clear()
@@ -209,12 +200,7 @@ def test_refresh_interval_must_be_positive_and_shorter_than_the_lease(monkeypatc
 def test_an_alert_acknowledged_after_escalation_leaves_no_critical_copy_firing():
     # Acknowledging turns an escalated alert back to "warning" without a post of its own;
     # the refresh must resolve the critical copy the escalation fired.
-    clock, led, r, am = (
-        FakeClock(),
-        Ledger(cfg=PolicyConfig(ops=False)),
-        routing(),
-        FakeAlertmanager(),
-    )
+    clock, led, r, am = _without_outbox_posts()
     (a,) = led.receive(lapsed(), r, clock()).alerts
     led.alerts[a.alert_id] = replace(a, status=ESCALATED)
     led.alerts[a.alert_id] = replace(a, status=ACKNOWLEDGED, acknowledged_by="coord-ana")
