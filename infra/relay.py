@@ -99,13 +99,13 @@ class Relay:
         from infra.broker_probe import wait_for_kafka
         from infra.topics import create_topics
 
-        self.reader.open()
+        head = self.reader.open()
         wait_for_kafka(self.bootstrap)  # one clear line, not a client's 30 s bootstrap timeout
         create_topics(self.bootstrap, self.partitions, (replace(EVENTS, name=self.topic),))
         self.partitions = len(self.producer.partitions_for(self.topic))
         self.marks = watermarks(self.bootstrap, self.topic, self.partitions)
         self.next_position = resume_position(self.marks)
-        head = self.reader.start(self.next_position, self.batch_size, self.poll_interval)
+        self.reader.start(self.next_position, self.batch_size, self.poll_interval)
         log.info(
             "relay %s: partitions at positions %s; resuming from %d (store head %d)",
             self.topic,

@@ -157,8 +157,6 @@ class ReaderProcess:
         self.env, self.start_timeout = env, start_timeout
         self._process: Any = None
         self._pipe: Any = None
-        self._head = 0
-        self._reading = False
 
     def open(self) -> int:
         """Start the process; returns the store's newest notification id once it is open."""
@@ -187,16 +185,11 @@ class ReaderProcess:
         if not (isinstance(hello, tuple) and hello[0] == "ready"):
             self.close()
             raise ReaderFailed(f"relay reader could not start: {hello[1]}")
-        self._head = int(hello[1])
-        return self._head
+        return int(hello[1])
 
-    def start(self, position: int, batch_size: int, poll_interval: float) -> int:
-        """Read from ``position`` on (opening first if need be); returns the store's head."""
-        if self._pipe is None or self._reading:
-            self.open()
+    def start(self, position: int, batch_size: int, poll_interval: float) -> None:
+        """Tell the reader :meth:`open` started to read from ``position`` on."""
         self._pipe.send(("read", position, batch_size, poll_interval))
-        self._reading = True
-        return self._head
 
     def next(self, timeout: float | None = None) -> Batch | None:
         """The next batch, or None if none arrived within ``timeout`` seconds."""
@@ -226,7 +219,6 @@ class ReaderProcess:
         otherwise wait forever for a child that ignores its SIGTERM.
         """
         atexit.unregister(self.close)
-        self._reading = False
         if self._pipe is not None:
             self._pipe.close()
             self._pipe = None

@@ -32,6 +32,7 @@ from typing import Any
 
 from infra.errors import UserFacingError, one_line
 from infra.settings import Settings
+from infra.sql import is_postgres
 
 
 class AlreadyRunning(UserFacingError):
@@ -58,7 +59,7 @@ def only_one(settings: Settings, name: str) -> Iterator[None]:
 
     Raises :class:`AlreadyRunning` if another process holds it.
     """
-    if settings.store == "postgres":
+    if is_postgres(settings):
         with _advisory_lock(settings, name):
             yield
     else:

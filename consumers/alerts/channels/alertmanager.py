@@ -82,18 +82,16 @@ class AlertmanagerChannel:
 
     def push(self, a: Alert, r: Routing, now: datetime, link: str) -> None:
         """Send one alert's new state (see :func:`am_alerts`) or raise :class:`DeliveryError`."""
-        self._post(am_alerts(a, r, now, link, self.valid_for))
+        self.push_many([(a, r, link)], now)
 
     def push_many(self, alerts: Sequence[tuple[Alert, Routing, str]], now: datetime) -> None:
-        """Send several ``(alert, routing, link)`` in one request (the periodic refresh).
+        """Send ``(alert, routing, link)`` items in one request (one on a change, many to refresh).
 
         Like :meth:`push`, each alert also goes out resolved under its other severity:
         acknowledging or snoozing an escalated alert turns it back to ``warning`` without a
         post of its own, and the refresh must not leave the ``critical`` copy firing.
         """
-        self._post([x for a, r, link in alerts for x in am_alerts(a, r, now, link, self.valid_for)])
-
-    def _post(self, body: list[dict[str, Any]]) -> None:
+        body = [x for a, r, link in alerts for x in am_alerts(a, r, now, link, self.valid_for)]
         try:
             resp = self.client.post(f"{self.base_url}/api/v2/alerts", json=body)
         except httpx.HTTPError as exc:
