@@ -15,7 +15,10 @@ at once with one line saying who holds it:
   own process, then :class:`LockLost`, exit 2) rather than run beside a successor.
 
 The kernel, or the server when the connection drops, releases the lock when the holder
-dies, even by SIGKILL, so a restart after a crash is never refused.
+dies, even by SIGKILL, so a restart after a crash is never refused. The server frees a
+dead holder's lock a moment after the death (when its backend exits), so a PostgreSQL
+lock is retried for :data:`ACQUIRE_GRACE_S` before a second instance is refused, and a
+holder that stops normally unlocks explicitly before it disconnects.
 """
 
 from __future__ import annotations
@@ -26,8 +29,9 @@ import logging
 import os
 import signal
 import threading
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from infra.errors import UserFacingError, one_line
@@ -45,6 +49,8 @@ class LockLost(UserFacingError):
 
 WATCH_EVERY_S = 5.0
 """How often a PostgreSQL lock's session is checked while its holder runs."""
+ACQUIRE_GRACE_S = 2.0
+"""How long a PostgreSQL lock is retried before a second instance is refused."""
 log = logging.getLogger(__name__)
 
 
@@ -113,13 +119,15 @@ def _advisory_lock(settings: Settings, name: str) -> Iterator[None]:
     )
     lost = threading.Event()
     done = threading.Event()
+    held = False
+    key = _key(settings, name)
     try:
-        key = _key(settings, name)
-        if not conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:
+        if not _try_lock(conn, key):
             raise AlreadyRunning(
                 f"another {_what(name)} is already running on this PostgreSQL store "
                 f"({_holder(conn, key)}); stop it first, or use another schema"
             )
+        held = True
         watchdog = threading.Thread(
             target=_watch, args=(conn, name, lost, done), name="lock-watchdog", daemon=True
         )
@@ -127,12 +135,30 @@ def _advisory_lock(settings: Settings, name: str) -> Iterator[None]:
         yield
     finally:
         done.set()
-        conn.close()  # ends the session, which releases the lock
+        if held and not lost.is_set():
+            # Unlock explicitly: closing the connection also releases the lock, but only
+            # once the server's backend has exited, which happens after close() returns —
+            # a successor started right after us would be refused.
+            with suppress(Exception):  # the session is gone, and the lock with it
+                conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+        conn.close()
     if lost.is_set():
         raise LockLost(
             f"lost the {_what(name)} lock: its PostgreSQL session ended (server restart, "
             "network, or terminated); stopped so that no second one overlaps"
         )
+
+
+def _try_lock(conn: Any, key: int) -> bool:
+    """Try for :data:`ACQUIRE_GRACE_S`: a holder that just died (even by SIGKILL) keeps its
+    lock until the server's backend notices the closed socket and exits, a moment later —
+    a supervisor's immediate restart must not be refused for that."""
+    deadline = time.monotonic() + ACQUIRE_GRACE_S
+    while not conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)
+    return True
 
 
 def _watch(conn: Any, name: str, lost: threading.Event, done: threading.Event) -> None:

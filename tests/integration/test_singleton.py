@@ -10,7 +10,7 @@ import time
 import psycopg
 import pytest
 
-from infra.singleton import AlreadyRunning, only_one
+from infra.singleton import AlreadyRunning, _key, only_one
 from tests.conftest import PG_DSN
 from tests.integration.test_relay import relay_settings, unique_topic
 from tests.integration.test_relay_reader import errors
@@ -31,6 +31,57 @@ def test_a_second_holder_is_refused_naming_the_first(store_settings):
             pass  # other names are other locks
     with only_one(store_settings, "relay:events"):
         pass  # released on exit
+
+
+@pytest.mark.postgres
+def test_a_postgres_lock_is_free_the_moment_its_holder_leaves(postgres_settings):
+    # Closing the connection frees the lock only once the server's backend has exited,
+    # after close() returned; the lock is released explicitly so a successor is not refused.
+    key = _key(postgres_settings, "ingest") & 0xFFFFFFFFFFFFFFFF
+    with psycopg.connect(PG_DSN, autocommit=True) as admin:
+        for _ in range(20):
+            with only_one(postgres_settings, "ingest"):
+                assert _advisory_locks(admin, key) == 1
+            assert _advisory_locks(admin, key) == 0
+
+
+@pytest.mark.postgres
+def test_a_sigkilled_postgres_holder_does_not_refuse_an_immediate_restart(postgres_settings):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD, postgres_settings.model_dump_json()],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        refused = pytest.raises(AlreadyRunning, match=rf"pid={holder.pid}")
+        with refused, only_one(postgres_settings, "ingest"):
+            pass
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(10)
+        with only_one(postgres_settings, "ingest"):
+            pass  # the supervisor's restart, a moment after the crash
+    finally:
+        holder.kill()
+        holder.wait(10)
+
+
+_HOLD = """
+import sys, time
+from infra.settings import Settings
+from infra.singleton import only_one
+with only_one(Settings.model_validate_json(sys.argv[1]), "ingest"):
+    print("held", flush=True)
+    time.sleep(600)
+"""
+
+
+def _advisory_locks(admin: psycopg.Connection, key: int) -> int:
+    return admin.execute(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+        "AND classid::bigint = %s AND objid::bigint = %s AND objsubid = 1",
+        (key >> 32, key & 0xFFFFFFFF),
+    ).fetchone()[0]
 
 
 @pytest.mark.postgres
