@@ -1,8 +1,10 @@
-"""One process per role and store: the relay, ingest and the alert router are single writers.
+"""One process per role and store: relay, ingest, projection worker, alert router.
 
 Two relays publishing one store to one topic would interleave positions (decision 0007);
 two ingest processes would each keep their own event-time watermark and trusted cache
-(0012, 0001); two alert routers would both send a due notice (0009). Each of these
+(0012, 0001); two projection workers would split the events topic's partitions while each
+restores every group's state from one read model; two alert routers would both send a due
+notice (0009). Each of these
 commands holds a lock named after its role for as long as it runs, and a second one stops
 at once with one line saying who holds it:
 

@@ -1,6 +1,7 @@
 """``peerpulse rebuild``: recompute every projection read model from the events topic.
 
-Stop the worker first. The read model is emptied, refilled by replaying
+Stop the worker first (a running one makes rebuild stop at once, and no worker starts while
+a rebuild holds the worker's lock). The read model is emptied, refilled by replaying
 ``peerpulse.events.v1`` from its beginning through the same projector the worker runs,
 and the worker's consumer-group position is set to the rebuilt checkpoint.
 """
@@ -36,17 +37,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     from infra.broker_probe import wait_for_kafka
     from infra.commands.worker import topic_names
+    from infra.singleton import only_one
     from projections.replay import rebuild
 
-    wait_for_kafka(settings.kafka_bootstrap)
-    stats = rebuild(
-        settings,
-        topic_names(args),
-        args.group_id,
-        emit=args.emit,
-        progress=not args.no_progress,
-        workers=args.workers,
-    )
+    with only_one(settings, "worker"):  # the worker must be stopped; none may start meanwhile
+        wait_for_kafka(settings.kafka_bootstrap)
+        stats = rebuild(
+            settings,
+            topic_names(args),
+            args.group_id,
+            emit=args.emit,
+            progress=not args.no_progress,
+            workers=args.workers,
+        )
     print(
         f"rebuilt {stats.groups} groups from {stats.events} events in {stats.seconds:.1f} s"
         f" ({stats.rate:,.0f} events/s); {stats.alerts} alert intents"

@@ -52,6 +52,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     from prometheus_client import start_http_server
 
     from infra.broker_probe import wait_for_kafka
+    from infra.singleton import only_one
     from infra.topics import create_topics
     from projections.app import build_app
     from projections.observe import Observer
@@ -59,30 +60,33 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     from projections.readmodel import ReadModel
     from projections.runner import ProjectionRunner
 
-    names = topic_names(args)
-    wait_for_kafka(settings.kafka_bootstrap)
-    create_topics(settings.kafka_bootstrap, settings.topic_partitions, names.catalogue())
-    readmodel = ReadModel(settings).open()
-    runner = ProjectionRunner(readmodel, names.events)
-    group = worker_group(args.group_id, readmodel)
-    try:
-        set_group_offsets(settings.kafka_bootstrap, group, names.events, runner.positions, 3.0)
-    except RuntimeError as exc:
-        log.warning(
-            "%s; resuming from the group's committed offsets (never past the"
-            " read model's checkpoint: records before it are skipped)",
-            exc,
-        )
-    observer = Observer()
-    observer.load(readmodel)
-    if args.metrics_port:
-        start_http_server(args.metrics_port, addr=settings.metrics_host)
-    app = build_app(settings, runner, names, group, observer)
-    worker = faust.Worker(app, loglevel="INFO", quiet=True, override_logging=False)
-    try:
-        worker.execute_from_commandline()
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    finally:
-        readmodel.close()
-    return 0
+    # One worker per read model: it restores every group's state from the read model and
+    # owns all of the events topic's partitions (a second one would split them).
+    with only_one(settings, "worker"):
+        names = topic_names(args)
+        wait_for_kafka(settings.kafka_bootstrap)
+        create_topics(settings.kafka_bootstrap, settings.topic_partitions, names.catalogue())
+        readmodel = ReadModel(settings).open()
+        runner = ProjectionRunner(readmodel, names.events)
+        group = worker_group(args.group_id, readmodel)
+        try:
+            set_group_offsets(settings.kafka_bootstrap, group, names.events, runner.positions, 3.0)
+        except RuntimeError as exc:
+            log.warning(
+                "%s; resuming from the group's committed offsets (never past the"
+                " read model's checkpoint: records before it are skipped)",
+                exc,
+            )
+        observer = Observer()
+        observer.load(readmodel)
+        if args.metrics_port:
+            start_http_server(args.metrics_port, addr=settings.metrics_host)
+        app = build_app(settings, runner, names, group, observer)
+        worker = faust.Worker(app, loglevel="INFO", quiet=True, override_logging=False)
+        try:
+            worker.execute_from_commandline()
+        except SystemExit as exc:
+            return int(exc.code or 0)
+        finally:
+            readmodel.close()
+        return 0

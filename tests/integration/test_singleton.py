@@ -1,7 +1,8 @@
-"""One relay per topic, one ingest and one alert router per store (infra/singleton.py)."""
+"""One relay per topic, one ingest, worker and alert router per store (infra/singleton.py)."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -115,9 +116,10 @@ def test_a_second_relay_on_the_same_topic_stops_with_one_line(
 
 @pytest.mark.kafka
 @pytest.mark.parametrize(
-    ("command", "role"), [(["ingest"], "ingest"), (["alerts", "run"], "alerts")]
+    ("command", "role"),
+    [(["ingest"], "ingest"), (["alerts", "run"], "alerts"), (["worker"], "worker")],
 )
-def test_a_second_ingest_or_alert_router_on_one_store_stops_with_one_line(
+def test_a_second_ingest_alert_router_or_worker_on_one_store_stops_with_one_line(
     command, role, sqlite_settings, kafka_bootstrap, tmp_path
 ):
     settings = relay_settings(sqlite_settings, kafka_bootstrap)
@@ -167,3 +169,18 @@ def test_a_relay_whose_lock_session_ends_stops_with_one_line(
     assert relay.wait(30) == 2, log.read_text()[-1500:]
     (line,) = errors(log)
     assert "lost the peerpulse relay for" in line and "PostgreSQL session ended" in line
+
+
+def test_rebuild_refuses_to_run_beside_a_worker(sqlite_settings, tmp_path):
+    env = relay_env(sqlite_settings, {})
+    with only_one(sqlite_settings, "worker"):  # as a running `peerpulse worker` holds it
+        rebuild = subprocess.run(
+            [sys.executable, "-m", "infra.cli", "rebuild", "--no-progress"],
+            env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    assert rebuild.returncode == 2, rebuild.stderr[-1500:]
+    assert rebuild.stderr.strip().splitlines() == [
+        f"peerpulse rebuild: another peerpulse worker is already running on "
+        f"{sqlite_settings.data_dir} (pid {os.getpid()}); stop it first, or use another "
+        "PEERPULSE_DATA_DIR"
+    ]
