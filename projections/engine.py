@@ -100,6 +100,7 @@ class Projector:
         """Take over a restored group state (worker restart)."""
         self.groups[state.group_id] = state
         self.by_partition.setdefault(state.partition, {})[state.group_id] = state
+        self._timeless.pop(state.group_id, None)
         self._seq = max(self._seq, state.seq + 1)
         try:
             due = state.due
@@ -177,11 +178,16 @@ class Projector:
         while s.due is not None and s.due <= until:
             self.dirty.add(("group", s.group_id))
             advance(s, s.due)
-            kept = self._timeless.get(s.group_id)
-            if kept is None or kept[0] != s.last_version:
-                kept = (s.last_version, timeless_reasons(s, self.policy))
-                self._timeless[s.group_id] = kept
-            self._assess(s, out, kept[1])
+            self._assess(s, out)
+
+    def _timeless_reasons(self, s: GroupState) -> tuple:
+        """:func:`timeless_reasons` of the group, computed once per applied event (they
+        depend on the state alone, and every applied event bumps ``last_version``)."""
+        kept = self._timeless.get(s.group_id)
+        if kept is None or kept[0] != s.last_version:
+            kept = (s.last_version, timeless_reasons(s, self.policy))
+            self._timeless[s.group_id] = kept
+        return kept[1]
 
     def _program_event(self, ev: Envelope, out: Outputs) -> None:
         p = self.programs.get(ev.subject)
@@ -194,9 +200,10 @@ class Projector:
         self.dirty.add(("program", p.program_id))
         out.rows.append(rows.program(p))
 
-    def _assess(self, s: GroupState, out: Outputs, timeless=None) -> bool:
+    def _assess(self, s: GroupState, out: Outputs) -> bool:
         """Judge one group at its ``now``; emit what changed. True if the health row was
-        written. ``timeless``: the group's current :func:`timeless_reasons`, if kept."""
+        written."""
+        timeless = self._timeless_reasons(s) if s.status == "active" else ()
         a = assess(s, s.now, self.policy, timeless)
         self._wakeups(s.partition).schedule(s, due_at(s, s.now, self.policy))
         previous = s.level
