@@ -23,9 +23,10 @@ from projections import alerts, rows
 from projections.events import TICK, Envelope, parse_time
 from projections.handlers import HANDLERS, PROGRAM_HANDLERS
 from projections.model import GroupState, ProgramState
-from projections.risk import DEFAULT_POLICY, RiskPolicy, assess, timeless_reasons
+from projections.risk import DEFAULT_POLICY, RiskPolicy, assess
 from projections.rollups import iso_week, rollup, trend
 from projections.schedule import Wakeups, due_at, grid_after
+from projections.signals import COMMITMENT_SIGNALS, NARROW_TYPES, NEUTRAL_TYPES, TIMELESS
 from projections.state import advance, apply, apply_program
 from projections.timeline import timeline
 
@@ -60,6 +61,9 @@ other event, if sooner): keeps replay fast, and being a property of the group's 
 timeline, keeps outputs deterministic."""
 
 
+_COMMITMENT_AT = tuple(TIMELESS.index(signal) for signal in COMMITMENT_SIGNALS)
+
+
 class Projector:
     """Keeps every group's and program's state and turns events into outputs."""
 
@@ -75,7 +79,7 @@ class Projector:
         self.wakeups: dict[int, Wakeups] = {}
         self.weeks: dict[int, str] = {}
         self._seq = 0
-        self._timeless: dict[str, tuple[int, tuple]] = {}
+        self._timeless: dict[str, tuple[int, tuple, list]] = {}
 
     def run(self, events: Iterable[Envelope], out: Outputs | None = None) -> Outputs:
         """Process many events; returns the outputs (appended to ``out`` if given)."""
@@ -130,7 +134,9 @@ class Projector:
             out.ignored += 1
             return
         self._catch_up(s, ev.time, out)
+        before = s.last_version
         apply(s, ev)
+        self._timeless_after(s, ev.type, before)
         s.program_id = s.program_id or str(ev.data.get("program_id") or "")
         self.dirty.add(("group", s.group_id))
         out.rows.append(timeline(s, ev))
@@ -180,14 +186,39 @@ class Projector:
             advance(s, s.due)
             self._assess(s, out)
 
-    def _timeless_reasons(self, s: GroupState) -> tuple:
-        """:func:`timeless_reasons` of the group, computed once per applied event (they
-        depend on the state alone, and every applied event bumps ``last_version``)."""
+    def _timeless_after(self, s: GroupState, kind: str, before: int) -> None:
+        """Keep what the event left valid of the group's timeless reasons. A kept entry is
+        always valid but for the commitment signals, which are stale when its version is
+        not the group's (any other change drops the entry)."""
+        if kind in NARROW_TYPES:
+            return  # the commitment signals are recomputed when next needed
         kept = self._timeless.get(s.group_id)
-        if kept is None or kept[0] != s.last_version:
-            kept = (s.last_version, timeless_reasons(s, self.policy))
-            self._timeless[s.group_id] = kept
-        return kept[1]
+        if kept is None:
+            return
+        if kind not in NEUTRAL_TYPES:
+            del self._timeless[s.group_id]  # every timeless signal may change
+        elif kept[0] == before:
+            self._timeless[s.group_id] = (s.last_version, kept[1], kept[2])  # still current
+
+    def _timeless_reasons(self, s: GroupState) -> tuple:
+        """:func:`~projections.risk.timeless_reasons` of the group, kept between events:
+        they depend on the state alone, every applied event bumps ``last_version``, and
+        after :data:`~projections.signals.NARROW_TYPES` events (over half of a typical
+        stream) only the :data:`~projections.signals.COMMITMENT_SIGNALS` are recomputed
+        (after :data:`~projections.signals.NEUTRAL_TYPES` events, none)."""
+        kept = self._timeless.get(s.group_id)
+        if kept is not None and kept[0] == s.last_version:
+            return kept[1]
+        p = self.policy
+        if kept is None:
+            found = [signal(s, None, p) for signal in TIMELESS]
+        else:
+            found = kept[2].copy()
+            for i in _COMMITMENT_AT:
+                found[i] = TIMELESS[i](s, None, p)
+        reasons = tuple(r for r in found if r is not None)
+        self._timeless[s.group_id] = (s.last_version, reasons, found)
+        return reasons
 
     def _program_event(self, ev: Envelope, out: Outputs) -> None:
         p = self.programs.get(ev.subject)

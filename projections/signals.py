@@ -201,4 +201,22 @@ TIMELESS: tuple[Signal, ...] = (
     facilitator,
 )
 """The signals that depend only on the state: the same until the next applied event."""
+COMMITMENT_SIGNALS: tuple[Signal, ...] = (commitments_made, commitments_kept)
+"""The timeless signals that read commitment windows and counters. The other timeless
+signals read none of what a :data:`NARROW_TYPES` event changes."""
+NARROW_TYPES = frozenset(
+    f"peerpulse.{t}.v1"
+    for t in (
+        "commitment.made",
+        "commitment.amended",
+        "commitment.kept",
+        "commitment.missed",
+        "commitment.dropped",
+    )
+)
+"""Group events whose handlers change only commitment windows, open commitments and
+commitment counters (``handlers._made``, ``_amended``, ``_resolver``): nothing a timeless
+signal outside :data:`COMMITMENT_SIGNALS` reads."""
+NEUTRAL_TYPES = frozenset({"peerpulse.session.scheduled.v1"})
+"""Group events whose handlers change nothing a timeless signal reads (the schedule)."""
 SIGNALS: tuple[Signal, ...] = TIMED + TIMELESS
