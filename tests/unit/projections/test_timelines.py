@@ -131,3 +131,16 @@ def test_any_valid_interleaving_of_events_and_ticks_gives_the_same_flags(data):
     release = {s: data.draw(st.sampled_from((NEVER, *grid[::20]))) for s in subjects}
     phase = {s: data.draw(st.sampled_from((EVENTS_FIRST, TICKS_FIRST))) for s in subjects}
     assert flags(interleaved(events, grid, release, phase)) == flags(interleaved(events, grid))
+
+
+def test_commitment_detail_is_exactly_what_json_dumps_writes():
+    import json
+
+    from projections.timeline import commitment_detail
+
+    values = [None, "", "s-1", "2026-12-01", 'quote " and \\ back', "caf\u00e9 \u2603 \U0001f600",
+              "\ud800", "tab\tnew\nline", 7, 1.5, True, ["x"], {"k": "v"}]  # fmt: skip
+    for session_id in values:
+        for due in values:
+            expected = json.dumps({"session_id": session_id, "due": due})
+            assert commitment_detail(session_id, due) == expected
