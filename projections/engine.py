@@ -42,19 +42,11 @@ class Outputs:
     ignored: int = 0
 
 
-QUIET_TYPES = frozenset(
-    f"peerpulse.{t}.v1"
-    for t in (
-        "commitment.made",
-        "commitment.amended",
-        "commitment.kept",
-        "commitment.missed",
-        "commitment.dropped",
-        "session.scheduled",
-        "attendance.marked",
-        "attendance.corrected",
-        "mentor.checked-in",
-    )
+QUIET_TYPES = (
+    NARROW_TYPES  # the commitment events
+    | NEUTRAL_TYPES  # session.scheduled
+    | {f"peerpulse.{t}.v1" for t in ("attendance.marked", "attendance.corrected")}
+    | {"peerpulse.mentor.checked-in.v1"}
 )
 """Events folded into the state but judged at the group's next grid time (or its next
 other event, if sooner): keeps replay fast, and being a property of the group's own
