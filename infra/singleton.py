@@ -4,9 +4,9 @@ Two relays publishing one store to one topic would interleave positions (decisio
 two ingest processes would each keep their own event-time watermark and trusted cache
 (0012, 0001); two projection workers would split the events topic's partitions while each
 restores every group's state from one read model; two alert routers would both send a due
-notice (0009). Each of these
-commands holds a lock named after its role for as long as it runs, and a second one stops
-at once with one line saying who holds it:
+notice (0009); a rebuild beside a worker would reset tables the worker writes. Each of
+these commands holds a lock named after its role for as long as it runs (``rebuild`` holds
+the worker's), and a second one stops with one line saying who holds it:
 
 - SQLite store: an exclusive ``flock`` on ``<data_dir>/locks/<name>.lock``, which holds
   the holder's pid;
@@ -117,11 +117,12 @@ def _advisory_lock(settings: Settings, name: str) -> Iterator[None]:
         keepalives_idle=30,
         keepalives_interval=10,
         keepalives_count=3,
+        tcp_user_timeout=10_000,  # a query on a dead link fails in 10 s, not TCP's ~15 min
         options="-c tcp_keepalives_idle=30 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3",
     )
     lost = threading.Event()
     done = threading.Event()
-    held = False
+    watchdog: threading.Thread | None = None
     key = _key(settings, name)
     try:
         if not _try_lock(conn, key):
@@ -129,26 +130,35 @@ def _advisory_lock(settings: Settings, name: str) -> Iterator[None]:
                 f"another {_what(name)} is already running on this PostgreSQL store "
                 f"({_holder(conn, key)}); stop it first, or use another schema"
             )
-        held = True
         watchdog = threading.Thread(
             target=_watch, args=(conn, name, lost, done), name="lock-watchdog", daemon=True
         )
         watchdog.start()
         yield
+    except BaseException:
+        if lost.is_set():  # whatever the stop raised (e.g. rebuild's), say why it stopped
+            raise _lost(name) from None
+        raise
     finally:
         done.set()
-        if held and not lost.is_set():
-            # Unlock explicitly: closing the connection also releases the lock, but only
-            # once the server's backend has exited, which happens after close() returns —
-            # a successor started right after us would be refused.
-            with suppress(Exception):  # the session is gone, and the lock with it
-                conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+        if watchdog is not None:
+            watchdog.join(2.0)  # it may be inside its check; the connection is one session
+            if not lost.is_set() and not watchdog.is_alive():
+                # Unlock explicitly: closing the connection also releases the lock, but only
+                # once the server's backend has exited, after close() returns — a successor
+                # started right after us would be refused.
+                with suppress(Exception):  # the session is gone, and the lock with it
+                    conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
         conn.close()
     if lost.is_set():
-        raise LockLost(
-            f"lost the {_what(name)} lock: its PostgreSQL session ended (server restart, "
-            "network, or terminated); stopped so that no second one overlaps"
-        )
+        raise _lost(name)
+
+
+def _lost(name: str) -> LockLost:
+    return LockLost(
+        f"lost the {_what(name)} lock: its PostgreSQL session ended (server restart, "
+        "network, or terminated); stopped so that no second one overlaps"
+    )
 
 
 def _try_lock(conn: Any, key: int) -> bool:

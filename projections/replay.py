@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -129,6 +130,7 @@ _SEEN = None
 def _init(seen) -> None:
     global _SEEN
     _SEEN = seen
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler: terminate() ends us
 
 
 def _child(spec: FeedSpec, slot: int) -> FeedResult:
@@ -141,21 +143,29 @@ def _child(spec: FeedSpec, slot: int) -> FeedResult:
 
 def _parallel(spec: FeedSpec, n: int, bar: tqdm) -> list[FeedResult]:
     """One feed per share of the partitions, each in its own process: forked where
-    possible (nothing to re-import, and callers need no ``__main__`` guard)."""
+    possible (nothing to re-import, and callers need no ``__main__`` guard). If this process
+    stops (an exception, Ctrl-C, SIGTERM turned into an exception), the feeds are
+    terminated rather than left writing the read model."""
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     seen = ctx.Array("q", n)
     shares = [dict(list(spec.ends.items())[i::n]) for i in range(n)]
+    others = set(multiprocessing.active_children())
     with ProcessPoolExecutor(n, mp_context=ctx, initializer=_init, initargs=(seen,)) as pool:
-        futures = [
-            pool.submit(_child, replace(spec, ends=share), i) for i, share in enumerate(shares)
-        ]
-        shown = 0
-        while not all(f.done() for f in futures):
-            time.sleep(0.2)
-            now = sum(seen[:])
-            bar.update(now - shown)
-            shown = now
+        try:
+            futures = [
+                pool.submit(_child, replace(spec, ends=share), i) for i, share in enumerate(shares)
+            ]
+            shown = 0
+            while not all(f.done() for f in futures):
+                time.sleep(0.2)
+                now = sum(seen[:])
+                bar.update(now - shown)
+                shown = now
+        except BaseException:
+            for feed in set(multiprocessing.active_children()) - others:
+                feed.terminate()
+            raise
         results = [f.result() for f in futures]
         bar.update(sum(seen[:]) - shown)
     return results

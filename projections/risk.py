@@ -79,7 +79,8 @@ def assess(
 ) -> Assessment:
     """Score the group at ``now``; the previous level in ``state.level`` gives hysteresis.
 
-    ``timeless``: :func:`timeless_reasons` of this very state, if the caller kept them.
+    ``timeless``: :func:`timeless_reasons` of this very state, if the caller kept them
+    (unused for a group that is not active or is paused).
     """
     if state.status != "active":
         return Assessment(HEALTHY, 0.0, (Reason(state.status, f"Group {state.status}", 0.0),))

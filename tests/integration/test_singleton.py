@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -184,3 +185,116 @@ def test_rebuild_refuses_to_run_beside_a_worker(sqlite_settings, tmp_path):
         f"{sqlite_settings.data_dir} (pid {os.getpid()}); stop it first, or use another "
         "PEERPULSE_DATA_DIR"
     ]
+
+
+def _children(pid: int) -> set[int]:
+    """Live processes whose parent is ``pid``."""
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rpartition(")")[2].split()[1]) == pid:
+                found.add(int(entry))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.fixture(scope="module")
+def long_history(kafka_broker):
+    """A 200,000-event history on fresh topics: about ten seconds of replay here."""
+    from benchmarks._projection_events import synthetic
+    from benchmarks.projections import produce
+    from infra.topics import create_topics
+    from projections.wire import ProjectionTopics
+
+    tag = unique_topic("rbterm")
+    names = ProjectionTopics(f"{tag}.events", f"{tag}.health", f"{tag}.alerts")
+    create_topics(kafka_broker.bootstrap, 3, names.catalogue())
+    produce(kafka_broker.bootstrap, names.events, synthetic(200_000, partitions=3))
+    return names
+
+
+def _start_rebuild(settings, names, cwd: Path, env: dict | None = None):
+    """``peerpulse rebuild`` with two feed processes, once both are replaying."""
+    cli = [sys.executable, "-m", "infra.cli", "rebuild", "--no-progress", "--workers", "2",
+           "--events-topic", names.events, "--group-health-topic", names.group_health,
+           "--alerts-topic", names.alerts]  # fmt: skip
+    rebuild = subprocess.Popen(
+        cli, env=relay_env(settings, env), cwd=cwd, stderr=subprocess.PIPE, text=True
+    )
+    deadline, feeds = time.monotonic() + 60, set()
+    while len(feeds) < 2:
+        assert rebuild.poll() is None and time.monotonic() < deadline, "no feed processes"
+        time.sleep(0.1)
+        feeds = _children(rebuild.pid)
+    time.sleep(1.0)  # replaying
+    return rebuild, feeds
+
+
+def _gone(feeds: set[int]) -> None:
+    deadline = time.monotonic() + 10
+    while any(_alive(p) for p in feeds):
+        assert time.monotonic() < deadline, "feed processes outlived the rebuild"
+        time.sleep(0.1)
+
+
+@pytest.mark.kafka
+def test_a_terminated_rebuild_stops_its_feed_processes_too(
+    sqlite_settings, kafka_bootstrap, long_history, tmp_path
+):
+    settings = relay_settings(sqlite_settings, kafka_bootstrap)
+    rebuild, feeds = _start_rebuild(settings, long_history, tmp_path)
+    try:
+        rebuild.send_signal(signal.SIGTERM)  # to the rebuild alone, as the lock watchdog does
+        sent = time.monotonic()
+        _, stderr = rebuild.communicate(timeout=60)
+        assert rebuild.returncode == 128 + signal.SIGTERM, stderr[-1500:]
+        assert "Traceback" not in stderr
+        assert time.monotonic() - sent < 5, "the rebuild waited for its feeds to finish"
+        _gone(feeds)
+    finally:
+        rebuild.kill()
+        rebuild.wait(10)
+
+
+@pytest.mark.kafka
+@pytest.mark.postgres
+def test_a_rebuild_whose_lock_session_ends_stops_with_one_line(
+    postgres_settings, kafka_bootstrap, long_history, tmp_path
+):
+    settings = relay_settings(postgres_settings, kafka_bootstrap)
+    env = {
+        "PEERPULSE_STORE": "postgres",
+        "PEERPULSE_POSTGRES_DSN": settings.postgres_dsn,
+        "PEERPULSE_POSTGRES_SCHEMA": settings.postgres_schema,
+    }
+    rebuild, feeds = _start_rebuild(settings, long_history, tmp_path, env)
+    try:
+        with psycopg.connect(PG_DSN, autocommit=True) as admin:
+            ended = admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE application_name = %s",
+                (f"peerpulse-worker pid={rebuild.pid}",),
+            ).fetchall()
+        assert ended == [(True,)], "the rebuild's lock session was not found"
+        _, stderr = rebuild.communicate(timeout=60)
+        assert rebuild.returncode == 2, stderr[-1500:]
+        assert stderr.strip().splitlines()[-1] == (
+            "peerpulse rebuild: lost the peerpulse worker lock: its PostgreSQL session ended "
+            "(server restart, network, or terminated); stopped so that no second one overlaps"
+        )
+        assert "Traceback" not in stderr
+        _gone(feeds)
+    finally:
+        rebuild.kill()
+        rebuild.wait(10)
