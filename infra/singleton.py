@@ -135,10 +135,6 @@ def _advisory_lock(settings: Settings, name: str) -> Iterator[None]:
         )
         watchdog.start()
         yield
-    except BaseException:
-        if lost.is_set():  # whatever the stop raised (e.g. rebuild's), say why it stopped
-            raise _lost(name) from None
-        raise
     finally:
         done.set()
         if watchdog is not None:
@@ -150,15 +146,11 @@ def _advisory_lock(settings: Settings, name: str) -> Iterator[None]:
                 with suppress(Exception):  # the session is gone, and the lock with it
                     conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
         conn.close()
-    if lost.is_set():
-        raise _lost(name)
-
-
-def _lost(name: str) -> LockLost:
-    return LockLost(
-        f"lost the {_what(name)} lock: its PostgreSQL session ended (server restart, "
-        "network, or terminated); stopped so that no second one overlaps"
-    )
+        if lost.is_set():  # also in place of whatever the stop raised (e.g. rebuild's exit)
+            raise LockLost(
+                f"lost the {_what(name)} lock: its PostgreSQL session ended (server restart, "
+                "network, or terminated); stopped so that no second one overlaps"
+            ) from None
 
 
 def _try_lock(conn: Any, key: int) -> bool:

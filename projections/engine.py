@@ -71,7 +71,7 @@ class Projector:
         self.wakeups: dict[int, Wakeups] = {}
         self.weeks: dict[int, str] = {}
         self._seq = 0
-        self._timeless: dict[str, tuple[int, tuple, list]] = {}
+        self._timeless: dict[str, tuple[tuple | None, list]] = {}
 
     def run(self, events: Iterable[Envelope], out: Outputs | None = None) -> Outputs:
         """Process many events; returns the outputs (appended to ``out`` if given)."""
@@ -126,9 +126,8 @@ class Projector:
             out.ignored += 1
             return
         self._catch_up(s, ev.time, out)
-        before = s.last_version
         apply(s, ev)
-        self._timeless_after(s, ev.type, before)
+        self._timeless_after(s.group_id, ev.type)
         s.program_id = s.program_id or str(ev.data.get("program_id") or "")
         self.dirty.add(("group", s.group_id))
         out.rows.append(timeline(s, ev))
@@ -178,38 +177,36 @@ class Projector:
             advance(s, s.due)
             self._assess(s, out)
 
-    def _timeless_after(self, s: GroupState, kind: str, before: int) -> None:
-        """Keep what the event left valid of the group's timeless reasons. A kept entry is
-        always valid but for the commitment signals, which are stale when its version is
-        not the group's (any other change drops the entry)."""
-        if kind in NARROW_TYPES:
-            return  # the commitment signals are recomputed when next needed
-        kept = self._timeless.get(s.group_id)
-        if kept is None:
+    def _timeless_after(self, group_id: str, kind: str) -> None:
+        """Keep what an applied event left valid of the group's timeless reasons: an entry is
+        ``(reasons, per-signal results)``, its reasons None while the commitment signals'
+        results are stale."""
+        kept = self._timeless.get(group_id)
+        if kept is None or kind in NEUTRAL_TYPES:
             return
-        if kind not in NEUTRAL_TYPES:
-            del self._timeless[s.group_id]  # every timeless signal may change
-        elif kept[0] == before:
-            self._timeless[s.group_id] = (s.last_version, kept[1], kept[2])  # still current
+        if kind in NARROW_TYPES:
+            self._timeless[group_id] = (None, kept[1])
+        else:
+            del self._timeless[group_id]  # every timeless signal may change
 
     def _timeless_reasons(self, s: GroupState) -> tuple:
-        """:func:`~projections.risk.timeless_reasons` of the group, kept between events:
-        they depend on the state alone, every applied event bumps ``last_version``, and
-        after :data:`~projections.signals.NARROW_TYPES` events (over half of a typical
-        stream) only the :data:`~projections.signals.COMMITMENT_SIGNALS` are recomputed
-        (after :data:`~projections.signals.NEUTRAL_TYPES` events, none)."""
+        """:func:`~projections.risk.timeless_reasons` of the group, kept between events
+        (they depend on the state alone): after :data:`~projections.signals.NARROW_TYPES`
+        events (over half of a typical stream) only the
+        :data:`~projections.signals.COMMITMENT_SIGNALS` are recomputed, after
+        :data:`~projections.signals.NEUTRAL_TYPES` events none."""
         kept = self._timeless.get(s.group_id)
-        if kept is not None and kept[0] == s.last_version:
-            return kept[1]
+        if kept is not None and kept[0] is not None:
+            return kept[0]
         p = self.policy
         if kept is None:
             found = [signal(s, None, p) for signal in TIMELESS]
         else:
-            found = kept[2].copy()
+            found = kept[1]  # ours alone: updated in place
             for i in _COMMITMENT_AT:
                 found[i] = TIMELESS[i](s, None, p)
         reasons = tuple(r for r in found if r is not None)
-        self._timeless[s.group_id] = (s.last_version, reasons, found)
+        self._timeless[s.group_id] = (reasons, found)
         return reasons
 
     def _program_event(self, ev: Envelope, out: Outputs) -> None:

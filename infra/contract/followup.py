@@ -9,28 +9,27 @@ from pydantic import Field
 from infra.contract.base import GroupData, Reason, Utc
 
 
-class CommitmentMade(GroupData):
+class _Commitment(GroupData):
+    """The fields a commitment is made, or amended, with."""
+
+    commitment_id: UUID
+    member_id: UUID
+    session_id: UUID | None = None
+    due: Utc | None = None
+
+
+class CommitmentMade(_Commitment):
     """A member committed to something, optionally in a session and with a due date."""
 
     TYPE = "peerpulse.commitment.made.v1"
     DOMAIN = "Group.CommitmentMade"
 
-    commitment_id: UUID
-    member_id: UUID
-    session_id: UUID | None = None
-    due: Utc | None = None
 
-
-class CommitmentAmended(GroupData):
+class CommitmentAmended(_Commitment):
     """A commitment recorded without its session or due date (settled first) got them."""
 
     TYPE = "peerpulse.commitment.amended.v1"
     DOMAIN = "Group.CommitmentAmended"
-
-    commitment_id: UUID
-    member_id: UUID
-    session_id: UUID | None = None
-    due: Utc | None = None
 
 
 class CommitmentKept(GroupData):

@@ -49,16 +49,11 @@ def reap_relays():
 
 
 def relay_env(settings, env: dict | None = None) -> dict[str, str]:
-    """The process environment that points peerpulse at ``settings``' store and broker."""
-    return {
-        **os.environ,
-        "PYTHONPATH": str(REPO),
-        "PEERPULSE_DATA_DIR": str(settings.data_dir),
-        "PEERPULSE_STORE": "sqlite",
-        "PEERPULSE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
-        "PEERPULSE_TOPIC_PARTITIONS": str(settings.topic_partitions),
-        **(env or {}),
-    }
+    """The process environment that makes peerpulse build ``settings`` (store and broker
+    included), then ``env``."""
+    from infra.commands.up import settings_env
+
+    return {**os.environ, "PYTHONPATH": str(REPO), **settings_env(settings), **(env or {})}
 
 
 def start_relay(

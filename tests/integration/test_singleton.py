@@ -7,6 +7,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -15,7 +17,7 @@ import pytest
 from infra.singleton import AlreadyRunning, _key, only_one
 from tests.conftest import PG_DSN
 from tests.integration.test_relay import relay_settings, unique_topic
-from tests.integration.test_relay_reader import errors
+from tests.integration.test_relay_reader import children, errors, running
 from tests.integration.test_relay_recovery import (  # reap_relays: autouse clean-up
     reap_relays,  # noqa: F401
     relay_env,
@@ -76,6 +78,17 @@ with only_one(Settings.model_validate_json(sys.argv[1]), "ingest"):
     print("held", flush=True)
     time.sleep(600)
 """
+
+
+def _end_lock_session(label: str) -> bool:
+    """Terminate the one session whose application name is like ``label``, as a server
+    restart or a network cut would end it."""
+    with psycopg.connect(PG_DSN, autocommit=True) as admin:
+        ended = admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE %s",
+            (label,),
+        ).fetchall()
+    return ended == [(True,)]
 
 
 def _advisory_locks(admin: psycopg.Connection, key: int) -> int:
@@ -153,27 +166,18 @@ def test_a_relay_whose_lock_session_ends_stops_with_one_line(
     postgres_settings, kafka_bootstrap, tmp_path
 ):
     settings = relay_settings(postgres_settings, kafka_bootstrap)
-    env = {
-        "PEERPULSE_STORE": "postgres",
-        "PEERPULSE_POSTGRES_DSN": settings.postgres_dsn,
-        "PEERPULSE_POSTGRES_SCHEMA": settings.postgres_schema,
-    }
     log = tmp_path / "relay.log"
-    relay = start_relay(settings, unique_topic("lost"), log, env=env)
+    relay = start_relay(settings, unique_topic("lost"), log)
     wait_for(log, "resuming from", relay)
-    with psycopg.connect(PG_DSN, autocommit=True) as admin:
-        ended = admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE %s",
-            (f"peerpulse-relay:% pid={relay.pid}",),
-        ).fetchall()
-    assert ended == [(True,)], "the relay's lock session was not found"
+    ended = _end_lock_session(f"peerpulse-relay:% pid={relay.pid}")
+    assert ended, "the relay's lock session was not found"
     assert relay.wait(30) == 2, log.read_text()[-1500:]
     (line,) = errors(log)
     assert "lost the peerpulse relay for" in line and "PostgreSQL session ended" in line
 
 
 def test_rebuild_refuses_to_run_beside_a_worker(sqlite_settings, tmp_path):
-    env = relay_env(sqlite_settings, {})
+    env = relay_env(sqlite_settings)
     with only_one(sqlite_settings, "worker"):  # as a running `peerpulse worker` holds it
         rebuild = subprocess.run(
             [sys.executable, "-m", "infra.cli", "rebuild", "--no-progress"],
@@ -185,28 +189,6 @@ def test_rebuild_refuses_to_run_beside_a_worker(sqlite_settings, tmp_path):
         f"{sqlite_settings.data_dir} (pid {os.getpid()}); stop it first, or use another "
         "PEERPULSE_DATA_DIR"
     ]
-
-
-def _children(pid: int) -> set[int]:
-    """Live processes whose parent is ``pid``."""
-    found = set()
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rpartition(")")[2].split()[1]) == pid:
-                found.add(int(entry))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 @pytest.fixture(scope="module")
@@ -224,26 +206,31 @@ def long_history(kafka_broker):
     return names
 
 
-def _start_rebuild(settings, names, cwd: Path, env: dict | None = None):
-    """``peerpulse rebuild`` with two feed processes, once both are replaying."""
+@contextmanager
+def _replaying_rebuild(settings, names, cwd: Path) -> Iterator[tuple[subprocess.Popen, set]]:
+    """``peerpulse rebuild`` with two feed processes, once both are replaying; killed after."""
     cli = [sys.executable, "-m", "infra.cli", "rebuild", "--no-progress", "--workers", "2",
            "--events-topic", names.events, "--group-health-topic", names.group_health,
            "--alerts-topic", names.alerts]  # fmt: skip
     rebuild = subprocess.Popen(
-        cli, env=relay_env(settings, env), cwd=cwd, stderr=subprocess.PIPE, text=True
+        cli, env=relay_env(settings), cwd=cwd, stderr=subprocess.PIPE, text=True
     )
-    deadline, feeds = time.monotonic() + 60, set()
-    while len(feeds) < 2:
-        assert rebuild.poll() is None and time.monotonic() < deadline, "no feed processes"
-        time.sleep(0.1)
-        feeds = _children(rebuild.pid)
-    time.sleep(1.0)  # replaying
-    return rebuild, feeds
+    try:
+        deadline, feeds = time.monotonic() + 60, set()
+        while len(feeds) < 2:
+            assert rebuild.poll() is None and time.monotonic() < deadline, "no feed processes"
+            time.sleep(0.1)
+            feeds = set(children(rebuild.pid))
+        time.sleep(1.0)  # replaying
+        yield rebuild, feeds
+    finally:
+        rebuild.kill()
+        rebuild.wait(10)
 
 
 def _gone(feeds: set[int]) -> None:
     deadline = time.monotonic() + 10
-    while any(_alive(p) for p in feeds):
+    while any(running(p) for p in feeds):
         assert time.monotonic() < deadline, "feed processes outlived the rebuild"
         time.sleep(0.1)
 
@@ -253,8 +240,7 @@ def test_a_terminated_rebuild_stops_its_feed_processes_too(
     sqlite_settings, kafka_bootstrap, long_history, tmp_path
 ):
     settings = relay_settings(sqlite_settings, kafka_bootstrap)
-    rebuild, feeds = _start_rebuild(settings, long_history, tmp_path)
-    try:
+    with _replaying_rebuild(settings, long_history, tmp_path) as (rebuild, feeds):
         rebuild.send_signal(signal.SIGTERM)  # to the rebuild alone, as the lock watchdog does
         sent = time.monotonic()
         _, stderr = rebuild.communicate(timeout=60)
@@ -262,9 +248,6 @@ def test_a_terminated_rebuild_stops_its_feed_processes_too(
         assert "Traceback" not in stderr
         assert time.monotonic() - sent < 5, "the rebuild waited for its feeds to finish"
         _gone(feeds)
-    finally:
-        rebuild.kill()
-        rebuild.wait(10)
 
 
 @pytest.mark.kafka
@@ -273,20 +256,9 @@ def test_a_rebuild_whose_lock_session_ends_stops_with_one_line(
     postgres_settings, kafka_bootstrap, long_history, tmp_path
 ):
     settings = relay_settings(postgres_settings, kafka_bootstrap)
-    env = {
-        "PEERPULSE_STORE": "postgres",
-        "PEERPULSE_POSTGRES_DSN": settings.postgres_dsn,
-        "PEERPULSE_POSTGRES_SCHEMA": settings.postgres_schema,
-    }
-    rebuild, feeds = _start_rebuild(settings, long_history, tmp_path, env)
-    try:
-        with psycopg.connect(PG_DSN, autocommit=True) as admin:
-            ended = admin.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE application_name = %s",
-                (f"peerpulse-worker pid={rebuild.pid}",),
-            ).fetchall()
-        assert ended == [(True,)], "the rebuild's lock session was not found"
+    with _replaying_rebuild(settings, long_history, tmp_path) as (rebuild, feeds):
+        ended = _end_lock_session(f"peerpulse-worker pid={rebuild.pid}")
+        assert ended, "the rebuild's lock session was not found"
         _, stderr = rebuild.communicate(timeout=60)
         assert rebuild.returncode == 2, stderr[-1500:]
         assert stderr.strip().splitlines()[-1] == (
@@ -295,6 +267,3 @@ def test_a_rebuild_whose_lock_session_ends_stops_with_one_line(
         )
         assert "Traceback" not in stderr
         _gone(feeds)
-    finally:
-        rebuild.kill()
-        rebuild.wait(10)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import pickle
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from projections import tables as T
 from projections.engine import Projector
@@ -27,15 +27,26 @@ def _timeline_rows(events: list[dict]) -> dict[str, dict]:
     return {key[2]: row for key, row in rows.items() if key[0] == T.GROUP_TIMELINE.name}
 
 
-def test_an_open_commitment_amended_with_its_session_counts_in_that_sessions_window():
+def _made_after_two_sessions_then_amended_to_the_first(
+    name: str, member: int, amended_on_day: int, due: datetime | None
+) -> tuple[GroupScript, str, str]:
+    """Two weekly sessions, a commitment recorded on day 8 without its session, then amended
+    to the first session; returns the script, the commitment id and the member id."""
     g = GroupScript(members=3)
     first = g.session(T0)
     g.session(T0 + timedelta(days=7))
-    cid, ada = uid("c:late"), g.members[0]
-    g.emit("commitment.made", T0 + timedelta(days=8), commitment_id=cid, member_id=ada,
+    cid, who = uid(name), g.members[member]
+    g.emit("commitment.made", T0 + timedelta(days=8), commitment_id=cid, member_id=who,
            session_id=None, due=None)  # fmt: skip
-    g.emit("commitment.amended", T0 + timedelta(days=9), commitment_id=cid, member_id=ada,
-           session_id=first, due=T0 + timedelta(days=14))  # fmt: skip
+    g.emit("commitment.amended", T0 + timedelta(days=amended_on_day), commitment_id=cid,
+           member_id=who, session_id=first, due=due)  # fmt: skip
+    return g, cid, who
+
+
+def test_an_open_commitment_amended_with_its_session_counts_in_that_sessions_window():
+    g, cid, ada = _made_after_two_sessions_then_amended_to_the_first(
+        "c:late", 0, 9, T0 + timedelta(days=14)
+    )
     g.emit("commitment.kept", T0 + timedelta(days=10), commitment_id=cid, member_id=ada)
     projector = Projector()
     projector.run(envelopes(g.events))
@@ -61,14 +72,7 @@ def test_a_settled_commitment_amended_keeps_its_status_and_shows_the_new_due_dat
 
 
 def test_a_redelivered_amendment_moves_the_commitment_once():
-    g = GroupScript(members=3)
-    first = g.session(T0)
-    g.session(T0 + timedelta(days=7))
-    cid, bob = uid("c:redelivered"), g.members[1]
-    g.emit("commitment.made", T0 + timedelta(days=8), commitment_id=cid, member_id=bob,
-           session_id=None, due=None)  # fmt: skip
-    g.emit("commitment.amended", T0 + timedelta(days=8), commitment_id=cid, member_id=bob,
-           session_id=first, due=None)  # fmt: skip
+    g, cid, bob = _made_after_two_sessions_then_amended_to_the_first("c:redelivered", 1, 8, None)
     events = envelopes(g.events)
     whole = Projector()
     whole.run(events)
