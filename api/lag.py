@@ -16,7 +16,7 @@ from typing import Any
 
 from infra.metrics import CONSUMER_LAG
 from infra.topics import ALERTS, ATTENDANCE, EVENTS
-from projections import tables as T
+from projections.readmodel import tables as T
 
 log = logging.getLogger(__name__)
 Positions = dict[int, int]  # partition -> next offset to apply

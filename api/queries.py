@@ -13,7 +13,7 @@ from uuid import UUID
 from api import shape
 from api.auth.tokens import ApiToken
 from api.readmodel import ReadModelReader
-from projections import tables as T
+from projections.readmodel import tables as T
 
 SORTS = {"-score": "score DESC, name", "score": "score ASC, name", "name": "name, group_id"}
 

@@ -1,4 +1,4 @@
-"""Read-only SQL over the projections' read model (tables of :mod:`projections.tables`).
+"""Read-only SQL over the projections' read model (tables of :mod:`projections.readmodel.tables`).
 
 SQLite file ``Settings.readmodel_sqlite_path`` (embedded) or PostgreSQL (production, in
 ``postgres_schema`` when set). Before the projector has created its tables, every query

@@ -3,7 +3,7 @@
 :class:`Pipeline`: simulated ingest messages -> the ingest decoder and mapper (as
 ``consumers/ingest``) -> EngagementApp on in-memory (POPO) persistence, ticking with the
 newest event time -> the relay's translator (``infra.contract.translate.to_wire``) ->
-``projections.events`` decode: the public events in notification order, with clock ticks
+``projections.fold.envelope`` decode: the public events in notification order, with clock ticks
 carried on past the window so dying groups can reach dormancy (also used by the
 projection timeline tests). :class:`Replay` feeds them to the
 :class:`~projections.engine.Projector` and records its level changes (at the times they
@@ -26,9 +26,9 @@ from domain.ids import derive_id
 from infra.contract.translate import is_published, to_wire
 from infra.simulator import Simulation
 from infra.vault import MemoryVault
-from projections import events as wire
 from projections.engine import Outputs, Projector
-from projections.tables import LEVEL_HISTORY
+from projections.fold import envelope as wire
+from projections.readmodel.tables import LEVEL_HISTORY
 
 TICK_EVERY = timedelta(hours=6)
 BATCH = 250

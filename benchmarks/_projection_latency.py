@@ -95,7 +95,7 @@ def bench_latency(bootstrap: str, seconds: float = 60, rate: float = 200) -> lis
     """p50/p99 publish → read-model latency at a steady ``rate`` msg/s."""
     from infra.settings import Settings
     from infra.topics import create_topics
-    from projections.wire import ProjectionTopics
+    from projections.worker.wire import ProjectionTopics
 
     tag = uuid.uuid4().hex[:6]
     names = ProjectionTopics(f"l{tag}.events", f"l{tag}.health", f"l{tag}.alerts")

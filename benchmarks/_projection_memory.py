@@ -23,10 +23,10 @@ ROOT = Path(__file__).resolve().parents[1]
 _LOAD = """
 import gc, resource, sys
 from pathlib import Path
-import projections.app  # the worker's imports (faust, aiokafka) count too
+import projections.worker.app  # the worker's imports (faust, aiokafka) count too
 from infra.settings import Settings
-from projections.readmodel import ReadModel
-from projections.runner import ProjectionRunner
+from projections.readmodel.store import ReadModel
+from projections.worker.runner import ProjectionRunner
 rm = ReadModel(Settings(_env_file=None, data_dir=Path(sys.argv[1]))).open()
 runner = ProjectionRunner(rm, "events")
 gc.collect()
@@ -37,7 +37,7 @@ print(len(runner.projector.groups), rss, resource.getrusage(resource.RUSAGE_SELF
 
 def _template_states(weeks: int = 16) -> list[tuple[int, str, bytes]]:
     from projections.engine import Outputs, Projector
-    from projections.events import decode
+    from projections.fold.envelope import decode
 
     p = Projector()
     for i, (_, value, headers, part) in enumerate(history(TEMPLATES, weeks)):
@@ -48,8 +48,8 @@ def _template_states(weeks: int = 16) -> list[tuple[int, str, bytes]]:
 def store_states(data_dir: Path, groups: int) -> None:
     """Write ``groups`` realistic group states (templates under fresh ids) to a read model."""
     from infra.settings import Settings
-    from projections.batch import Batch
-    from projections.readmodel import ReadModel
+    from projections.readmodel.batch import Batch
+    from projections.readmodel.store import ReadModel
 
     templates = _template_states()
     rm = ReadModel(Settings(_env_file=None, data_dir=data_dir)).open()

@@ -90,8 +90,8 @@ def bench_rebuild(bootstrap: str, n_events: int = EVENTS, rounds: int = ROUNDS) 
     alternating, ``rounds`` times; the last two rows are the medians."""
     from infra.settings import Settings
     from infra.topics import create_topics
-    from projections.replay import default_workers, rebuild
-    from projections.wire import ProjectionTopics
+    from projections.worker.rebuild import default_workers, rebuild
+    from projections.worker.wire import ProjectionTopics
 
     tag = uuid.uuid4().hex[:6]
     names = ProjectionTopics(f"b{tag}.events", f"b{tag}.health", f"b{tag}.alerts")

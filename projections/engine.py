@@ -5,7 +5,7 @@ docs/contract/ALERTS.md (deterministic ids) and read-model row changes. The live
 agent and ``peerpulse rebuild`` run this same code, so they produce the same results.
 
 Every group lives on its own timeline (decision 0013): it is judged at its own events and
-at its due grid times (:mod:`projections.schedule`). A group event at ``t`` first judges
+at its due grid times (:mod:`projections.risk.schedule`). A group event at ``t`` first judges
 the group at every due time up to ``t``, then is applied; a clock tick at ``T`` judges the
 groups of its partition due at or before ``T``. Ticks never move a group's ``now``
 otherwise, so how events and ticks interleave (fast or slow publishing, a partition clock
@@ -19,16 +19,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from projections import alerts, rows
-from projections.events import TICK, Envelope, parse_time
-from projections.handlers import HANDLERS, PROGRAM_HANDLERS
-from projections.model import GroupState, ProgramState
-from projections.risk import DEFAULT_POLICY, RiskPolicy, assess
-from projections.rollups import iso_week, rollup, trend
-from projections.schedule import Wakeups, due_at, grid_after
-from projections.signals import COMMITMENT_SIGNALS, NARROW_TYPES, NEUTRAL_TYPES, TIMELESS
-from projections.state import advance, apply, apply_program
-from projections.timeline import timeline
+from projections.fold.apply import advance, apply, apply_program
+from projections.fold.envelope import TICK, Envelope, parse_time
+from projections.fold.handlers import HANDLERS, PROGRAM_HANDLERS
+from projections.fold.state import GroupState, ProgramState
+from projections.outputs import alert_intents, rows
+from projections.outputs.rollups import iso_week, rollup, trend
+from projections.outputs.timeline import timeline
+from projections.risk.assess import DEFAULT_POLICY, RiskPolicy, assess
+from projections.risk.schedule import Wakeups, due_at, grid_after
+from projections.risk.signals import COMMITMENT_SIGNALS, NARROW_TYPES, NEUTRAL_TYPES, TIMELESS
 
 
 @dataclass
@@ -135,7 +135,7 @@ class Projector:
             row = rows.member(s, member_id)
             if row is not None:
                 out.rows.append(row)
-        alerts.member_alert(s, ev, out.alerts)
+        alert_intents.member_alert(s, ev, out.alerts)
         if ev.type in QUIET_TYPES and s.assessment is not None:
             if s.status == "active":
                 soon = grid_after(s.now)
@@ -190,11 +190,11 @@ class Projector:
             del self._timeless[group_id]  # every timeless signal may change
 
     def _timeless_reasons(self, s: GroupState) -> tuple:
-        """:func:`~projections.risk.timeless_reasons` of the group, kept between events
-        (they depend on the state alone): after :data:`~projections.signals.NARROW_TYPES`
+        """:func:`~projections.risk.assess.timeless_reasons` of the group, kept between events
+        (they depend on the state alone): after :data:`~projections.risk.signals.NARROW_TYPES`
         events (over half of a typical stream) only the
-        :data:`~projections.signals.COMMITMENT_SIGNALS` are recomputed, after
-        :data:`~projections.signals.NEUTRAL_TYPES` events none."""
+        :data:`~projections.risk.signals.COMMITMENT_SIGNALS` are recomputed, after
+        :data:`~projections.risk.signals.NEUTRAL_TYPES` events none."""
         kept = self._timeless.get(s.group_id)
         if kept is not None and kept[0] is not None:
             return kept[0]
@@ -236,12 +236,12 @@ class Projector:
             s.transitions += 1
             s.level, s.level_since = a.level, s.now
             out.rows.append(rows.level_history(s, a, previous))
-            alerts.level_alert(s, a, previous, out.alerts)
+            alert_intents.level_alert(s, a, previous, out.alerts)
         if a == s.assessment:
             return False
         s.assessment = a
         self.dirty.add(("group", s.group_id))
         out.rows.append(rows.group_health(s))
         if self.health_records:
-            out.health.append(alerts.health_record(s, a))
+            out.health.append(alert_intents.health_record(s, a))
         return True

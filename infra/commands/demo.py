@@ -118,7 +118,7 @@ def wait_for_pipeline(settings: Settings, expected: int, timeout: float, log) ->
     """Show progress until every stage has processed all ``expected`` messages."""
     from infra.bootstrap import build
     from infra.pipeline import pipeline_status
-    from projections.readmodel import ReadModel
+    from projections.readmodel.store import ReadModel
 
     container, readmodel = build(settings), ReadModel(settings).open()
     deadline, steady = time.monotonic() + timeout, 0
@@ -141,7 +141,7 @@ def wait_for_pipeline(settings: Settings, expected: int, timeout: float, log) ->
 
 def _summary(settings: Settings, login: str) -> None:
     from infra.mailsink import read_index
-    from projections.readmodel import ReadModel
+    from projections.readmodel.store import ReadModel
 
     readmodel = ReadModel(settings).open()
     try:

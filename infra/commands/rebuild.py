@@ -40,7 +40,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     from infra.broker_probe import wait_for_kafka
     from infra.commands.worker import topic_names
     from infra.singleton import only_one
-    from projections.replay import rebuild
+    from projections.worker.rebuild import rebuild
 
     # SIGTERM (a supervisor, or the lock's watchdog when its session ends) stops the rebuild
     # and its feed processes; the read model keeps its rebuild marker, so the worker resets.

@@ -17,8 +17,8 @@ log = logging.getLogger(__name__)
 
 def add_topic_args(p: argparse.ArgumentParser) -> None:
     """Options naming the topics (defaults: the catalogue) and the worker's group."""
-    from projections.positions import WORKER_GROUP
-    from projections.wire import ProjectionTopics
+    from projections.worker.group_offsets import WORKER_GROUP
+    from projections.worker.wire import ProjectionTopics
 
     d = ProjectionTopics()
     p.add_argument("--events-topic", default=d.events)
@@ -29,7 +29,7 @@ def add_topic_args(p: argparse.ArgumentParser) -> None:
 
 def topic_names(args: argparse.Namespace):
     """The ProjectionTopics named by the options."""
-    from projections.wire import ProjectionTopics
+    from projections.worker.wire import ProjectionTopics
 
     return ProjectionTopics(args.events_topic, args.group_health_topic, args.alerts_topic)
 
@@ -54,11 +54,11 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     from infra.broker_probe import wait_for_kafka
     from infra.singleton import only_one
     from infra.topics import create_topics
-    from projections.app import build_app
-    from projections.observe import Observer
-    from projections.positions import set_group_offsets
-    from projections.readmodel import ReadModel
-    from projections.runner import ProjectionRunner
+    from projections.readmodel.store import ReadModel
+    from projections.worker.app import build_app
+    from projections.worker.group_offsets import set_group_offsets
+    from projections.worker.observe import Observer
+    from projections.worker.runner import ProjectionRunner
 
     # One worker per read model: it restores every group's state from the read model and
     # owns all of the events topic's partitions (a second one would split them).

@@ -14,8 +14,8 @@ from api.lag import LagMonitor
 from infra.bootstrap import build
 from infra.kafka import consumer, producer
 from infra.topics import ALERTS, ATTENDANCE, EVENTS, create_topics
-from projections.batch import Batch
-from projections.readmodel import ReadModel
+from projections.readmodel.batch import Batch
+from projections.readmodel.store import ReadModel
 
 pytestmark = pytest.mark.kafka
 

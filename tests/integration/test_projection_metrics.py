@@ -14,7 +14,7 @@ from infra.broker import free_port
 from infra.kafka import producer
 from infra.settings import Settings
 from infra.topics import create_topics
-from projections.wire import ProjectionTopics
+from projections.worker.wire import ProjectionTopics
 from tests.integration.test_projection_worker import (
     PARTITIONS,
     histories,

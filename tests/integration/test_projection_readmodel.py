@@ -8,11 +8,11 @@ from datetime import timedelta
 
 import pytest
 
-from projections import tables as T
-from projections.batch import Batch
 from projections.engine import Outputs, Projector
-from projections.readmodel import ReadModel
-from projections.runner import ProjectionRunner
+from projections.readmodel import tables as T
+from projections.readmodel.batch import Batch
+from projections.readmodel.store import ReadModel
+from projections.worker.runner import ProjectionRunner
 from tests.unit.projections.builder import T0, Clock, GroupScript, merge, ticks, weekly
 
 TOPIC = "peerpulse.events.v1"
@@ -37,7 +37,7 @@ def expected_rows(values: list[bytes]) -> dict[str, list[tuple]]:
     """What the tables must hold: every row change of one pass, folded in Python."""
     out = Outputs()
     p = Projector()
-    from projections.events import decode
+    from projections.fold.envelope import decode
 
     for i, v in enumerate(values):
         p.process(decode(v, None, 0, i), out)
@@ -111,7 +111,7 @@ def test_a_restarted_runner_resumes_from_checkpoint_and_states_without_reapplyin
 def test_counters_add_up_and_upserts_keep_columns_they_do_not_set(store_settings):
     rm = ReadModel(store_settings).open()
     try:
-        from projections.rows import RowChange, rollup_count
+        from projections.outputs.rows import RowChange, rollup_count
 
         for delta in (1, 1, -1, 1):
             b = Batch()

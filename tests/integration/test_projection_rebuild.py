@@ -13,14 +13,14 @@ from benchmarks.projections import produce
 from infra.kafka import read_all
 from infra.settings import Settings
 from infra.topics import create_topics
-from projections import tables as T
 from projections.engine import Outputs, Projector
-from projections.events import decode
-from projections.readmodel import ReadModel
-from projections.replay import rebuild
-from projections.runner import ProjectionRunner
-from projections.sqlgen import incr_sql, upsert_sql
-from projections.wire import ProjectionTopics
+from projections.fold.envelope import decode
+from projections.readmodel import tables as T
+from projections.readmodel.sqlgen import incr_sql, upsert_sql
+from projections.readmodel.store import ReadModel
+from projections.worker.rebuild import rebuild
+from projections.worker.runner import ProjectionRunner
+from projections.worker.wire import ProjectionTopics
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 PARTITIONS = 3

@@ -17,10 +17,10 @@ import pytest
 from infra.kafka import producer, read_all
 from infra.settings import Settings
 from infra.topics import create_topics
-from projections import tables as T
-from projections.readmodel import ReadModel
-from projections.replay import rebuild
-from projections.wire import ProjectionTopics
+from projections.readmodel import tables as T
+from projections.readmodel.store import ReadModel
+from projections.worker.rebuild import rebuild
+from projections.worker.wire import ProjectionTopics
 from tests.unit.projections.builder import T0, Clock, GroupScript, ticks, weekly
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]

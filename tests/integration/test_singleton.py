@@ -197,7 +197,7 @@ def long_history(kafka_broker):
     from benchmarks._projection_events import synthetic
     from benchmarks.projections import produce
     from infra.topics import create_topics
-    from projections.wire import ProjectionTopics
+    from projections.worker.wire import ProjectionTopics
 
     tag = unique_topic("rbterm")
     names = ProjectionTopics(f"{tag}.events", f"{tag}.health", f"{tag}.alerts")

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from consumers.alerts.intents import BadIntent, decode, encode
-from projections.alerts import intent as projection_intent
+from projections.outputs.alert_intents import intent as projection_intent
 from tests.unit.alerts.factories import GROUP, MEMBER, NOON_ISH, PROGRAM, health, lapsed
 
 

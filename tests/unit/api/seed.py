@@ -1,6 +1,6 @@
 """A small, realistic read model and alert set for API and dashboard tests.
 
-Rows are written straight into the read-model tables of :mod:`projections.tables` (the
+Rows are written straight into the read-model tables of :mod:`projections.readmodel.tables` (the
 projection engine is tested elsewhere); alerts go through the real :class:`AlertStore`.
 """
 
@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from projections import tables as T
+from projections.readmodel import tables as T
 
 PROGRAM_A = uuid.UUID("a0000000-0000-4000-8000-00000000000a")
 PROGRAM_B = uuid.UUID("b0000000-0000-4000-8000-00000000000b")
@@ -67,7 +67,7 @@ class FakeApp:
 
 
 def _insert(batch, table: T.Table, **row) -> None:
-    from projections.rows import RowChange
+    from projections.outputs.rows import RowChange
 
     key = tuple(row.pop(k) for k in table.key)
     batch.add([RowChange(table.name, key, row)])
@@ -80,8 +80,8 @@ def _reasons(level: str) -> str:
 def seed_readmodel(settings) -> None:
     """Write programs, groups, trends, a timeline, members and level history through the
     projections' own :class:`ReadModel` (its DDL, SQLite or PostgreSQL)."""
-    from projections.batch import Batch
-    from projections.readmodel import ReadModel
+    from projections.readmodel.batch import Batch
+    from projections.readmodel.store import ReadModel
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     batch = Batch()

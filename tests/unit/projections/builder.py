@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from projections.events import Envelope, decode
+from projections.fold.envelope import Envelope, decode
 
 T0 = datetime(2025, 1, 6, 18, 0, tzinfo=UTC)
 CLOCK_ID = "00000000-0000-0000-0000-00000000c10c"

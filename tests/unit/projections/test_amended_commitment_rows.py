@@ -6,9 +6,9 @@ import json
 import pickle
 from datetime import datetime, timedelta
 
-from projections import tables as T
 from projections.engine import Projector
-from projections.rows import RowChange
+from projections.outputs.rows import RowChange
+from projections.readmodel import tables as T
 from tests.unit.projections.builder import T0, GroupScript, envelopes, uid
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from projections.engine import Projector
-from projections.model import GroupState
-from projections.risk import AT_RISK, DORMANT, HEALTHY, WATCH, RiskPolicy, assess, is_dormant
+from projections.fold.state import GroupState
+from projections.risk.assess import AT_RISK, DORMANT, HEALTHY, WATCH, RiskPolicy, assess, is_dormant
 from tests.unit.projections.builder import T0, GroupScript, envelopes, weekly
 
 

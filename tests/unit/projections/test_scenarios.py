@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from projections.engine import Outputs, Projector
-from projections.events import Envelope
+from projections.fold.envelope import Envelope
 from tests.unit.projections.builder import T0, Clock, GroupScript, envelopes, merge, ticks, weekly
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from projections.policy import DEFAULT_POLICY
-from projections.risk import AT_RISK, HEALTHY, assess
-from projections.schedule import due_at
+from projections.risk.assess import AT_RISK, HEALTHY, assess
+from projections.risk.schedule import due_at
+from projections.risk.thresholds import DEFAULT_POLICY
 from tests.unit.projections.builder import T0, GroupScript, weekly
 from tests.unit.projections.test_risk import state_of, steady
 

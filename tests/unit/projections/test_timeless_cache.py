@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from benchmarks._projection_events import synthetic
 from projections.engine import Projector
-from projections.events import decode
-from projections.risk import timeless_reasons
+from projections.fold.envelope import decode
+from projections.risk.assess import timeless_reasons
 
 
 class _Uncached(Projector):

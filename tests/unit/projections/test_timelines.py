@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 from benchmarks._detection_replay import Pipeline
 from infra.simulator import simulate
 from projections.engine import Outputs, Projector
-from projections.events import TICK, Envelope
-from projections.schedule import TICK_EVERY, grid_at_or_after
+from projections.fold.envelope import TICK, Envelope
+from projections.risk.schedule import TICK_EVERY, grid_at_or_after
 from tests.unit.projections.builder import CLOCK_ID
 
 END = datetime(2025, 6, 1, tzinfo=UTC)
@@ -136,7 +136,7 @@ def test_any_valid_interleaving_of_events_and_ticks_gives_the_same_flags(data):
 def test_commitment_detail_is_exactly_what_json_dumps_writes():
     import json
 
-    from projections.timeline import commitment_detail
+    from projections.outputs.timeline import commitment_detail
 
     values = [None, "", "s-1", "2026-12-01", 'quote " and \\ back', "caf\u00e9 \u2603 \U0001f600",
               "\ud800", "tab\tnew\nline", 7, 1.5, True, ["x"], {"k": "v"}]  # fmt: skip

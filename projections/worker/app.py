@@ -1,7 +1,7 @@
 """The faust app: one agent on the events topic that decodes, projects, stores and emits.
 
 Built inside :func:`build_app` (nothing at import time). The agent body holds no logic:
-records go to the shared :class:`~projections.runner.ProjectionRunner`, its health records
+records go to the shared :class:`~projections.worker.runner.ProjectionRunner`, its health records
 and alert intents are published and flushed, then the batch is committed to the read model.
 No faust tables or changelogs: state lives in the read model (decision 0006).
 """
@@ -15,9 +15,9 @@ import faust
 from faust.transport.drivers import aiokafka as faust_kafka
 
 from infra.settings import Settings
-from projections.observe import Observer
-from projections.runner import ProjectionRunner
-from projections.wire import ProjectionTopics, messages
+from projections.worker.observe import Observer
+from projections.worker.runner import ProjectionRunner
+from projections.worker.wire import ProjectionTopics, messages
 
 BATCH_MAX = 1000
 BATCH_WITHIN = timedelta(milliseconds=100)

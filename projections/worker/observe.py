@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 
 from infra import metrics
-from projections import tables as T
 from projections.engine import Outputs
-from projections.handlers import HANDLERS, PROGRAM_HANDLERS
-from projections.readmodel import ReadModel
-from projections.runner import ProjectionRunner
+from projections.fold.handlers import HANDLERS, PROGRAM_HANDLERS
+from projections.readmodel import tables as T
+from projections.readmodel.store import ReadModel
+from projections.worker.runner import ProjectionRunner
 
 MAX_PROGRAM_LABELS = 200
 KNOWN_TYPES = {*HANDLERS, *PROGRAM_HANDLERS, "peerpulse.clock.ticked.v1"}

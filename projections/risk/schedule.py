@@ -24,8 +24,8 @@ from __future__ import annotations
 import heapq
 from datetime import UTC, datetime, timedelta
 
-from projections.model import GroupState
-from projections.policy import RiskPolicy
+from projections.fold.state import GroupState
+from projections.risk.thresholds import RiskPolicy
 
 TICK_EVERY = timedelta(hours=6)
 """The tick grid (``domain.clock.TICK_EVERY``; ticks travel on the public contract)."""

@@ -1,7 +1,7 @@
 """The risk model: ``assess(state, now, policy) -> Assessment(level, score, reasons)``.
 
 Pure and deterministic: the same state, time and policy always give the same assessment.
-Each signal in :mod:`projections.signals` contributes a weighted :class:`Reason` with its
+Each signal in :mod:`projections.risk.signals` contributes a weighted :class:`Reason` with its
 evidence in plain words; the score is their sum (capped at 1). Levels, lowest to highest:
 healthy, watch, at_risk, dormant. Dormancy is silence alone (:func:`is_dormant`); a paused
 or ended group is never flagged. Thresholds and their rationale: docs/decisions/0005.
@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from projections.model import GroupState
-from projections.policy import (
+from projections.fold.state import GroupState
+from projections.risk.signals import TIMED, TIMELESS, quiet_note, silence_periods
+from projections.risk.thresholds import (
     AT_RISK,
     DEFAULT_POLICY,
     DORMANT,
@@ -23,7 +24,6 @@ from projections.policy import (
     Reason,
     RiskPolicy,
 )
-from projections.signals import TIMED, TIMELESS, quiet_note, silence_periods
 
 __all__ = [
     "AT_RISK",

@@ -8,18 +8,39 @@ deterministic ids, version checks) but never loses it.
 
 from __future__ import annotations
 
+import io
 import logging
 import pickle
 from collections.abc import Iterable
 from typing import Any
 
-from projections.batch import Batch
 from projections.engine import Outputs, Projector
-from projections.events import UndecodableEvent, decode
-from projections.policy import DEFAULT_POLICY, RiskPolicy
-from projections.readmodel import ReadModel
+from projections.fold.envelope import UndecodableEvent, decode
+from projections.readmodel.batch import Batch
+from projections.readmodel.store import ReadModel
+from projections.risk.thresholds import DEFAULT_POLICY, RiskPolicy
 
 log = logging.getLogger(__name__)
+
+MOVED_MODULES = {
+    "projections.model": "projections.fold.state",
+    "projections.policy": "projections.risk.thresholds",
+    "projections.risk": "projections.risk.assess",
+}
+"""Where the classes of pickled projector states live since projections was split into
+rooms: states stored before the move still restore."""
+
+
+class _StateUnpickler(pickle.Unpickler):
+    """Unpickles projector states, finding classes under their module's new name."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        return super().find_class(MOVED_MODULES.get(module, module), name)
+
+
+def load_state(body: bytes) -> Any:
+    """A stored projector state (group, program or partition clock)."""
+    return _StateUnpickler(io.BytesIO(body)).load()
 
 
 class ProjectionRunner:
@@ -50,7 +71,7 @@ class ProjectionRunner:
         p, stored = self.projector, 0
         for kind, ident, body in self.readmodel.states():
             stored += 1
-            obj = pickle.loads(body)
+            obj = load_state(body)
             if kind == "clock":
                 p.clock[int(ident)] = obj
             elif kind == "program":

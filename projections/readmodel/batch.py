@@ -1,4 +1,8 @@
-"""A batch of read-model writes, coalesced: the last upsert per row wins, increments add up.
+"""Read-model row changes and a batch of them, coalesced: the last upsert per row wins,
+increments add up.
+
+A :class:`RowChange` is either an ``upsert`` (set these columns of the row with this key)
+or an ``incr`` (add these deltas to counters); :mod:`projections.outputs` builds them.
 
 Pure bookkeeping between the projector and the SQL writer; one batch is written in one
 transaction together with the checkpoint and the changed projector states. ``rebuild``
@@ -12,7 +16,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from projections.rows import RowChange
+
+@dataclass(frozen=True, slots=True)
+class RowChange:
+    """One change to one read-model row."""
+
+    table: str
+    key: tuple[Any, ...]
+    values: dict[str, Any] = field(default_factory=dict)
+    op: str = "upsert"
+
 
 Key = tuple[str, tuple[Any, ...]]
 

@@ -1,7 +1,7 @@
 """The read-model table catalogue: every table the projections write, declared once.
 
 Pure data (no SQL driver): the engine names tables from here in the row changes it
-emits, and :mod:`projections.readmodel` turns the same catalogue into DDL and upserts.
+emits, and :mod:`projections.readmodel.store` turns the same catalogue into DDL and upserts.
 Timestamps are stored as ISO 8601 text and JSON as text, identically on SQLite and
 PostgreSQL, so two read models can be compared row by row.
 """

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from projections import tables as T
-from projections.events import Envelope
-from projections.model import GroupState
-from projections.rows import RowChange, iso
+from projections.fold.envelope import Envelope
+from projections.fold.state import GroupState
+from projections.outputs.rows import RowChange, iso
+from projections.readmodel import tables as T
 
 P = "peerpulse."
 _COMMITMENT_OUTCOMES = {

@@ -1,4 +1,4 @@
-"""Per-group projection state: the dataclasses :mod:`projections.state` folds events into.
+"""Per-group projection state: the dataclasses :mod:`projections.fold.apply` folds events into.
 
 A :class:`GroupState` holds what the risk model needs about one group: roster and roles,
 the recent held sessions with attendance, cancellations, commitments per session window,

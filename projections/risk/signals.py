@@ -3,7 +3,7 @@
 Every reason's text carries its evidence in words a coordinator understands, e.g.
 "No session for 19 days: weekly cadence, 2.7 periods". Signals are pure functions of
 ``(state, now, policy)``; :data:`SIGNALS` lists them in a fixed order (the meeting-rhythm
-and new-group signals live in :mod:`projections.rhythm`).
+and new-group signals live in :mod:`projections.risk.rhythm`).
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from projections.model import GroupState, SessionRecord
-from projections.policy import Reason, RiskPolicy
-from projections.rhythm import skipped_sessions, weak_start
+from projections.fold.state import GroupState, SessionRecord
+from projections.risk.rhythm import skipped_sessions, weak_start
+from projections.risk.thresholds import Reason, RiskPolicy
 
 Signal = Callable[[GroupState, datetime, RiskPolicy], Reason | None]
 
@@ -188,7 +188,7 @@ def quiet_note(s: GroupState) -> Reason:
 
 
 TIMED: tuple[Signal, ...] = (cadence_gap,)
-"""The signals that depend on ``now`` (see :mod:`projections.schedule`)."""
+"""The signals that depend on ``now`` (see :mod:`projections.risk.schedule`)."""
 TIMELESS: tuple[Signal, ...] = (
     skipped_sessions,
     weak_start,

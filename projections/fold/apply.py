@@ -1,6 +1,6 @@
 """The pure fold ``apply(state, event) -> state`` for groups and programs.
 
-A :class:`~projections.model.GroupState` holds what the risk model needs about one group
+A :class:`~projections.fold.state.GroupState` holds what the risk model needs about one group
 (roster and roles, recent held sessions with attendance, cancellations, commitments per
 session window, lapses, pause, facilitator, formed_at, last version, ``now``).
 
@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from projections.events import Envelope
-from projections.handlers import HANDLERS, PROGRAM_HANDLERS
-from projections.model import (
+from projections.fold.envelope import Envelope
+from projections.fold.handlers import HANDLERS, PROGRAM_HANDLERS
+from projections.fold.state import (
     CADENCE_DAYS,
     GroupState,
     MemberState,

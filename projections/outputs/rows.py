@@ -1,31 +1,17 @@
-"""Read-model row changes built from projection state: pure, no SQL.
-
-A :class:`RowChange` is either an ``upsert`` (set these columns of the row with this key)
-or an ``incr`` (add these deltas to counters). The writer coalesces a batch of them.
+"""Read-model row changes (:class:`~projections.readmodel.batch.RowChange`) built from
+projection state: pure, no SQL. The writer coalesces a batch of them.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-from projections import tables as T
-from projections.events import Envelope
-from projections.model import GroupState, ProgramState
-from projections.risk import Assessment
-
-
-@dataclass(frozen=True, slots=True)
-class RowChange:
-    """One change to one read-model row."""
-
-    table: str
-    key: tuple[Any, ...]
-    values: dict[str, Any] = field(default_factory=dict)
-    op: str = "upsert"
-
+from projections.fold.envelope import Envelope
+from projections.fold.state import GroupState, ProgramState
+from projections.readmodel import tables as T
+from projections.readmodel.batch import RowChange
+from projections.risk.assess import Assessment
 
 _compact = json.JSONEncoder(separators=(",", ":")).encode
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from projections.events import Envelope
-from projections.model import GroupState
-from projections.policy import AT_RISK, DORMANT, HEALTHY, WATCH
-from projections.risk import Assessment
-from projections.rows import iso
+from projections.fold.envelope import Envelope
+from projections.fold.state import GroupState
+from projections.outputs.rows import iso
+from projections.risk.assess import Assessment
+from projections.risk.thresholds import AT_RISK, DORMANT, HEALTHY, WATCH
 
 P = "peerpulse."
 SOURCE = "peerpulse/projections"

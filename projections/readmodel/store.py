@@ -1,9 +1,10 @@
 """The SQL read model (SQLite file or PostgreSQL schema) and the projector's checkpoint.
 
-Tables come from the catalogue in :mod:`projections.tables` (re-exported here as
-``TABLES``). :meth:`ReadModel.write` applies one coalesced :class:`~projections.batch.Batch`
-in one transaction: rows, the topic positions reached, and the changed projector states,
-so a restarted worker resumes exactly where its read model is (decision 0006).
+Tables come from the catalogue in :mod:`projections.readmodel.tables` (re-exported here
+as ``TABLES``). :meth:`ReadModel.write` applies one coalesced
+:class:`~projections.readmodel.batch.Batch` in one transaction: rows, the topic positions
+reached, and the changed projector states, so a restarted worker resumes exactly where its
+read model is (decision 0006).
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from infra.settings import Settings
-from projections import tables as T
-from projections.batch import Batch
-from projections.sqlgen import Dialect, ddl, incr_sql, upsert_sql
+from projections.readmodel import tables as T
+from projections.readmodel.batch import Batch
+from projections.readmodel.sqlgen import Dialect, ddl, incr_sql, upsert_sql
 
 TABLES = T.ALL_TABLES
 

@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from infra.settings import Settings
-from projections import tables as T
+from projections.readmodel import tables as T
 
 _PG_TYPES = {"REAL": "DOUBLE PRECISION", "BLOB": "BYTEA"}
 

@@ -1,7 +1,7 @@
 """One rebuild feed: some partitions of the events topic → projector → read model.
 
 ``rebuild`` runs one feed for all partitions, or one per partition in worker processes
-(:mod:`projections.replay`); each feed owns its projector, so it must own whole
+(:mod:`projections.worker.rebuild`); each feed owns its projector, so it must own whole
 partitions (a group's events and its partition's clock ticks stay together).
 
 A feed writes the timeline and level-history rows of each sealed batch on a writer
@@ -24,12 +24,12 @@ from aiokafka import TopicPartition as AioTP
 
 from infra.kafka import producer
 from infra.settings import Settings
-from projections import tables as T
-from projections.batch import Batch, Key
 from projections.engine import Outputs
-from projections.readmodel import ReadModel
-from projections.runner import ProjectionRunner
-from projections.wire import ProjectionTopics, messages
+from projections.readmodel import tables as T
+from projections.readmodel.batch import Batch, Key
+from projections.readmodel.store import ReadModel
+from projections.worker.runner import ProjectionRunner
+from projections.worker.wire import ProjectionTopics, messages
 
 FETCH = {
     "fetch_max_bytes": 64 << 20,

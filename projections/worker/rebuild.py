@@ -2,7 +2,7 @@
 
 Reads every partition from its beginning to the end offsets seen at start with plain
 kafka-python consumers (no consumer group, large fetches) and feeds the same projector
-the live worker uses (:mod:`projections.replay_feed`); finally sets the worker's group
+the live worker uses (:mod:`projections.worker.rebuild_feed`); finally sets the worker's group
 position to where the rebuilt read model's checkpoint stands.
 
 The projector's state is per partition (groups live in the partition of their key, each
@@ -28,12 +28,12 @@ from tqdm import tqdm
 
 from infra.kafka import consumer, end_offsets
 from infra.settings import Settings
-from projections.batch import Batch
 from projections.engine import Outputs
-from projections.positions import partitions, set_group_offsets
-from projections.readmodel import REBUILDING, ReadModel
-from projections.replay_feed import FeedResult, FeedSpec, run_feed
-from projections.wire import ProjectionTopics
+from projections.readmodel.batch import Batch
+from projections.readmodel.store import REBUILDING, ReadModel
+from projections.worker.group_offsets import partitions, set_group_offsets
+from projections.worker.rebuild_feed import FeedResult, FeedSpec, run_feed
+from projections.worker.wire import ProjectionTopics
 
 
 @dataclass

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from functools import lru_cache
 
-from projections import rows
-from projections.model import GroupState
+from projections.fold.state import GroupState
+from projections.outputs import rows
 
 
 def iso_week(t: datetime) -> str:

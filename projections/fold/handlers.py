@@ -1,6 +1,6 @@
 """One small function per public event type, folding its ``data`` into the state.
 
-Used only through :func:`projections.state.apply`; each handler receives the state, the
+Used only through :func:`projections.fold.apply.apply`; each handler receives the state, the
 event's ``data`` and its time, and mutates the state. Member ids are interned: one string
 object per member however many sessions and commitments mention them.
 """
@@ -12,8 +12,8 @@ from datetime import datetime
 from sys import intern
 from typing import Any
 
-from projections.events import parse_time
-from projections.model import (
+from projections.fold.envelope import parse_time
+from projections.fold.state import (
     COMMITMENT_WINDOWS,
     RECENT_OUTCOMES,
     RECENT_SESSIONS,

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from projections.model import GroupState
-from projections.policy import Reason, RiskPolicy
+from projections.fold.state import GroupState
+from projections.risk.thresholds import Reason, RiskPolicy
 
 
 def _window_start(s: GroupState, times: list[datetime], p: RiskPolicy) -> datetime | None:
