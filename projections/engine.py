@@ -168,6 +168,7 @@ class Projector:
                 and (s.status == "active" or s.assessment is None)
             ):
                 trend(s, s.level, week, out.rows)
+                self.dirty.add(("group", s.group_id))  # its trend week moved: store it
 
     def _catch_up(self, s: GroupState, until: datetime, out: Outputs) -> None:
         """Judge the group at each of its due grid times up to ``until`` (inclusive); its
