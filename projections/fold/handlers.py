@@ -35,6 +35,14 @@ def _formed(s: GroupState, d: Data, at: datetime) -> None:
     s.formed_at = s.formed_at or at
 
 
+def _details_amended(s: GroupState, d: Data, at: datetime) -> None:
+    """The real details of a group ingest had formed provisionally (roster before its
+    ``group.formed``): its name, cadence and coordinator replace the placeholders."""
+    s.name = d.get("name") or s.name
+    s.cadence = d.get("cadence") or s.cadence
+    s.coordinator_id = d.get("coordinator_id")
+
+
 def _joined(s: GroupState, d: Data, at: datetime) -> None:
     member, role = intern(d["member_id"]), d.get("role", "peer")
     m = s.members.get(member)
@@ -44,6 +52,20 @@ def _joined(s: GroupState, d: Data, at: datetime) -> None:
         m.role, m.left_at = role, None
     if role == "facilitator" and s.facilitator_id is None:
         s.facilitator_id, s.facilitator_left = member, False
+
+
+def _role_changed(s: GroupState, d: Data, at: datetime) -> None:
+    """The roster gave a provisionally joined member their real role."""
+    member, role = intern(d["member_id"]), d["role"]
+    m = s.members.get(member)
+    if m is None:
+        return
+    m.role = role
+    if role == "facilitator" and s.facilitator_id is None:
+        s.facilitator_id, s.facilitator_left = member, False
+    elif role != "facilitator" and s.facilitator_id == member:
+        others = [k for k, v in s.active_members().items() if v.role == "facilitator"]
+        s.facilitator_id = others[0] if others else None
 
 
 def _left(s: GroupState, d: Data, at: datetime) -> None:
@@ -198,7 +220,9 @@ def _mentor(s: GroupState, d: Data, at: datetime) -> None:
 P = "peerpulse."
 HANDLERS: dict[str, Callable[[GroupState, Data, datetime], None]] = {
     P + "group.formed.v1": _formed,
+    P + "group.details-amended.v1": _details_amended,
     P + "member.joined.v1": _joined,
+    P + "member.role-changed.v1": _role_changed,
     P + "member.left.v1": _left,
     P + "session.scheduled.v1": _scheduled,
     P + "session.held.v1": _held,
@@ -222,9 +246,14 @@ HANDLERS: dict[str, Callable[[GroupState, Data, datetime], None]] = {
 
 
 def _launched(p: ProgramState, d: Data, at: datetime) -> None:
+    _program_details(p, d, at)
+    p.launched_at = p.launched_at or at
+
+
+def _program_details(p: ProgramState, d: Data, at: datetime) -> None:
+    """A program's name, organisation, cadence and lapse policy (launched or amended)."""
     p.name, p.organisation = d.get("name", ""), d.get("organisation", "")
     p.cadence, p.lapse_after = d.get("cadence", ""), int(d.get("lapse_after", 3))
-    p.launched_at = p.launched_at or at
 
 
 def _coordinator(assigned: bool) -> Callable[[ProgramState, Data, datetime], None]:
@@ -244,9 +273,20 @@ def _lapse_policy(p: ProgramState, d: Data, at: datetime) -> None:
 
 PROGRAM_HANDLERS: dict[str, Callable[[ProgramState, Data, datetime], None]] = {
     P + "program.launched.v1": _launched,
+    P + "program.details-amended.v1": _program_details,
     P + "program.coordinator-assigned.v1": _coordinator(True),
     P + "program.coordinator-unassigned.v1": _coordinator(False),
     P + "program.lead-coordinator-set.v1": _lead,
     P + "program.lapse-policy-changed.v1": _lapse_policy,
 }
 """Program event types the roll-ups understand."""
+
+NOT_PROJECTED: dict[str, str] = {
+    P + "member.registered.v1": "a member's identity (name and contact stay sealed in the"
+    " vault); groups see members only through their roster events",
+    P + "member.forgotten.v1": "the member's personal data was crypto-shredded; projections"
+    " hold member ids only, never a name or contact",
+}
+"""Public event types that change no projection state, each with the reason. Every type
+in the public catalogue is in exactly one of :data:`HANDLERS`, :data:`PROGRAM_HANDLERS`,
+this, or is the clock tick (tested)."""
