@@ -3,6 +3,9 @@
 A notice is marked delivered only after the channel accepted it, so a crash in between
 re-sends it on restart with the same idempotency key (at-least-once). After the last retry
 the notice is marked failed and the failure is logged on the alert: visible, never dropped.
+Anything else that breaks while one notice is rendered or sent (a :class:`DeliveryError`
+is the only failure worth retrying) fails that notice at once, so no notice can hold up
+the ones behind it.
 Each pass also keeps open alerts alive in Alertmanager (:mod:`consumers.alerts.refresh`).
 """
 
@@ -166,6 +169,10 @@ class Deliverer:
                 if exc.permanent or attempt == s.attempts:
                     return False, attempt, error
                 self.sleeper(delays[attempt - 1])
+            except Exception as exc:  # a poison notice: it alone fails, the others go on
+                metrics.ALERT_DELIVERY_ATTEMPTS.labels(channel, "error").inc()
+                log.exception("rendering or sending through %s broke", channel)
+                return False, attempt, f"cannot be sent: {exc.__class__.__name__}: {exc}"
         return False, s.attempts, error
 
 

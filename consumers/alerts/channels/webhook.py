@@ -1,4 +1,8 @@
-"""Webhooks: a generic JSON payload or a Slack-compatible one, with ``Idempotency-Key``."""
+"""Webhooks: a generic JSON payload or a Slack-compatible one, with ``Idempotency-Key``.
+
+The key header goes through :func:`~consumers.alerts.channels.headers.header_safe`; a
+contact that is not a usable URL is a permanent failure of that notice.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from typing import Any
 import httpx
 
 from consumers.alerts.channels import DeliveryError
+from consumers.alerts.channels.headers import header_safe
 from consumers.alerts.messages import Message
 from consumers.alerts.model import Recipient
 
@@ -55,7 +60,14 @@ class WebhookChannel:
             )
         body = slack_payload(message, key) if self.slack else generic_payload(message, key)
         try:
-            resp = self.client.post(to.address, json=body, headers={"Idempotency-Key": key})
+            resp = self.client.post(
+                to.address, json=body, headers={"Idempotency-Key": header_safe(key)}
+            )
+        except httpx.InvalidURL as exc:
+            raise DeliveryError(
+                f"contact of coordinator {to.coordinator_id} is not a usable URL: {exc}",
+                permanent=True,
+            ) from exc
         except httpx.HTTPError as exc:
             raise DeliveryError(f"webhook {to.address}: {exc.__class__.__name__}: {exc}") from exc
         if resp.is_success:
