@@ -8,6 +8,7 @@ switch, the schema (``Settings.postgres_schema``) and the SQLite pragmas live in
 from __future__ import annotations
 
 import sqlite3
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -19,16 +20,41 @@ class StoreUnreachable(UserFacingError):
     """The configured PostgreSQL cannot be reached or refuses us."""
 
 
+NUL_STAND_IN = "\ufffd"
+"""What a NUL character in a text parameter becomes on PostgreSQL, whose text types cannot
+hold NUL (SQLite can): the Unicode replacement character."""
+
+
 def postgres(settings: Settings, *, timeout: int = 5, **kw: Any) -> Any:
-    """A psycopg connection to the configured PostgreSQL, or one line saying why not."""
+    """A psycopg connection to the configured PostgreSQL, or one line saying why not.
+
+    Text parameters are NUL-safe on it (:data:`NUL_STAND_IN`): the contract normalises
+    names where they enter, and this keeps an old stored event, or a field the contract
+    does not touch, from stopping a writer with ``DataError`` where it leaves."""
     import psycopg
 
     try:
-        return psycopg.connect(settings.postgres_dsn, connect_timeout=timeout, **kw)
+        conn = psycopg.connect(settings.postgres_dsn, connect_timeout=timeout, **kw)
     except psycopg.OperationalError as exc:
         where = _where(settings.postgres_dsn)
         reason = " ".join(str(exc).split()) or type(exc).__name__
         raise StoreUnreachable(f"PostgreSQL at {where} is not reachable: {reason}") from exc
+    conn.adapters.register_dumper(str, _nul_safe_dumper())
+    return conn
+
+
+@cache
+def _nul_safe_dumper() -> type:
+    """psycopg's own text dumper with NUL characters replaced first."""
+    from psycopg.types.string import StrDumperUnknown
+
+    class NulSafeStrDumper(StrDumperUnknown):
+        def dump(self, obj: str) -> Any:
+            if "\x00" in obj:
+                obj = obj.replace("\x00", NUL_STAND_IN)
+            return super().dump(obj)
+
+    return NulSafeStrDumper
 
 
 def _where(dsn: str) -> str:

@@ -85,7 +85,10 @@ class ProjectionRunner:
         log.info("restored %d groups, resuming at %s", len(p.groups), self.positions)
 
     def handle(self, value: Any, headers: Iterable | None, partition: int, offset: int) -> bool:
-        """Project one record; False if it was already in the read model or undecodable."""
+        """Project one record; False if it was already in the read model, undecodable, or
+        an event the projector failed on (logged with its position and counted in
+        ``rejected``, as an undecodable one: the same in live projection and ``rebuild``, so
+        both stay identical)."""
         if offset < self.positions.get(partition, 0):
             return False
         self.batch.position(self.topic, partition, offset)
@@ -96,7 +99,15 @@ class ProjectionRunner:
             self.rejected += 1
             log.error("undecodable record %s[%d]@%d: %s", self.topic, partition, offset, exc)
             return False
-        self.projector.process(ev, self.pending)
+        try:
+            self.projector.process(ev, self.pending)
+        except Exception as exc:  # one event the fold cannot take: quarantined, not fatal
+            self.rejected += 1
+            log.error(
+                "event %s (%s) at %s[%d]@%d quarantined, projection goes on: %s: %s",
+                ev.id, ev.type, self.topic, partition, offset, type(exc).__name__, exc,
+            )  # fmt: skip
+            return False
         self.types[ev.type] = self.types.get(ev.type, 0) + 1
         return True
 
