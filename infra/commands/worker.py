@@ -9,10 +9,19 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import signal
 
+from infra.errors import UserFacingError, one_line
 from infra.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+class ProjectionStopped(UserFacingError):
+    """The worker's agent failed on a batch: the process exits for a restart."""
+
+    exit_code = 3
 
 
 def add_topic_args(p: argparse.ArgumentParser) -> None:
@@ -81,12 +90,24 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         observer.load(readmodel)
         if args.metrics_port:
             start_http_server(args.metrics_port, addr=settings.metrics_host)
-        app = build_app(settings, runner, names, group, observer)
+        failures: list[Exception] = []
+
+        def stop(exc: Exception) -> None:
+            failures.append(exc)
+            os.kill(os.getpid(), signal.SIGTERM)  # faust's own clean shutdown
+
+        app = build_app(settings, runner, names, group, observer, on_failure=stop)
         worker = faust.Worker(app, loglevel="INFO", quiet=True, override_logging=False)
+        code = 0
         try:
             worker.execute_from_commandline()
         except SystemExit as exc:
-            return int(exc.code or 0)
+            code = int(exc.code or 0)
         finally:
             readmodel.close()
-        return 0
+        if failures:
+            raise ProjectionStopped(
+                f"projection stopped: {one_line(failures[0])}; exiting for a restart from"
+                " the read model's checkpoint"
+            )
+        return code

@@ -8,6 +8,8 @@ No faust tables or changelogs: state lives in the read model (decision 0006).
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -19,6 +21,7 @@ from projections.worker.observe import Observer
 from projections.worker.runner import ProjectionRunner
 from projections.worker.wire import ProjectionTopics, messages
 
+log = logging.getLogger(__name__)
 BATCH_MAX = 1000
 BATCH_WITHIN = timedelta(milliseconds=100)
 FETCH_MAX_WAIT_MS = 50
@@ -51,8 +54,14 @@ def build_app(
     names: ProjectionTopics,
     group_id: str,
     observer: Observer | None = None,
+    on_failure: Callable[[Exception], None] | None = None,
 ) -> faust.App:
-    """A faust app whose single agent feeds ``runner`` from ``names.events``."""
+    """A faust app whose single agent feeds ``runner`` from ``names.events``.
+
+    A batch that cannot be projected, published or committed (the read model refuses the
+    write, the broker is gone for good) stops the agent; faust would leave the process up
+    and idle, so ``on_failure`` is told, and the worker command stops with exit status 3
+    for its supervisor to restart it from the read model's checkpoint."""
     app = faust.App(
         group_id,
         broker=f"kafka://{settings.kafka_bootstrap}",
@@ -76,8 +85,7 @@ def build_app(
     }
     observer = observer or Observer()
 
-    @app.agent(source, concurrency=1)
-    async def project(stream: Any) -> None:
+    async def batches(stream: Any) -> None:
         async for events in stream.take_events(BATCH_MAX, within=BATCH_WITHIN):
             newest = None
             for event in events:
@@ -90,5 +98,15 @@ def build_app(
             await app.producer.flush()
             runner.commit()
             observer.after(runner, out, int(newest * 1000) if newest else None)
+
+    @app.agent(source, concurrency=1)
+    async def project(stream: Any) -> None:
+        try:
+            await batches(stream)
+        except Exception as exc:
+            log.debug("projection agent failed", exc_info=True)
+            if on_failure is None:
+                raise
+            on_failure(exc)  # the command reports it in one line and exits
 
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -76,9 +77,15 @@ def publish(
 
 
 def start_worker(
-    settings: Settings, names: ProjectionTopics, group: str, *, quiet: bool = False
+    settings: Settings,
+    names: ProjectionTopics,
+    group: str,
+    *,
+    quiet: bool = False,
+    capture: bool = False,
 ) -> subprocess.Popen:
-    """``peerpulse worker`` as its own process on the test's topics (``quiet``: no output)."""
+    """``peerpulse worker`` as its own process on the test's topics (``quiet``: no output;
+    ``capture``: its stderr in ``proc.stderr``)."""
     env = {
         **os.environ,
         "PEERPULSE_DATA_DIR": str(settings.data_dir),
@@ -101,7 +108,8 @@ def start_worker(
         group,
     ]
     out = subprocess.DEVNULL if quiet else None
-    return subprocess.Popen(cmd, env=env, cwd=Path(__file__).parents[2], stdout=out, stderr=out)
+    err = subprocess.PIPE if capture else out
+    return subprocess.Popen(cmd, env=env, cwd=Path(__file__).parents[2], stdout=out, stderr=err)
 
 
 def stop_worker(proc: subprocess.Popen) -> None:
@@ -201,3 +209,50 @@ def test_worker_process_projects_resumes_and_matches_rebuild(kafka_bootstrap, na
         assert rm.rows(table) == rm2.rows(table), table.name
     assert sorted(collected, key=lambda a: a["id"]) == sorted(live_alerts, key=lambda a: a["id"])
     assert rm2.checkpoint(names.events) == rm.checkpoint(names.events)
+
+
+def test_a_worker_whose_read_model_refuses_a_batch_exits_for_a_restart(
+    kafka_bootstrap, names, tmp_path
+):
+    """The read model refuses writes (a table gone): the worker does not stay up idle; it
+    exits 3 with one line, and a restarted worker resumes from the checkpoint."""
+    live = Settings(
+        _env_file=None,
+        data_dir=tmp_path / "live",
+        kafka_bootstrap=kafka_bootstrap,
+        topic_partitions=PARTITIONS,
+    )
+    groups, clock, group_id = histories(), Clock(), f"w-{uuid.uuid4().hex[:6]}"
+    middle = (T0 + timedelta(days=30)).isoformat()
+    publish(kafka_bootstrap, names.events, groups, clock, "", middle)
+    proc = start_worker(live, names, group_id, capture=True)
+    try:
+        try:
+            wait_for_checkpoint(live, names, topic_total(kafka_bootstrap, names.events), proc)
+        except AssertionError:
+            raise AssertionError(proc.stderr.read().decode()[-3000:]) from None
+        before = ReadModel(live).open()
+        reached = sum(before.checkpoint(names.events).values())
+        before.close()
+        with sqlite3.connect(live.readmodel_sqlite_path) as db:
+            db.execute(f"ALTER TABLE {T.GROUP_HEALTH.name} RENAME TO gone")
+        publish(kafka_bootstrap, names.events, groups, clock, middle, "9999")
+        code = proc.wait(timeout=60)
+    finally:
+        stop_worker(proc)
+    err = proc.stderr.read().decode()
+    assert code == 3, err[-2000:]
+    assert "projection stopped: OperationalError" in err
+    assert "Traceback" not in err
+    with sqlite3.connect(live.readmodel_sqlite_path) as db:
+        db.execute(f"ALTER TABLE gone RENAME TO {T.GROUP_HEALTH.name}")
+    after = ReadModel(live).open()
+    try:
+        assert sum(after.checkpoint(names.events).values()) == reached  # nothing half-written
+    finally:
+        after.close()
+    proc = start_worker(live, names, group_id)
+    try:
+        wait_for_checkpoint(live, names, topic_total(kafka_bootstrap, names.events), proc)
+    finally:
+        stop_worker(proc)
