@@ -15,7 +15,8 @@ from datetime import datetime
 from typing import Any
 
 from api.errors import ApiError
-from consumers.ingest.decoder import INVALID_JSON, MAX_BYTES, NOT_UTF8, Command, Rejection, decode
+from consumers.ingest.decoder import INVALID_JSON, NOT_UTF8, Command, Rejection, decode
+from infra.limits import MAX_MESSAGE_BYTES
 from infra.topics import ATTENDANCE
 
 MEDIA_TYPES = ("application/json", "application/cloudevents+json",
@@ -42,8 +43,8 @@ def check_media_type(content_type: str | None) -> None:
 
 def parse_attendance(body: bytes, now: datetime) -> list[Accepted]:
     """Decode one message or a JSON array of them; raise ApiError on the first bad input."""
-    if len(body) > MAX_BYTES:
-        raise ApiError(413, f"the body is {len(body)} bytes; the limit is {MAX_BYTES}",
+    if len(body) > MAX_MESSAGE_BYTES:
+        raise ApiError(413, f"the body is {len(body)} bytes; the limit is {MAX_MESSAGE_BYTES}",
                        field="body")  # fmt: skip
     try:
         parsed: Any = json.loads(body.decode("utf-8"))

@@ -18,6 +18,7 @@ from typing import Any
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 
+from infra.limits import MAX_REQUEST_BYTES
 from infra.settings import Settings
 
 CLIENT_ID = "peerpulse"
@@ -52,9 +53,13 @@ DEFAULT_SESSION_TIMEOUT_MS = Settings.model_fields["kafka_session_timeout_ms"].d
 
 
 def producer(bootstrap: str, **kw: Any) -> KafkaProducer:
-    """A producer that never loses or reorders: acks=all, idempotent, small linger."""
+    """A producer that never loses or reorders: acks=all, idempotent, small linger.
+
+    Its request size is the catalogue's :data:`infra.limits.MAX_REQUEST_BYTES`.
+    """
     config: dict[str, Any] = {
         "client_id": CLIENT_ID,
+        "max_request_size": MAX_REQUEST_BYTES,
         "acks": "all",
         "enable_idempotence": True,
         "linger_ms": 5,

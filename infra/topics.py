@@ -41,7 +41,8 @@ ATTENDANCE = Topic(
 ATTENDANCE_DLQ = Topic(
     "peerpulse.attendance.dlq.v1",
     key="the original key",
-    value="the original bytes; headers pp-error-code, pp-error-reason, pp-source-*",
+    value="the original bytes (a prefix if the copy would not fit one producer request); "
+    "headers pp-error-code, pp-error-reason, pp-source-*, pp-original-* when cut",
     description="Rejected input with the reason, for a person to fix and resend.",
     retention_ms=30 * 24 * 3600 * 1000,
 )

@@ -14,6 +14,7 @@ from api.errors import ApiError
 from api.ingest import check_media_type, parse_attendance
 from api.schemas import AttendanceAccepted, ErrorResponse
 from consumers.ingest.mapper import Ids
+from infra.limits import MAX_MESSAGE_BYTES
 from infra.metrics import API_ATTENDANCE_ACCEPTED, API_ATTENDANCE_REJECTED
 
 router = APIRouter(prefix="/v1", tags=["ingest"])
@@ -68,16 +69,16 @@ async def post_attendance(
 
 
 async def _read_limited(request: Request) -> bytes:
-    """The body, refusing (413) anything over the limit without reading it all."""
-    from consumers.ingest.decoder import MAX_BYTES
-
+    """The body, refusing (413) anything over the contract's limit without reading it all."""
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BYTES:
-        raise ApiError(413, f"the body is {declared} bytes; the limit is {MAX_BYTES}", "body")
+    if declared and declared.isdigit() and int(declared) > MAX_MESSAGE_BYTES:
+        raise ApiError(
+            413, f"the body is {declared} bytes; the limit is {MAX_MESSAGE_BYTES}", "body"
+        )
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > MAX_BYTES:
-            raise ApiError(413, f"the body is over the limit of {MAX_BYTES} bytes", "body")
+        if size > MAX_MESSAGE_BYTES:
+            raise ApiError(413, f"the body is over the limit of {MAX_MESSAGE_BYTES} bytes", "body")
         chunks.append(chunk)
     return b"".join(chunks)

@@ -18,8 +18,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from consumers.ingest.contract import BY_TYPE, KNOWN_NAMES, PREFIX, Envelope
+from infra.limits import MAX_MESSAGE_BYTES
 
-MAX_BYTES = 256 * 1024
 _TYPE = re.compile(rb'"type"\s*:\s*"([a-z0-9.\-]{1,100})"')
 MAX_CLOCK_SKEW = timedelta(days=1)
 
@@ -93,7 +93,7 @@ def decode(raw: bytes | None, headers: Headers, now: datetime) -> Command | Reje
 
 
 def _sniffed_model(raw: bytes | None, headers: Headers) -> type[Envelope] | None:
-    if not raw or len(raw) > MAX_BYTES or "ce_specversion" in _header_names(headers):
+    if not raw or len(raw) > MAX_MESSAGE_BYTES or "ce_specversion" in _header_names(headers):
         return None
     found = _TYPE.search(raw)
     return BY_TYPE.get(found.group(1).decode("ascii", "replace")) if found else None
@@ -113,8 +113,10 @@ def _check_bytes(raw: bytes | None, headers: Headers) -> Any:
     """Size, encoding, JSON syntax and mode; returns the parsed JSON or a rejection."""
     if raw is None or raw == b"":
         return Rejection(EMPTY, "the message has no value")
-    if len(raw) > MAX_BYTES:
-        return Rejection(TOO_LARGE, f"the message is {len(raw)} bytes; the limit is {MAX_BYTES}")
+    if len(raw) > MAX_MESSAGE_BYTES:
+        return Rejection(
+            TOO_LARGE, f"the message is {len(raw)} bytes; the limit is {MAX_MESSAGE_BYTES}"
+        )
     if "ce_specversion" in _header_names(headers):
         return Rejection(UNSUPPORTED_MODE, "CloudEvents binary mode: send structured JSON")
     try:

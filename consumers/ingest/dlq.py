@@ -1,17 +1,22 @@
 """The dead-letter queue: rejected input, byte for byte, with the reason in headers.
 
 A person reads ``pp-error-code``/``pp-error-reason``, fixes the message and sends it
-again; ``pp-source-*`` say where it came from. Dead letters are flushed *before* the
-batch that skipped them is committed, so a crash can duplicate a dead letter but never
-lose one.
+again; ``pp-source-*`` say where it came from. A record too large for one producer request
+(:data:`infra.limits.MAX_REQUEST_BYTES`) with those headers is dead-lettered cut to fit:
+a prefix of its value, ``pp-original-size``/``pp-original-sha256`` describing the whole,
+and a reason saying it was too large. Dead letters are flushed *before* the batch that
+skipped them is committed, so a crash can duplicate a dead letter but never lose one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from hashlib import sha256
 from typing import Any
 
 from consumers.ingest.decoder import Rejection
+from infra.limits import MAX_REQUEST_BYTES, record_size
 from infra.metrics import INGEST_REJECTIONS
 
 HEADER_CODE = "pp-error-code"
@@ -19,7 +24,23 @@ HEADER_REASON = "pp-error-reason"
 HEADER_TOPIC = "pp-source-topic"
 HEADER_PARTITION = "pp-source-partition"
 HEADER_OFFSET = "pp-source-offset"
-OWN_HEADERS = frozenset({HEADER_CODE, HEADER_REASON, HEADER_TOPIC, HEADER_PARTITION, HEADER_OFFSET})
+HEADER_ORIGINAL_SIZE = "pp-original-size"
+HEADER_ORIGINAL_SHA256 = "pp-original-sha256"
+OWN_HEADERS = frozenset({HEADER_CODE, HEADER_REASON, HEADER_TOPIC, HEADER_PARTITION,
+                         HEADER_OFFSET, HEADER_ORIGINAL_SIZE, HEADER_ORIGINAL_SHA256})  # fmt: skip
+CUT_NOTE = (
+    "; too large to dead-letter whole, so the value is cut to a prefix"
+    f" ({HEADER_ORIGINAL_SIZE} and {HEADER_ORIGINAL_SHA256} describe the original)"
+)
+
+
+@dataclass(frozen=True)
+class Letter:
+    """What goes to the DLQ for one rejected record."""
+
+    key: bytes | None
+    value: bytes | None
+    headers: list[tuple[str, bytes]]
 
 
 def dead_letter_headers(
@@ -40,21 +61,49 @@ def dead_letter_headers(
     ]
 
 
+def dead_letter(record: Any, rejection: Rejection, max_bytes: int = MAX_REQUEST_BYTES) -> Letter:
+    """The DLQ copy of a rejected ``ConsumerRecord``: whole if it fits ``max_bytes``, else cut.
+
+    A cut copy keeps our headers, then the key and the original headers if they still fit,
+    then as long a prefix of the value as fits.
+    """
+    where = (record.topic, record.partition, record.offset)
+    headers = dead_letter_headers(rejection, *where, record.headers)
+    if record_size(record.key, record.value, headers) <= max_bytes:
+        return Letter(record.key, record.value, headers)
+    value = record.value or b""
+    cut = Rejection(rejection.code, rejection.reason + CUT_NOTE)
+    described = [(HEADER_ORIGINAL_SIZE, str(len(value)).encode()),
+                 (HEADER_ORIGINAL_SHA256, sha256(value).hexdigest().encode())]  # fmt: skip
+    headers = dead_letter_headers(cut, *where, record.headers) + described
+    if record_size(record.key, b"", headers) > max_bytes:
+        headers = dead_letter_headers(cut, *where) + described
+    key = record.key if record_size(record.key, b"", headers) <= max_bytes else None
+    return Letter(key, _prefix(value, key, headers, max_bytes), headers)
+
+
+def _prefix(value: bytes, key: bytes | None, headers: list, max_bytes: int) -> bytes:
+    """The longest prefix of ``value`` that fits ``max_bytes`` beside ``key`` and ``headers``."""
+    n = min(len(value), max(0, max_bytes - record_size(key, b"", headers)))
+    while n and record_size(key, memoryview(value)[:n], headers) > max_bytes:
+        n -= 1  # the value's length prefix grows by a byte or two
+    return value[:n]
+
+
 class DeadLetters:
     """Sends rejected records to the DLQ topic and counts them by reason code."""
 
-    def __init__(self, producer: Any, topic: str) -> None:
+    def __init__(self, producer: Any, topic: str, max_bytes: int = MAX_REQUEST_BYTES) -> None:
         self._producer = producer
         self.topic = topic
+        self.max_bytes = max_bytes
         self._pending: list[Any] = []
 
     def send(self, record: Any, rejection: Rejection) -> None:
         """Queue one rejected ``ConsumerRecord`` for the DLQ (call :meth:`flush` to wait)."""
-        headers = dead_letter_headers(
-            rejection, record.topic, record.partition, record.offset, record.headers
-        )
+        letter = dead_letter(record, rejection, self.max_bytes)
         future = self._producer.send(
-            self.topic, key=record.key, value=record.value, headers=headers
+            self.topic, key=letter.key, value=letter.value, headers=letter.headers
         )
         self._pending.append(future)
         INGEST_REJECTIONS.labels(reason=rejection.code).inc()

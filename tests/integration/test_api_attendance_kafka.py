@@ -14,7 +14,9 @@ from api.app import create_app
 from api.ingest import AttendancePublisher
 from infra.bootstrap import build
 from infra.kafka import read_all
+from infra.limits import MAX_MESSAGE_BYTES
 from infra.topics import ATTENDANCE, create_topics
+from tests.unit.ingest.conftest import padded
 
 pytestmark = pytest.mark.kafka
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "contract" / "examples"
@@ -64,3 +66,17 @@ def test_readyz_is_ready_with_a_live_broker(client):
     response = client.get("/readyz")
     assert response.status_code == 200, response.text
     assert response.json()["failed"] == []
+
+
+def test_a_message_at_the_size_limit_is_on_the_topic_and_one_past_it_is_refused(
+    client, kafka_bootstrap, topic
+):
+    marked = (EXAMPLES / "peerpulse.ingest.attendance.marked.v1.json").read_bytes().strip()
+    sizes = (MAX_MESSAGE_BYTES - 1, MAX_MESSAGE_BYTES, MAX_MESSAGE_BYTES + 1, 10 * 1000 * 1000)
+    bodies = {size: padded(marked, size) for size in sizes}
+    answers = {size: client.post("/v1/attendance", content=body,
+                                 headers={"content-type": "application/json"}).status_code
+               for size, body in bodies.items()}  # fmt: skip
+    assert list(answers.values()) == [202, 202, 413, 413]
+    on_topic = sorted((r.value for r in read_all(kafka_bootstrap, topic)), key=len)
+    assert on_topic == [bodies[MAX_MESSAGE_BYTES - 1], bodies[MAX_MESSAGE_BYTES]]

@@ -42,11 +42,16 @@ def message(kind: str, data: dict[str, Any], at: float = 0, group: str = "g1",
     }).encode()  # fmt: skip
 
 
-def publish(bootstrap: str, topic: str, values: Iterable[bytes | tuple[bytes, bytes]]) -> int:
-    """Produce values (or (key, value) pairs) in order; returns how many."""
+def publish(bootstrap: str, topic: str, values: Iterable[bytes | tuple[bytes, bytes]],
+            **config: Any) -> int:  # fmt: skip
+    """Produce values (or (key, value) pairs) in order; returns how many.
+
+    ``config`` overrides the producer's, e.g. a ``max_request_size`` larger than
+    peerpulse's own, as a sender with other settings may have.
+    """
     from infra.kafka import producer
 
-    p = producer(bootstrap)
+    p = producer(bootstrap, **config)
     n = 0
     for item in values:
         key, value = item if isinstance(item, tuple) else (b"prog", item)

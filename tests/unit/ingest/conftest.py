@@ -39,6 +39,12 @@ def msg(kind: str, data: dict[str, Any], at: float = 0, source: str = SOURCE) ->
     return json.dumps(body).encode()
 
 
+def padded(raw: bytes, size: int) -> bytes:
+    """``raw`` (a JSON object) grown to exactly ``size`` bytes with insignificant whitespace."""
+    assert raw.startswith(b"{") and len(raw) <= size
+    return b"{" + b" " * (size - len(raw)) + raw[1:]
+
+
 def command(raw: bytes) -> Command:
     result = decode(raw, None, NOW)
     assert isinstance(result, Command), result
