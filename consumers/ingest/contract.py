@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Union
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
 from consumers.ingest import payloads as p
+from infra.contract.text import identifier
 
 PREFIX = "peerpulse.ingest."
-SourceId = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^\S+$")]
+SourceId = identifier(200, spaces=False)
+MessageId = identifier(200)
+Subject = identifier(200, min_length=0)
+SchemaRef = identifier(500, min_length=0)
 
 
 class Envelope(BaseModel):
@@ -24,16 +28,14 @@ class Envelope(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
 
     specversion: Literal["1.0"]
-    id: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
-        description="The sender's message id (unique per source)."
-    )
+    id: MessageId = Field(description="The sender's message id (unique per source).")
     source: SourceId = Field(description="The sending system, e.g. 'lms.example.edu'.")
     time: AwareDatetime = Field(description="When it happened, with a UTC offset.")
-    subject: Annotated[str, StringConstraints(max_length=200)] | None = Field(
+    subject: Subject | None = Field(
         None, description="Optional: the group's external id (also the Kafka key)."
     )
     datacontenttype: Literal["application/json"] = "application/json"
-    dataschema: Annotated[str, StringConstraints(max_length=500)] | None = None
+    dataschema: SchemaRef | None = None
 
 
 class ProgramLaunchedV1(Envelope):

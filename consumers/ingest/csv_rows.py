@@ -4,7 +4,8 @@ Columns (header row required, order free, extra columns ignored):
 ``source, program, group, session, session_date, member, status`` — ``session_date`` is
 an ISO date (taken as 00:00 UTC) or an ISO date-time with an offset; ``status`` is
 ``present``/``absent``/``excused`` (any case). The rows of one session become one
-``session.held`` roll call, validated by the same contract models as Kafka input.
+``session.held`` roll call, validated by the same contract models as Kafka input; an id
+cell holding a control or bidi character is reported on its own row and column.
 """
 
 from __future__ import annotations
@@ -18,9 +19,12 @@ from pydantic import ValidationError
 
 from consumers.ingest.contract import SessionHeldV1
 from consumers.ingest.decoder import MAX_CLOCK_SKEW, Command
+from infra.contract.text import identifier_problem
 
 COLUMNS = ("source", "program", "group", "session", "session_date", "member", "status")
 STATUSES = ("present", "absent", "excused")
+ID_COLUMNS = {"source": False, "program": True, "group": True, "session": True, "member": True}
+"""The columns holding ids, each with whether it may contain spaces (as in the contract)."""
 
 
 class MissingColumns(ValueError):
@@ -78,9 +82,9 @@ def parse(lines: Iterable[str], now: datetime) -> tuple[list[SessionRows], list[
 
 def _add_row(sessions: dict, row: dict, number: int, now: datetime) -> RowError | None:
     values = {c: (row.get(c) or "").strip() for c in COLUMNS}
-    for column, value in values.items():
-        if not value:
-            return RowError(number, column, "is empty")
+    bad = _bad_value(values, number)
+    if bad:
+        return bad
     status = values["status"].lower()
     if status not in STATUSES:
         return RowError(number, "status", f"{values['status']!r} is not one of {STATUSES}")
@@ -98,6 +102,18 @@ def _add_row(sessions: dict, row: dict, number: int, now: datetime) -> RowError 
         return RowError(number, "status", f"member already marked {previous} in this session")
     entry.marks[values["member"]] = status
     entry.rows.append(number)
+    return None
+
+
+def _bad_value(values: dict[str, str], number: int) -> RowError | None:
+    """The first empty cell, or id cell holding a character no id may hold (control, bidi)."""
+    for column, value in values.items():
+        if not value:
+            return RowError(number, column, "is empty")
+    for column, spaces in ID_COLUMNS.items():
+        problem = identifier_problem(values[column], spaces)
+        if problem:
+            return RowError(number, column, problem)
     return None
 
 

@@ -4,18 +4,22 @@ Ids are the sender's own (external) ids; peerpulse derives its UUIDs from
 ``(source, external id)``. Every group-scoped payload names its ``program`` and ``group``
 so a message that arrives before the roster can still be placed (docs/decisions/0008).
 Personal data (display name, contact) only ever arrives here and is sealed on arrival.
+Free text is normalised and ids are checked by the one rule of :mod:`infra.contract.text`.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-ExternalId = Annotated[
-    str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f]+$")
-]
-Text = Annotated[str, StringConstraints(max_length=500)]
+from infra.contract.text import identifier, safe_text
+
+ExternalId = identifier(200)
+Text = safe_text(500)
+Name = safe_text(200, min_length=1, blank=False)
+Pseudonym = safe_text(80, min_length=1, blank=False)
+TimeZone = identifier(64)
 Cadence = Literal["weekly", "fortnightly", "monthly"]
 Role = Literal["peer", "facilitator", "mentor"]
 Status = Literal["present", "absent", "excused"]
@@ -43,8 +47,8 @@ class GroupPayload(ProgramPayload):
 class ProgramLaunched(ProgramPayload):
     """A program started running groups."""
 
-    name: Text
-    organisation: Text
+    name: Name
+    organisation: Name
     cadence: Cadence = Field(description="How often its groups are expected to meet.")
     lapse_after: int = Field(3, ge=1, le=52, description="Consecutive misses before a lapse.")
     escalate_after_days: int = Field(3, ge=0, le=365)
@@ -56,7 +60,7 @@ class CoordinatorAssigned(ProgramPayload):
     coordinator: ExternalId
     name: Text = Field(description="Personal data: sealed, never republished.")
     contact: Text = Field(description="Personal data: e-mail address or webhook URL.")
-    time_zone: Annotated[str, StringConstraints(min_length=1, max_length=64)] = "UTC"
+    time_zone: TimeZone = "UTC"
     channel: Literal["email", "webhook", "slack"] = "email"
     digest: Literal["immediate", "daily"] = "immediate"
     digest_hour: int = Field(8, ge=0, le=23)
@@ -65,7 +69,7 @@ class CoordinatorAssigned(ProgramPayload):
 class GroupFormed(GroupPayload):
     """A group was formed within the program."""
 
-    name: Text
+    name: Name
     cadence: Cadence
     goal: Text = ""
     coordinator: ExternalId | None = None
@@ -76,7 +80,7 @@ class MemberJoined(GroupPayload):
 
     member: ExternalId
     role: Role = "peer"
-    pseudonym: Annotated[str, StringConstraints(min_length=1, max_length=80)] | None = None
+    pseudonym: Pseudonym | None = None
     display_name: Text | None = Field(None, description="Personal data: sealed.")
     contact: Text | None = Field(None, description="Personal data: sealed.")
 

@@ -1,23 +1,30 @@
 """Building blocks shared by every wire model: the strict base class and the field types.
 
+Free text is normalised and ids checked by the rule of :mod:`infra.contract.text`, so
+text that slipped past ingest (or was stored before the rule) is published safe.
 A data model declares which wire ``type`` it is and which domain event it carries
 (``Aggregate.Event`` qualname); :mod:`infra.contract.registry` indexes them by both.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import ClassVar, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from infra.contract.text import identifier, safe_text
 
 Cadence = Literal["weekly", "fortnightly", "monthly"]
 Role = Literal["peer", "facilitator", "mentor"]
 AttendanceStatus = Literal["present", "absent", "excused"]
 Channel = Literal["email", "webhook", "slack"]
 Digest = Literal["immediate", "daily"]
-Reason = Annotated[str, Field(max_length=2000)]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
+Reason = safe_text(2000)
+Name = safe_text(200, min_length=1)
+Text = safe_text()
+Pseudonym = safe_text(200, min_length=1)
+TimeZone = identifier(64)
 Utc = AwareDatetime
 
 
@@ -47,8 +54,11 @@ __all__ = [
     "Digest",
     "GroupData",
     "Name",
+    "Pseudonym",
     "Reason",
     "Role",
+    "Text",
+    "TimeZone",
     "Utc",
     "WireData",
 ]

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from infra.contract.base import AttendanceStatus, Cadence, GroupData, Name, Reason, Role, Utc
+from infra.contract.base import (
+    AttendanceStatus,
+    Cadence,
+    GroupData,
+    Name,
+    Reason,
+    Role,
+    Text,
+    Utc,
+)
 
 
 class GroupFormed(GroupData):
@@ -15,7 +24,7 @@ class GroupFormed(GroupData):
 
     name: Name
     cadence: Cadence
-    goal: str
+    goal: Text
     coordinator_id: UUID | None = None
 
 
@@ -27,7 +36,7 @@ class GroupDetailsAmended(GroupData):
 
     name: Name
     cadence: Cadence
-    goal: str
+    goal: Text
     coordinator_id: UUID | None = None
 
 

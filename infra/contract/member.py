@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
-
-from infra.contract.base import Utc, WireData
+from infra.contract.base import Pseudonym, Utc, WireData
 
 
 class MemberRegistered(WireData):
@@ -13,7 +11,7 @@ class MemberRegistered(WireData):
     TYPE = "peerpulse.member.registered.v1"
     DOMAIN = "Member.Registered"
 
-    pseudonym: str = Field(min_length=1, max_length=200)
+    pseudonym: Pseudonym
 
 
 class MemberForgotten(WireData):

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from infra.contract.base import Cadence, Channel, Digest, Name, WireData
+from infra.contract.base import Cadence, Channel, Digest, Name, TimeZone, WireData
 
 
 class ProgramLaunched(WireData):
@@ -42,7 +42,7 @@ class CoordinatorAssigned(WireData):
     DOMAIN = "Program.CoordinatorAssigned"
 
     coordinator_id: UUID
-    time_zone: str = Field(min_length=1, max_length=64, description="IANA time zone name.")
+    time_zone: TimeZone = Field(description="IANA time zone name.")
     channel: Channel
     digest: Digest = "immediate"
     digest_hour: int = Field(8, ge=0, le=23, description="Local hour for daily digests.")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from api.ingest import parse_attendance
 from domain.ids import derive_id
 from tests.unit.api.conftest import bearer
 
@@ -53,6 +55,8 @@ def test_batch_is_all_or_nothing_and_names_the_bad_item_and_field(client, tokens
     (lambda m: m.update(type="peerpulse.ingest.nope.v1"), "type"),
     (lambda m: m["data"].update(extra=1), "data.extra"),
     (lambda m: m.update(time="2999-01-01T00:00:00Z"), "time"),
+    (lambda m: m["data"].update(member="ada\u0000"), "data.member"),
+    (lambda m: m.update(source="lms\u202eexample"), "source"),
 ])  # fmt: skip
 def test_invalid_message_is_422_naming_the_field(client, tokens, publisher, mutate, field):
     message = json.loads(json.dumps(MARKED))
@@ -104,3 +108,10 @@ def test_rejections_are_counted_by_code(client, tokens):
     before = count()
     _post(client, tokens["ingest"], b"{")
     assert count() == before + 1
+
+
+def test_the_door_checks_names_by_the_same_rule_the_consumer_applies():
+    formed = json.loads((EXAMPLES / "peerpulse.ingest.group.formed.v1.json").read_text())
+    formed["data"]["name"] = "Founders\u0000 circle\r\n"
+    [accepted] = parse_attendance(json.dumps(formed).encode(), datetime(2030, 1, 1, tzinfo=UTC))
+    assert accepted.command.data.name == "Founders circle"

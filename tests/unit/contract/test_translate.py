@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from uuid import UUID
 
 import pytest
@@ -74,3 +74,24 @@ def test_an_event_class_outside_the_catalogue_is_refused():
 
     with pytest.raises(NotInContract, match="Renamed"):
         to_wire(Renamed(UUID(int=1)), 1)
+
+
+def test_text_stored_before_the_text_rule_is_published_normalised():
+    app = EngagementApp(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, vault=MemoryVault())
+    program, group, now = UUID(int=1), UUID(int=2), datetime(2025, 1, 6, tzinfo=UTC)
+    app.launch_program(program, "North\x00 Campus", "Acme\r\nLabs", "weekly", now)
+    app.form_group(group, program, "Founders\u202e\x00 circle", "weekly", "Ship\ta pilot", now)
+    app.cancel_session(group, UUID(int=3), "ill\u0000\r\n", now)
+    texts = {}
+    for n in app.recorder.select_notifications(1, 10):
+        record = to_wire(app.mapper.to_domain_event(n), n.id, program_of=lambda _: program)
+        data = decode(record.value).data.model_dump()
+        texts.update({f"{n.topic.rsplit('.', 1)[-1]}.{k}": v for k, v in data.items()
+                      if k in ("name", "organisation", "goal", "reason")})  # fmt: skip
+    assert texts == {
+        "Launched.name": "North Campus",
+        "Launched.organisation": "Acme Labs",
+        "Formed.name": "Founders circle",
+        "Formed.goal": "Ship a pilot",
+        "SessionCancelled.reason": "ill",
+    }

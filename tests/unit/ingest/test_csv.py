@@ -106,3 +106,17 @@ def test_cli_missing_file_is_one_line_and_exit_2(tmp_path):
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0
     assert "no such file" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "problem"),
+    [
+        ("lms,p,g,s,2025-01-14,a\x00da,present", "member", "U+0000"),
+        ("lms,p,g\u202e,s,2025-01-14,ada,present", "group", "U+202E"),
+        ("lms site,p,g,s,2025-01-14,ada,present", "source", "U+0020"),
+    ],
+)
+def test_an_id_cell_with_a_control_or_bidi_character_is_reported_on_its_row(row, column, problem):
+    _, errors = parse((HEADER + GOOD + row + "\n").splitlines(True), NOW)
+    assert [(e.row, e.column) for e in errors] == [(5, column)]
+    assert problem in errors[0].reason

@@ -168,3 +168,62 @@ def test_a_nested_type_key_before_the_real_one_gets_the_careful_rejection():
     result = decode(raw.encode(), None, NOW)
     assert isinstance(result, Rejection) and result.code == d.MISSING_FIELD
     assert result.reason.startswith("data.group: Field required")
+
+
+def group_formed(**data) -> dict:
+    """A valid ``group.formed``, with ``data`` fields replaced."""
+    base = {"program": "p", "group": "g", "name": "Founders circle", "cadence": "weekly"}
+    return message(type="peerpulse.ingest.group.formed.v1", data={**base, **data})
+
+
+def test_a_name_with_nul_and_line_breaks_is_accepted_with_the_normalised_name():
+    msg = group_formed(name="Founders\u0000 circle\r\n3 ", goal="Ship\ta\u202e pilot")
+    result = decode(raw(msg), None, NOW)
+    assert isinstance(result, Command), result
+    assert (result.data.name, result.data.goal) == ("Founders circle 3", "Ship a pilot")
+
+
+def test_a_name_of_nothing_but_control_characters_is_rejected_naming_it():
+    code, reason = rejected(decode(raw(group_formed(name="\u0000\r\n")), None, NOW))
+    assert code == d.INVALID_FIELD
+    assert reason.startswith("data.name:") and "visible text" in reason
+
+
+def test_a_group_name_longer_than_the_public_contract_carries_is_rejected():
+    code, reason = rejected(decode(raw(group_formed(name="x" * 201)), None, NOW))
+    assert (code, reason.split(":")[0]) == (d.INVALID_FIELD, "data.name")
+
+
+@pytest.mark.parametrize(
+    ("field", "path"),
+    [("member", "data.member"), ("session", "data.session"), ("group", "data.group"),
+     ("program", "data.program")],
+)  # fmt: skip
+def test_an_external_id_with_a_control_character_is_rejected_naming_the_field(field, path):
+    msg = message()
+    msg["data"][field] = "ada\u0001"
+    code, reason = rejected(decode(raw(msg), None, NOW))
+    assert code == d.INVALID_FIELD
+    assert reason.startswith(f"{path}: ") and "U+0001" in reason
+
+
+@pytest.mark.parametrize(
+    ("over", "path"),
+    [({"id": "m\u00001"}, "id"), ({"source": "lms\u202e"}, "source"),
+     ({"subject": "g\r\n"}, "subject")],
+)  # fmt: skip
+def test_envelope_ids_with_a_control_or_bidi_character_are_rejected(over, path):
+    code, reason = rejected(decode(raw(message(**over)), None, NOW))
+    assert (code, reason.split(":")[0]) == (d.INVALID_FIELD, path)
+
+
+def test_a_roll_call_id_with_a_control_character_is_rejected_naming_its_place():
+    msg = message(type="peerpulse.ingest.session.held.v1")
+    msg["data"] = {"program": "p", "group": "g", "session": "s", "present": ["ada", "b\x7fb"]}
+    code, reason = rejected(decode(raw(msg), None, NOW))
+    assert (code, reason.split(":")[0]) == (d.INVALID_FIELD, "data.present.1")
+
+
+def test_a_lone_surrogate_in_a_name_is_rejected():
+    body = raw(group_formed(name="PLACEHOLDER")).replace(b"PLACEHOLDER", b"x\\ud800")
+    assert rejected(decode(body, None, NOW))[0] == d.INVALID_JSON
