@@ -47,12 +47,13 @@ class Container:
     def app(self) -> Any:
         """The EngagementApp on the configured event store, sealing with :attr:`vault`."""
         from domain.application import EngagementApp
+        from infra.sql import setup_lock
 
-        return EngagementApp(
-            env=self.eventstore_env,
-            vault=self.vault,
-            snapshot_interval=self.settings.snapshot_interval,
-        )
+        env = self.eventstore_env
+        with setup_lock(self.settings):  # it creates the event tables if missing
+            return EngagementApp(
+                env=env, vault=self.vault, snapshot_interval=self.settings.snapshot_interval
+            )
 
     @cached_property
     def token_store(self) -> Any:

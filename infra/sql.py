@@ -8,6 +8,9 @@ switch, the schema (``Settings.postgres_schema``) and the SQLite pragmas live in
 from __future__ import annotations
 
 import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -93,9 +96,10 @@ def connect(
     file (its folder created), usable from any thread, with ``pragmas`` applied.
     """
     if is_postgres(settings):
+        if settings.postgres_schema:
+            ensure_schema(settings)
         conn = postgres(settings, autocommit=True)
         if settings.postgres_schema:
-            conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{settings.postgres_schema}"')
             conn.execute(f'SET search_path TO "{settings.postgres_schema}"')
         return conn
     sqlite_file.parent.mkdir(parents=True, exist_ok=True)
@@ -110,3 +114,42 @@ def connect(
 def placeholders(sql: str, postgres: bool) -> str:
     """Turn ``?`` placeholders into psycopg's ``%s`` when talking to PostgreSQL."""
     return sql.replace("?", "%s") if postgres else sql
+
+
+SETUP_LOCK = 0x70705350  # "ppSP"
+"""Class of PostgreSQL's two-key advisory locks serialising schema and table creation (the
+second key is the schema's hash); the single-writer locks use one-key locks, another space."""
+_schemas_ready: set[tuple[str, str]] = set()
+_held = threading.local()
+
+
+@contextmanager
+def setup_lock(settings: Settings) -> Iterator[None]:
+    """Hold while creating the configured schema's tables: several services starting at once
+    on a fresh PostgreSQL schema (ingest beside the relay, the worker beside the API) would
+    otherwise race, and PostgreSQL does not make concurrent ``CREATE SCHEMA/TABLE IF NOT
+    EXISTS`` safe against each other. The schema exists inside. A no-op on SQLite."""
+    if not is_postgres(settings) or getattr(_held, "depth", 0):
+        yield  # SQLite, or this thread holds it already (a session-level lock is per session)
+        return
+    conn = postgres(settings, autocommit=True)
+    schema = settings.postgres_schema or "public"
+    try:
+        conn.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", (SETUP_LOCK, schema))
+        _held.depth = 1
+        try:
+            conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            _schemas_ready.add((settings.postgres_dsn, settings.postgres_schema))
+            yield
+        finally:
+            _held.depth = 0
+            conn.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", (SETUP_LOCK, schema))
+    finally:
+        conn.close()
+
+
+def ensure_schema(settings: Settings) -> None:
+    """The configured PostgreSQL schema exists (checked once per process)."""
+    if (settings.postgres_dsn, settings.postgres_schema) not in _schemas_ready:
+        with setup_lock(settings):
+            pass

@@ -13,6 +13,7 @@ import base64
 import os
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 from uuid import UUID
 
@@ -20,7 +21,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from infra.settings import Settings
-from infra.sql import connect, is_postgres
+from infra.sql import connect, is_postgres, setup_lock
 
 TABLE = "member_keys"
 _PREFIX = "v1."
@@ -67,9 +68,17 @@ class MemoryVault:
 class SqlVault:
     """A :class:`domain.vault.PersonalDataVault` over one DB-API connection (SQLite or psycopg)."""
 
-    def __init__(self, connect: Callable[[], Any], table: str, placeholder: str) -> None:
-        """``connect`` opens an autocommit connection; ``table`` is the (qualified) key table."""
+    def __init__(
+        self,
+        connect: Callable[[], Any],
+        table: str,
+        placeholder: str,
+        setup: Callable[[], AbstractContextManager[Any]] = nullcontext,
+    ) -> None:
+        """``connect`` opens an autocommit connection; ``table`` is the (qualified) key table;
+        ``setup`` is held while the table is created (:func:`infra.sql.setup_lock`)."""
         self._connect = connect
+        self._setup = setup
         self._conn: Any = None
         self._table = table
         self._p = placeholder
@@ -114,10 +123,11 @@ class SqlVault:
         with self._lock:
             if self._conn is None:
                 self._conn = self._connect()
-                self._conn.execute(
-                    f"CREATE TABLE IF NOT EXISTS {self._table} "
-                    "(member_id TEXT PRIMARY KEY, key BYTEA NOT NULL)"
-                )
+                with self._setup():
+                    self._conn.execute(
+                        f"CREATE TABLE IF NOT EXISTS {self._table} "
+                        "(member_id TEXT PRIMARY KEY, key BYTEA NOT NULL)"
+                    )
             cursor = self._conn.execute(sql, params)
             return cursor.fetchall() if cursor.description else []
 
@@ -132,4 +142,4 @@ def build_vault(settings: Settings) -> SqlVault:
     if not is_postgres(settings):
         return SqlVault(open_connection, TABLE, "?")
     schema = settings.postgres_schema or "public"
-    return SqlVault(open_connection, f'"{schema}".{TABLE}', "%s")
+    return SqlVault(open_connection, f'"{schema}".{TABLE}', "%s", lambda: setup_lock(settings))

@@ -12,7 +12,7 @@ from uuid import UUID
 
 from api.auth.tokens import ApiToken, Scope, hash_secret, matches, new_secret, token_id_of
 from infra.settings import Settings
-from infra.sql import connect, is_postgres, placeholders
+from infra.sql import connect, is_postgres, placeholders, setup_lock
 
 TABLE = "api_tokens"
 _DDL = """CREATE TABLE IF NOT EXISTS {table} (
@@ -40,7 +40,8 @@ class TokenStore:
         conn = self._connect()
         try:
             if not self._ready:
-                conn.execute(_DDL.format(table=self.table))
+                with setup_lock(self.settings):
+                    conn.execute(_DDL.format(table=self.table))
                 self._ready = True
             cur = conn.execute(sql.format(table=self.table), tuple(params))
             return list(cur.fetchall()) if cur.description else []

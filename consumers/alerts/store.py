@@ -31,6 +31,7 @@ from consumers.alerts.rows import (
 )
 from consumers.alerts.schema import ALERTS, DDL, LOG, OUTBOX
 from consumers.alerts.sql import Database, Tx, ts
+from infra.sql import setup_lock
 
 _OPEN = ",".join(f"'{s}'" for s in OPEN_STATUSES)
 
@@ -49,7 +50,7 @@ class AlertStore:
 
     def __init__(self, db: Database, clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
         self.db, self.clock = db, clock
-        with db.tx() as tx:
+        with setup_lock(db.settings), db.tx() as tx:
             for stmt in DDL:
                 tx.run(stmt)
 

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from infra.settings import Settings
+from infra.sql import setup_lock
 from projections.readmodel import tables as T
 from projections.readmodel.batch import Batch
 from projections.readmodel.sqlgen import Dialect, ddl, incr_sql, upsert_sql
@@ -40,7 +41,7 @@ class ReadModel:
         self._conn = self.dialect.connect(self.settings)
         if bulk:
             self.dialect.bulk(self._conn)
-        with self._tx() as cur:
+        with setup_lock(self.settings), self._tx() as cur:
             for stmt in ddl(self.dialect):
                 cur.execute(stmt)
         return self
