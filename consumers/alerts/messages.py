@@ -76,6 +76,11 @@ def _day(value: Any, reader: Recipient | None) -> str:
     return when.astimezone(zone(reader.time_zone if reader else None)).strftime("%d %B %Y")
 
 
+def unseen(item: Item) -> bool:
+    """A summary of an episode that began and ended before anyone was told of it."""
+    return item.purpose == NOTE_RESOLVED and item.key.endswith(":unseen")
+
+
 def headline(item: Item, reader: Recipient | None) -> str:
     """One line saying what happened."""
     a, group = item.alert, item.routing.group_name or "your group"
@@ -89,6 +94,8 @@ def headline(item: Item, reader: Recipient | None) -> str:
         what = f"{group} is at risk of quietly fading"
     if item.purpose == NOTE_RESOLVED and a.kind != LAPSED:
         what = f"{group} has recovered"
+    if unseen(item):
+        return f"While you were not told: {what} after a time at risk"
     prefix = {
         NOTE_RESOLVED: "Back on track: ",
         NOTE_WORSE: "Getting worse: ",
@@ -105,6 +112,12 @@ def details(item: Item, reader: Recipient | None, public_url: str) -> list[str]:
         headline(item, reader) + ".",
         f"Group: {r.group_name or a.group_id} ({r.program_name or 'program'})",
     ]
+    if unseen(item):
+        lines.append(
+            f"You were not told at the time (alerting caught up after a delay): this lasted"
+            f" from {_day(a.raised_at, reader)} to {_day(a.resolved_at, reader)}."
+        )
+        return [*lines, "Nothing more to do now.", f"Group page: {link(public_url, a)}"]
     if item.purpose == NOTE_RESOLVED:
         lines.append(f"Open since {_day(a.raised_at, reader)}; nothing more to do.")
         return [*lines, f"Group page: {link(public_url, a)}"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from consumers.alerts.model import (
     DELIVERED,
@@ -47,6 +47,9 @@ class PolicyConfig:
 
     quiet: QuietHours = field(default_factory=QuietHours)
     ops: bool = True
+    unseen_summary_after: timedelta = timedelta(hours=24)
+    """An alert raised and resolved before anyone was told (the router caught up after an
+    outage) is summarised to the coordinator when it lasted at least this long."""
 
 
 @dataclass(frozen=True)
@@ -184,6 +187,14 @@ def _resolve(intent: AlertIntent, ctx: Context, now: datetime, cfg: PolicyConfig
     d = Decision(alerts=[alert], log=[LogEntry(cur.alert_id, RESOLVED, now, intent_id=intent.id)])
     if cur.notified_at is None:
         d.cancel_pending.append(cur.alert_id)
+        lasted = intent.time - cur.raised_at
+        d.log[0] = replace(
+            d.log[0], note=f"resolved before anyone was told; lasted {_span(lasted)}"
+        )
+        if lasted >= cfg.unseen_summary_after:
+            d.notices.append(
+                notice(alert, NOTE_RESOLVED, ctx.routing.coordinator, now, cfg, suffix="unseen")
+            )
     else:
         d.notices.append(notice(alert, NOTE_RESOLVED, ctx.routing.coordinator, now, cfg))
         lead = ctx.routing.lead
@@ -193,6 +204,13 @@ def _resolve(intent: AlertIntent, ctx: Context, now: datetime, cfg: PolicyConfig
     if cur.kind == DORMANT:
         d.extend(_release(ctx, now, cfg))
     return d
+
+
+def _span(lasted: timedelta) -> str:
+    """``"3 days 4 h"``, ``"5 h"``: how long an episode lasted, for people."""
+    hours = int(lasted.total_seconds() // 3600)
+    days, hours = divmod(max(0, hours), 24)
+    return f"{days} day{'s' * (days != 1)} {hours} h" if days else f"{hours} h"
 
 
 def _inhibit(lapses: tuple[Alert, ...], now: datetime) -> Decision:

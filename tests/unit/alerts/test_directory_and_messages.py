@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 from uuid import uuid4
 
 from consumers.alerts.directory import AppDirectory
@@ -141,3 +142,17 @@ def test_unknown_program_means_nobody_to_tell_not_a_stuck_router():
     r = AppDirectory(app).routing(str(uuid4()), str(uuid4()))
     assert r.coordinator is None and r.lead is None
     assert AppDirectory(app).routing("not-a-uuid", "x").coordinator is None
+
+
+def test_an_episode_nobody_was_told_of_is_summarised_with_its_span():
+    r = routing()
+    alert = _alert(kind="group-at-risk", alert_key="health:g", member_id=None,
+                   status="resolved", resolved_at=NOON_ISH + timedelta(days=3))  # fmt: skip
+    msg = render(
+        [Item(alert, "resolved", r, None, "a-1:resolved:unseen")], r.coordinator, "http://x"
+    )
+    assert (
+        msg.subject == "While you were not told: Tuesday Circle has recovered after a time at risk"
+    )
+    assert "this lasted from 04 March 2026 to 07 March 2026" in msg.text
+    assert "Suggested next step" not in msg.text

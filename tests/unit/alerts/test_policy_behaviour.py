@@ -154,3 +154,30 @@ def test_snooze_that_runs_out_sends_a_reminder():
 def test_alert_id_is_stable_for_a_replayed_intent():
     assert alert_id_for(lapsed()) == alert_id_for(lapsed())
     assert alert_id_for(lapsed(version=7)) != alert_id_for(lapsed(version=30))
+
+
+def test_an_episode_raised_and_resolved_before_anyone_was_told_is_recorded_and_summarised():
+    """After an outage the router reads a raise and its resolve together: the history says
+    the group was at risk and for how long, and the coordinator gets one summary (no
+    'at risk' message for something already over) when it lasted a day or more."""
+    clock, led, r = FakeClock(), Ledger(), routing()
+    start = clock()
+    led.receive(health("group-at-risk", "at_risk", "watch", version=5, at=start), r, clock())
+    back = health("group-recovered", "healthy", "at_risk", version=9, at=start + timedelta(days=3))
+    led.receive(back, r, clock())  # same moment: one batch after the outage
+    alert = led.one()
+    assert alert.status == RESOLVED
+    assert [e.event for e in led.log if e.alert_id == alert.alert_id] == ["raised", RESOLVED]
+    assert led.log[-1].note == "resolved before anyone was told; lasted 3 days 0 h"
+    told = led.people(list(led.pending.values()))
+    assert [(n.purpose, n.key.rsplit(":", 1)[-1]) for n in told] == [(NOTE_RESOLVED, "unseen")]
+
+
+def test_a_short_episode_nobody_was_told_of_is_recorded_without_a_message():
+    clock, led, r = FakeClock(), Ledger(), routing()
+    start = clock()
+    led.receive(health("group-at-risk", "at_risk", "watch", version=5, at=start), r, clock())
+    back = health("group-recovered", "healthy", "at_risk", version=6, at=start + timedelta(hours=5))
+    led.receive(back, r, clock())
+    assert led.log[-1].note == "resolved before anyone was told; lasted 5 h"
+    assert led.people(list(led.pending.values())) == []
