@@ -16,8 +16,18 @@ from consumers.alerts.intents import BadIntent, decode
 from consumers.alerts.policy import PolicyConfig
 from consumers.alerts.store import AlertStore
 from infra import metrics
+from infra.errors import one_line
 
 log = logging.getLogger(__name__)
+
+
+def transient(exc: BaseException) -> bool:
+    """An error of the store or the network (worth retrying the poll), not of one intent:
+    sqlite3's and psycopg's ``OperationalError``/``InterfaceError`` and OS-level errors."""
+    return isinstance(exc, OSError) or type(exc).__name__ in {
+        "OperationalError",
+        "InterfaceError",
+    }
 
 
 class AlertRouter:
@@ -51,7 +61,9 @@ class AlertRouter:
         return count
 
     def handle(self, raw: bytes) -> None:
-        """Apply one message; undecodable ones are logged durably and counted."""
+        """Apply one message; undecodable ones, and intents that fail for a reason of their
+        own (not the store or the network being down), are logged durably and counted, so
+        one intent never stops the stream."""
         now = self.clock()
         try:
             intent = decode(raw)
@@ -60,8 +72,18 @@ class AlertRouter:
             metrics.ALERT_INTENTS_REJECTED.labels(exc.code).inc()
             self.store.reject(str(exc), raw.decode("utf-8", "replace"), now)
             return
-        routing = self.directory.routing(intent.program_id, intent.group_id)
-        if self.store.receive(intent, routing, now, self.cfg) is not None:
+        try:
+            routing = self.directory.routing(intent.program_id, intent.group_id)
+            applied = self.store.receive(intent, routing, now, self.cfg)
+        except Exception as exc:
+            if transient(exc):
+                raise  # the poll is rewound and read again
+            reason = f"cannot be applied: {one_line(exc)}"
+            log.error("quarantined alert intent %s: %s", intent.id, reason)
+            metrics.ALERT_INTENTS_REJECTED.labels("unprocessable").inc()
+            self.store.reject(f"intent {intent.id} {reason}", raw.decode("utf-8", "replace"), now)
+            return
+        if applied is not None:
             metrics.ALERT_INTENTS.labels(intent.kind).inc()
 
     def _rewind(self, batch: dict) -> None:

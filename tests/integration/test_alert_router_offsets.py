@@ -3,6 +3,7 @@ visible and does not stop the stream."""
 
 from __future__ import annotations
 
+import sqlite3
 from types import SimpleNamespace
 
 import pytest
@@ -61,9 +62,30 @@ def test_a_failing_store_commits_nothing_and_rewinds(sqlite_settings, monkeypatc
     router, store, consumer = _router(sqlite_settings, [encode(lapsed())])
 
     def broken(*a, **kw):
-        raise RuntimeError("database is locked")
+        raise sqlite3.OperationalError("database is locked")
 
     monkeypatch.setattr(store, "receive", broken)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(sqlite3.OperationalError):
         router.poll_once()
     assert consumer.commits == 0 and consumer.seeks == [0]
+
+
+def test_an_intent_that_fails_on_its_own_is_quarantined_and_the_rest_applied(
+    store_settings, monkeypatch
+):
+    bad, good = lapsed(member="m-bad"), lapsed(member="m-2")
+    router, store, consumer = _router(store_settings, [encode(bad), encode(good)])
+    receive = store.receive
+
+    def fails_for_one(intent, *a, **kw):
+        if intent.member_id == "m-bad":
+            raise ValueError("detail the policy cannot read")
+        return receive(intent, *a, **kw)
+
+    monkeypatch.setattr(store, "receive", fails_for_one)
+    assert router.poll_once() == 2
+    assert consumer.commits == 1 and consumer.seeks == []
+    assert [a.member_id for a in store.list()] == ["m-2"]
+    rejected = [e for e in store.history("") if e.event == "rejected"]
+    assert len(rejected) == 1
+    assert "ValueError: detail the policy cannot read" in rejected[0].note
