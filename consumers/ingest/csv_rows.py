@@ -66,15 +66,28 @@ class SessionRows:
 
 def parse(lines: Iterable[str], now: datetime) -> tuple[list[SessionRows], list[RowError]]:
     """Group rows into sessions; every bad row is reported, never silently skipped."""
-    reader = csv.DictReader(lines)
+    read = [0]  # physical lines handed to the reader: where a CSV error stopped it
+
+    def counted(lines: Iterable[str]) -> Iterable[str]:
+        for n, line in enumerate(lines, 1):
+            read[0] = n
+            yield line
+
+    reader = csv.DictReader(counted(lines))
     missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         raise MissingColumns(f"missing column(s): {', '.join(missing)}")
     sessions: dict[tuple[str, str, str, str], SessionRows] = {}
     errors: list[RowError] = []
-    for row in reader:
-        number = reader.line_num
-        error = _add_row(sessions, row, number, now)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # e.g. a field over the csv module's 128 KiB limit
+            errors.append(RowError(read[0], "row", f"cannot be read as CSV: {exc}"))
+            continue
+        error = _add_row(sessions, row, reader.line_num, now)
         if error:
             errors.append(error)
     return list(sessions.values()), errors
