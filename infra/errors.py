@@ -6,6 +6,16 @@ def one_line(exc: BaseException) -> str:
     return " ".join(f"{type(exc).__name__}: {exc}".split())
 
 
+def transient(exc: BaseException) -> bool:
+    """An error of the store or the network (worth retrying), not of the record in hand:
+    sqlite3's and psycopg's ``OperationalError``/``InterfaceError`` and OS-level errors.
+    Stages quarantine a record whose error is not transient and retry the rest."""
+    return isinstance(exc, OSError) or type(exc).__name__ in {
+        "OperationalError",
+        "InterfaceError",
+    }
+
+
 class UserFacingError(Exception):
     """Something the operator can fix; the CLI prints the message and exits non-zero."""
 

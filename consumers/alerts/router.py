@@ -16,18 +16,9 @@ from consumers.alerts.intents import BadIntent, decode
 from consumers.alerts.policy import PolicyConfig
 from consumers.alerts.store import AlertStore
 from infra import metrics
-from infra.errors import one_line
+from infra.errors import one_line, transient
 
 log = logging.getLogger(__name__)
-
-
-def transient(exc: BaseException) -> bool:
-    """An error of the store or the network (worth retrying the poll), not of one intent:
-    sqlite3's and psycopg's ``OperationalError``/``InterfaceError`` and OS-level errors."""
-    return isinstance(exc, OSError) or type(exc).__name__ in {
-        "OperationalError",
-        "InterfaceError",
-    }
 
 
 class AlertRouter:

@@ -7,7 +7,9 @@ domain events commit together (exactly-once effect). Ticks follow the event-time
 watermark (:mod:`consumers.ingest.watermark`). On assignment each
 partition is sought to the stored position + 1; Kafka's own committed offsets are only
 informational. A DomainError re-runs the batch without the offending message, which goes
-to the DLQ; dead letters are flushed before the commit.
+to the DLQ, and so does a message applying fails on for a reason of its own (any error
+that is not the store's or the network's: code ``unprocessable``), so no one message can
+stop ingest; dead letters are flushed before the commit.
 """
 
 from __future__ import annotations
@@ -19,15 +21,16 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import PersistenceError, Tracking
 from kafka import ConsumerRebalanceListener, TopicPartition
 
-from consumers.ingest.decoder import DOMAIN_ERROR, Command, Rejection, decode
+from consumers.ingest.decoder import DOMAIN_ERROR, UNPROCESSABLE, Command, Rejection, decode
 from consumers.ingest.dlq import DeadLetters
 from consumers.ingest.mapper import apply
 from consumers.ingest.positions import Positions, tracking_name
 from consumers.ingest.watermark import Watermark
 from domain.errors import ConcurrentModification, DomainError
+from infra.errors import one_line, transient
 from infra.kafka import end_offsets
 from infra.metrics import INGEST_MESSAGES
 
@@ -161,10 +164,15 @@ class IngestConsumer:
         except DomainError as exc:
             if exc.retryable:
                 raise
-            reason = f"{exc.code}: {exc}"
-            decoded[:] = [(r, Rejection(DOMAIN_ERROR, reason) if r is record else c)
-                          for r, c in decoded]  # fmt: skip
-            raise _Rerun from exc
+            rejection = Rejection(DOMAIN_ERROR, f"{exc.code}: {exc}")
+        except Exception as exc:
+            if transient(exc) or isinstance(exc, PersistenceError):
+                raise  # the store or the network: the batch is retried, nothing dead-lettered
+            log.exception("applying %s[%s]@%s failed", record.topic, record.partition,
+                          record.offset)  # fmt: skip
+            rejection = Rejection(UNPROCESSABLE, f"cannot be applied: {one_line(exc)}")
+        decoded[:] = [(r, rejection if r is record else c) for r, c in decoded]
+        raise _Rerun
 
     def _dead_letter(self, decoded: list[tuple[Any, Command | Rejection]]) -> None:
         for record, result in decoded:

@@ -35,9 +35,12 @@ UNEXPECTED_FIELD = "unexpected_field"
 INVALID_FIELD = "invalid_field"
 FUTURE_TIME = "future_time"
 DOMAIN_ERROR = "domain_error"
+UNPROCESSABLE = "unprocessable"
+"""A valid message that applying failed on for a reason of its own (a defect, not the
+store or the network): dead-lettered so it cannot stop ingest."""
 CODES = (
     EMPTY, TOO_LARGE, NOT_UTF8, INVALID_JSON, UNSUPPORTED_MODE, UNKNOWN_TYPE, UNKNOWN_VERSION,
-    MISSING_FIELD, UNEXPECTED_FIELD, INVALID_FIELD, FUTURE_TIME, DOMAIN_ERROR,
+    MISSING_FIELD, UNEXPECTED_FIELD, INVALID_FIELD, FUTURE_TIME, DOMAIN_ERROR, UNPROCESSABLE,
 )  # fmt: skip
 
 Headers = Mapping[str, bytes] | Iterable[tuple[str, bytes | None]] | None

@@ -139,3 +139,32 @@ def test_restart_resumes_from_the_stored_position(store_settings, kafka_bootstra
         wait_for(lambda: positions(c.app, topic) == first + second, what="session applied")
     assert event_names(c.app, GROUP) == ["Formed", "MemberJoined", "MemberJoined", "SessionHeld"]
     c.close()
+
+
+def test_a_message_applying_fails_on_is_dead_lettered_and_ingest_goes_on(
+    store_settings, kafka_bootstrap, monkeypatch
+):
+    """A defect triggered by one valid message (here: the mapper raising for one member)
+    dead-letters that message with code ``unprocessable`` and its reason; the messages
+    behind it are applied and ingest keeps running."""
+    from consumers.ingest import consumer
+
+    real_apply = consumer.apply
+
+    def apply_with_a_defect(app, command):
+        if getattr(command.data, "member", None) == "cursed":
+            raise KeyError("roster slot")
+        return real_apply(app, command)
+
+    monkeypatch.setattr(consumer, "apply", apply_with_a_defect)
+    topic, dead = topics(kafka_bootstrap, partitions=1)
+    c = container(store_settings, kafka_bootstrap)
+    stream = [*ROSTER, message("member.joined", {"member": "cursed"}), HELD]
+    publish(kafka_bootstrap, topic, stream)
+    with running(c, topic, dead):
+        wait_for(lambda: positions(c.app, topic, 1) == len(stream), what="stream consumed")
+    letters = read_all(kafka_bootstrap, dead)
+    assert [dict(r.headers)[dlq.HEADER_CODE] for r in letters] == [b"unprocessable"]
+    assert b"KeyError: 'roster slot'" in dict(letters[0].headers)[dlq.HEADER_REASON]
+    assert event_names(c.app, GROUP)[-1] == "SessionHeld"
+    c.close()
