@@ -104,3 +104,16 @@ PROJECTION_GROUPS = Gauge(
     'Groups per program and health level (programs beyond the first 200: program="other").',
     ["program", "level"],
 )
+
+# -- every stage ---------------------------------------------------------------
+STAGE_STALLED = Gauge(
+    "peerpulse_stage_stalled",
+    "1 when a stage made no progress while input waited and its process is ending for a "
+    "restart (infra/progress.py), else 0; by stage.",
+    ["stage"],
+)
+STAGE_LAST_PROGRESS = Gauge(
+    "peerpulse_stage_last_progress_timestamp_seconds",
+    "Unix time a stage last made progress (or was seen idle), by stage.",
+    ["stage"],
+)

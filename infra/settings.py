@@ -35,6 +35,12 @@ class Settings(BaseSettings):
     kafka_bootstrap: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers.")
     broker_host: str = Field("127.0.0.1", description="Embedded broker listen host.")
     broker_port: int = Field(9092, description="Embedded broker listen port.")
+    stall_after_s: float = Field(
+        300.0,
+        ge=0,
+        description="A stage that makes no progress this long while input waits ends its "
+        "process (exit 5) for a restart; 0: never (infra/progress.py).",
+    )
     kafka_session_timeout_ms: int = Field(
         6000, description="Consumer-group session timeout; Tansu joins after about half of it."
     )

@@ -34,6 +34,10 @@ class AlertRouter:
     ) -> None:
         self.consumer, self.store, self.directory = consumer, store, directory
         self.cfg, self.clock = cfg, clock
+        self.handled = 0
+        """Intents applied or rejected: the progress a stall watch follows."""
+        self.backlog = 0
+        """Intents waiting after the last poll (measured on the polling thread)."""
 
     def poll_once(self, timeout_ms: int = 500) -> int:
         """Apply one poll's intents and commit their offsets; returns how many were read."""
@@ -49,7 +53,17 @@ class AlertRouter:
             raise
         if count:
             self.consumer.commit()
+            self.handled += count
+        self.backlog = self._backlog()
         return count
+
+    def _backlog(self) -> int:
+        waiting = 0
+        for tp in self.consumer.assignment():
+            end = self.consumer.highwater(tp)
+            if end is not None:
+                waiting += max(0, end - self.consumer.position(tp))
+        return waiting
 
     def handle(self, raw: bytes) -> None:
         """Apply one message; undecodable ones, and intents that fail for a reason of their

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from consumers.alerts.delivery import Deliverer
 from consumers.alerts.router import AlertRouter
@@ -21,9 +22,15 @@ class AlertService:
     """Runs until :attr:`stop` is set (SIGTERM/SIGINT in the CLI)."""
 
     def __init__(
-        self, router: Callable[[], AlertRouter], deliverer: Deliverer, every_s: float = 1.0
+        self,
+        router: Callable[[], AlertRouter],
+        deliverer: Deliverer,
+        every_s: float = 1.0,
+        watch: Callable[[AlertRouter], Any] | None = None,
     ) -> None:
+        """``watch(router)`` starts a stall watch on the router (and returns it)."""
         self._router_factory, self.deliverer, self.every_s = router, deliverer, every_s
+        self._watch = watch
         self.stop = threading.Event()
 
     def run(self) -> None:
@@ -32,6 +39,7 @@ class AlertService:
         worker.start()
         router = self._router_factory()
         log.info("alert router running")
+        watch = self._watch(router) if self._watch is not None else None
         try:
             while not self.stop.is_set():
                 try:
@@ -40,6 +48,8 @@ class AlertService:
                     log.exception("alert router failed; retrying")
                     self.stop.wait(1.0)
         finally:
+            if watch is not None:
+                watch.stop()
             router.consumer.close(autocommit=False)
             worker.join(timeout=10)
             log.info("alert router stopped")

@@ -55,6 +55,12 @@ class IngestConsumer:
         self.watermark = Watermark()
         self.positions = Positions(app, self._end_offsets, self._topic_id)
         self.applied = 0
+        self.handled = 0
+        """Records applied or dead-lettered: the progress :class:`~infra.progress.ProgressWatch`
+        follows."""
+        self.backlog = 0
+        """Records waiting on the assigned partitions after the last poll (from the loop's
+        own thread: kafka-python's consumer is not thread-safe)."""
         self._dead: set[tuple[int, int]] = set()
 
     def start(self) -> None:
@@ -103,8 +109,18 @@ class IngestConsumer:
             self._note_reading(polled)
             for tp, records in polled.items():
                 self.process(tp, records)
+            self.backlog = self._backlog()
             if not polled and idle_exit is not None and idle_exit():
                 return
+
+    def _backlog(self) -> int:
+        """Records between each assigned partition's position and its end (as last fetched)."""
+        waiting = 0
+        for tp in self.kafka.assignment():
+            end = self.kafka.highwater(tp)
+            if end is not None:
+                waiting += max(0, end - self.kafka.position(tp))
+        return waiting
 
     def stop(self) -> None:
         """Ask the loop to finish its batch, commit and return."""
@@ -144,6 +160,7 @@ class IngestConsumer:
         for command in applied:
             INGEST_MESSAGES.labels(type=command.type).inc()
         self.applied += len(applied)
+        self.handled += len(decoded)
 
     def _note_reading(self, polled: dict[TopicPartition, list[Any]]) -> None:
         """Tell the watermark where each partition's unapplied records start."""

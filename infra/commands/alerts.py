@@ -41,6 +41,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     snooze.set_defaults(handler=_snooze)
 
 
+def _stall_watch(settings: Settings):
+    """Ends the process if the router stops applying intents while some wait."""
+    from infra.progress import ProgressWatch
+
+    if not settings.stall_after_s:
+        return None
+    return lambda router: ProgressWatch(
+        "alerts", lambda: router.backlog, lambda: router.handled, settings.stall_after_s
+    ).start()
+
+
 def run_service(container, topic: str | None = None) -> int:
     """Run router + delivery until SIGTERM/SIGINT (also used by tests' subprocesses)."""
     from consumers.alerts.service import AlertService
@@ -51,6 +62,7 @@ def run_service(container, topic: str | None = None) -> int:
             lambda: container.alert_router(topic),
             container.alert_deliverer,
             container.alert_settings.deliver_every_s,
+            watch=_stall_watch(container.settings),
         )
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: service.stop.set())

@@ -62,7 +62,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
                     signal.signal(signum, lambda *_: ingest.stop())
                 ingest.start()
                 log.info("ingesting %s (dead letters to %s)", args.topic, args.dlq_topic)
+                watch = _watch(settings, ingest)
                 ingest.run()
+                if watch is not None:
+                    watch.stop()
             finally:
                 ingest.kafka.close(autocommit=False)
                 ingest.dead_letters.close()
@@ -70,3 +73,14 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             container.close()
     log.info("stopped after applying %d messages", ingest.applied)
     return 0
+
+
+def _watch(settings: Settings, ingest: Any) -> Any:
+    """Ends the process if ingest stops making progress while messages wait."""
+    from infra.progress import ProgressWatch
+
+    if not settings.stall_after_s:
+        return None
+    return ProgressWatch(
+        "ingest", lambda: ingest.backlog, lambda: ingest.handled, settings.stall_after_s
+    ).start()

@@ -33,6 +33,9 @@ class FakeConsumer:
     def seek(self, tp, offset: int) -> None:
         self.seeks.append(offset)
 
+    def assignment(self) -> set:
+        return set()
+
 
 def _router(settings, values, on_commit=lambda: None):
     clock, r = FakeClock(), routing()
