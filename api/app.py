@@ -54,6 +54,10 @@ _DESCRIPTION = """
 Authenticate with `Authorization: Bearer <token>` (`peerpulse tokens create`).
 Scopes: `ingest` (post attendance), `read` (queries, dashboard, acknowledging alerts),
 `admin` (everything). A token limited to programs sees only those programs.
-401 means no valid token; 403 means the token does not cover the request.
+Tokens expire (90 days unless created with `--expires-in DAYS`).
+401 means no usable token (missing, unknown, revoked or expired; the message says which);
+403 means the token lacks the scope, or names a program filter it does not cover.
+A group, its members or an alert outside the token's programs answers exactly like one
+that does not exist: 404 `no such group` / `no such alert`.
 Errors are always `{"error": {"code", "message", "field"}}`.
 """

@@ -1,8 +1,10 @@
 """FastAPI dependencies that turn a request into an :class:`ApiToken` or a 401/403.
 
-A token comes as ``Authorization: Bearer <secret>`` (API clients) or in the
-``pp_token`` cookie (dashboard, set by ``/login``). 401: no token or not a valid one;
-403: a valid token whose scope or programs do not cover the request.
+A token comes as ``Authorization: Bearer <secret>`` (API clients) or through the
+``pp_session`` cookie (dashboard, set by ``/login``), which holds a random session id
+looked up server-side, never the secret. 401: no token, or not a usable one (unknown,
+revoked, expired); 403: a valid token whose scope or programs do not cover the request.
+Something the token may not see is answered like something missing (:func:`not_found`).
 """
 
 from __future__ import annotations
@@ -12,20 +14,27 @@ from uuid import UUID
 
 from fastapi import Request
 
-from api.auth.tokens import ApiToken, Scope
+from api.auth.tokens import UNKNOWN, ApiToken, Scope
 from api.errors import ApiError
 from infra.metrics import API_AUTH_FAILURES
 
-COOKIE = "pp_token"
+COOKIE = "pp_session"
+LEGACY_COOKIE = "pp_token"
+"""The cookie of releases that kept the secret in it: ignored, and cleared at sign-in/out."""
+NO_TOKEN = "an API token is required: send 'Authorization: Bearer <token>'"
 
 
-def presented_secret(request: Request) -> str | None:
-    """The secret the request carries, from the Authorization header or the cookie."""
+def identify(request: Request) -> tuple[ApiToken | None, str | None]:
+    """The request's usable token, or ``(None, why not)``: header first, then the cookie."""
     header = request.headers.get("authorization")
     if header:
         scheme, _, value = header.partition(" ")
-        return value.strip() if scheme.lower() == "bearer" and value.strip() else ""
-    return request.cookies.get(COOKIE)
+        secret = value.strip() if scheme.lower() == "bearer" else ""
+        return request.app.state.tokens.check(secret) if secret else (None, UNKNOWN)
+    session = request.cookies.get(COOKIE)
+    if session:
+        return request.app.state.tokens.sessions.check(session)
+    return None, NO_TOKEN
 
 
 def unauthenticated(message: str) -> ApiError:
@@ -41,14 +50,17 @@ def forbidden(message: str, field: str | None = None) -> ApiError:
     return ApiError(403, message, field=field)
 
 
+def not_found(what: str, field: str) -> ApiError:
+    """The 404 for a missing ``what`` and for one the token may not see: the same answer,
+    so a token cannot learn what exists outside its programs."""
+    return ApiError(404, f"no such {what}", field=field)
+
+
 def authenticate(request: Request) -> ApiToken:
-    """The request's active token, or a 401."""
-    secret = presented_secret(request)
-    if secret is None:
-        raise unauthenticated("an API token is required: send 'Authorization: Bearer <token>'")
-    token = request.app.state.tokens.authenticate(secret) if secret else None
+    """The request's usable token, or a 401 saying why not."""
+    token, why = identify(request)
     if token is None:
-        raise unauthenticated("the API token is not valid (unknown, malformed or revoked)")
+        raise unauthenticated(why or UNKNOWN)
     return token
 
 
@@ -66,6 +78,7 @@ def require(scope: Scope) -> Callable[[Request], ApiToken]:
 
 
 def check_program(token: ApiToken, program_id: UUID | str | None, field: str = "program") -> None:
-    """403 unless the token may see ``program_id``."""
+    """403 unless the token may see ``program_id`` (a filter the caller chose: no data
+    is looked up, so the answer says nothing about what exists)."""
     if not token.sees(program_id):
         raise forbidden(f"this token does not cover program {program_id}", field=field)

@@ -1,49 +1,72 @@
-"""The token table: create, list, revoke and authenticate API tokens in SQL.
+"""The token table: create, list, revoke, expire and authenticate API tokens in SQL.
 
 SQLite (``<data_dir>/api.sqlite``) in the embedded profile, PostgreSQL in production. Tokens
 live apart from the read model on purpose: the read model is disposable, tokens are not.
+Dashboard sessions and login links live beside them (:mod:`api.auth.sessions`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from api.auth.tokens import ApiToken, Scope, hash_secret, matches, new_secret, token_id_of
+from api.auth import schema
+from api.auth.sessions import SessionStore
+from api.auth.tokens import (
+    TOKEN_LIFETIME,
+    UNKNOWN,
+    ApiToken,
+    Scope,
+    hash_secret,
+    matches,
+    new_secret,
+    token_id_of,
+)
 from infra.settings import Settings
 from infra.sql import connect, is_postgres, placeholders, setup_lock
 
-TABLE = "api_tokens"
-_DDL = """CREATE TABLE IF NOT EXISTS {table} (
-    id TEXT PRIMARY KEY, name TEXT NOT NULL, secret_sha256 TEXT NOT NULL,
-    scopes TEXT NOT NULL, programs TEXT NOT NULL,
-    created_at TEXT NOT NULL, revoked_at TEXT)"""
-_COLUMNS = "id, name, secret_sha256, scopes, programs, created_at, revoked_at"
+TABLE = schema.TOKENS
+Clock = Callable[[], datetime]
+
+
+def wall_clock() -> datetime:
+    """The current time in UTC."""
+    return datetime.now(UTC)
 
 
 class TokenStore:
-    """API tokens in the configured SQL backend; every method opens a short connection."""
+    """API tokens in the configured SQL backend; every method opens a short connection.
 
-    def __init__(self, settings: Settings) -> None:
+    ``clock`` tells the time for expiry (tests pass a fake one); ``sessions`` holds the
+    dashboard sessions and login links of these tokens.
+    """
+
+    def __init__(self, settings: Settings, clock: Clock = wall_clock) -> None:
         self.settings = settings
+        self.clock = clock
         self._pg = is_postgres(settings)
-        schema = settings.postgres_schema
-        self.table = f'"{schema}".{TABLE}' if self._pg and schema else TABLE
+        schema_name = settings.postgres_schema
+        prefix = f'"{schema_name}".' if self._pg and schema_name else ""
+        self.table = prefix + schema.TOKENS
+        self.sessions_table = prefix + schema.SESSIONS
+        self.sessions = SessionStore(self)
         self._ready = False
 
     def _connect(self):
         return connect(self.settings, self.settings.data_dir / "api.sqlite")
 
     def _run(self, sql: str, params: Iterable[object] = ()) -> list[tuple]:
+        """Run one statement (``{table}``, ``{sessions}``, ``?``); its rows, if any."""
         sql = placeholders(sql, self._pg)
         conn = self._connect()
         try:
             if not self._ready:
                 with setup_lock(self.settings):
-                    conn.execute(_DDL.format(table=self.table))
+                    schema.prepare(conn, self._pg, self.table, self.sessions_table, self.clock())
                 self._ready = True
-            cur = conn.execute(sql.format(table=self.table), tuple(params))
+            cur = conn.execute(sql.format(table=self.table, sessions=self.sessions_table),
+                               tuple(params))  # fmt: skip
             return list(cur.fetchall()) if cur.description else []
         finally:
             conn.close()
@@ -58,61 +81,61 @@ class TokenStore:
         scopes: Iterable[Scope | str],
         programs: Iterable[UUID | str] = (),
         now: datetime | None = None,
+        lifetime: timedelta = TOKEN_LIFETIME,
     ) -> tuple[ApiToken, str]:
-        """Store a new token; return it with its secret (shown once, never stored)."""
+        """Store a new token valid for ``lifetime``; return it with its secret (shown once)."""
         scope_set = frozenset(Scope(s) for s in scopes)
         if not scope_set:
             raise ValueError("a token needs at least one scope")
+        if lifetime <= timedelta(0):
+            raise ValueError("a token's lifetime must be positive")
         program_set = frozenset(UUID(str(p)) for p in programs)
         token_id, secret = new_secret()
-        token = ApiToken(token_id, name, scope_set, program_set, now or datetime.now(UTC))
+        created = now or self.clock()
+        token = ApiToken(token_id, name, scope_set, program_set, created,
+                         expires_at=created + lifetime)  # fmt: skip
         self._run(
-            f"INSERT INTO {{table}} ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, NULL)",
+            f"INSERT INTO {{table}} ({schema.TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, NULL, ?)",
             (token.id, name, hash_secret(secret), _join(scope_set), _join(program_set),
-             token.created_at.isoformat()),
+             token.created_at.isoformat(), token.expires_at.isoformat()),
         )  # fmt: skip
         return token, secret
 
     def list(self) -> list[ApiToken]:
-        """Every token, oldest first, revoked ones included."""
-        rows = self._run(f"SELECT {_COLUMNS} FROM {{table}} ORDER BY created_at, id")
-        return [_token(row) for row in rows]
+        """Every token, oldest first, revoked and expired ones included."""
+        rows = self._run(f"SELECT {schema.TOKEN_COLUMNS} FROM {{table}} ORDER BY created_at, id")
+        return [schema.token_of(row) for row in rows]
 
     def get(self, token_id: str) -> ApiToken | None:
         """One token by id."""
-        rows = self._run(f"SELECT {_COLUMNS} FROM {{table}} WHERE id = ?", (token_id,))
-        return _token(rows[0]) if rows else None
+        rows = self._run(f"SELECT {schema.TOKEN_COLUMNS} FROM {{table}} WHERE id = ?", (token_id,))
+        return schema.token_of(rows[0]) if rows else None
 
     def revoke(self, token_id: str, now: datetime | None = None) -> bool:
-        """Revoke a token; False when no active token has that id."""
+        """Revoke a token and end its sessions; False when no active token has that id."""
         if (token := self.get(token_id)) is None or not token.active:
             return False
-        when = (now or datetime.now(UTC)).isoformat()
+        when = (now or self.clock()).isoformat()
         self._run("UPDATE {table} SET revoked_at = ? WHERE id = ?", (when, token_id))
+        self._run("DELETE FROM {sessions} WHERE token_id = ?", (token_id,))
         return True
 
-    def authenticate(self, secret: str) -> ApiToken | None:
-        """The active token whose secret this is, else None."""
+    def check(self, secret: str) -> tuple[ApiToken | None, str | None]:
+        """``(token, None)`` when ``secret`` is a usable token's, else ``(None, why not)``."""
         token_id = token_id_of(secret)
         if token_id is None:
-            return None
-        rows = self._run(f"SELECT {_COLUMNS} FROM {{table}} WHERE id = ?", (token_id,))
+            return None, UNKNOWN
+        rows = self._run(f"SELECT {schema.TOKEN_COLUMNS} FROM {{table}} WHERE id = ?", (token_id,))
         if not rows or not matches(secret, rows[0][2]):
-            return None
-        token = _token(rows[0])
-        return token if token.active else None
+            return None, UNKNOWN
+        token = schema.token_of(rows[0])
+        refusal = token.refusal(self.clock())
+        return (None, refusal) if refusal else (token, None)
+
+    def authenticate(self, secret: str) -> ApiToken | None:
+        """The usable (not revoked, not expired) token whose secret this is, else None."""
+        return self.check(secret)[0]
 
 
 def _join(values: Iterable[object]) -> str:
     return ",".join(sorted(str(v) for v in values))
-
-
-def _token(row: tuple) -> ApiToken:
-    token_id, name, _hash, scopes, programs, created, revoked = row
-    return ApiToken(
-        id=token_id, name=name,
-        scopes=frozenset(Scope(s) for s in scopes.split(",") if s),
-        programs=frozenset(UUID(p) for p in programs.split(",") if p),
-        created_at=datetime.fromisoformat(created),
-        revoked_at=datetime.fromisoformat(revoked) if revoked else None,
-    )  # fmt: skip

@@ -1,7 +1,8 @@
-"""API tokens: what a token may do (scopes) and see (programs), and how secrets are checked.
+"""API tokens: what a token may do (scopes) and see (programs), for how long, and secrets.
 
 A secret looks like ``ppt_<id>_<random>``. Only ``sha256(secret)`` is stored; the id part
-finds the row and the hash is compared in constant time. See docs/decisions/0010-api-auth.md.
+finds the row and the hash is compared in constant time. A token expires (90 days unless
+created otherwise). See docs/decisions/0010-api-auth.md.
 """
 
 from __future__ import annotations
@@ -10,11 +11,15 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
 
 PREFIX = "ppt"
+TOKEN_LIFETIME = timedelta(days=90)
+"""How long a token lives unless created with another lifetime (and what an upgraded
+pre-expiry token gets, counted from the upgrade)."""
+MAX_LIFETIME_DAYS = 3650
 
 
 class Scope(StrEnum):
@@ -35,11 +40,25 @@ class ApiToken:
     programs: frozenset[UUID]
     created_at: datetime
     revoked_at: datetime | None = None
+    expires_at: datetime | None = None
 
     @property
     def active(self) -> bool:
         """False once revoked."""
         return self.revoked_at is None
+
+    def expired(self, now: datetime) -> bool:
+        """True once ``now`` is past the expiry (a row without one never expires)."""
+        return self.expires_at is not None and now >= self.expires_at
+
+    def refusal(self, now: datetime) -> str | None:
+        """Why the token cannot be used at ``now`` (revoked, expired), or None when it can."""
+        if not self.active:
+            return "the API token was revoked"
+        if self.expired(now):
+            return (f"the API token expired on {self.expires_at:%Y-%m-%d %H:%M} UTC: "
+                    "ask for a new one (peerpulse tokens create)")  # fmt: skip
+        return None
 
     def allows(self, scope: Scope) -> bool:
         """True when the token carries ``scope`` (admin carries every scope)."""
@@ -62,6 +81,9 @@ class ApiToken:
             return False
 
 
+UNKNOWN = "the API token is not valid (unknown or malformed)"
+
+
 def new_secret() -> tuple[str, str]:
     """A fresh ``(token_id, secret)`` pair; the secret embeds the id."""
     token_id = secrets.token_hex(6)
@@ -69,7 +91,7 @@ def new_secret() -> tuple[str, str]:
 
 
 def hash_secret(secret: str) -> str:
-    """The stored form of a secret: hex sha256."""
+    """The stored form of a secret (or session id, or login code): hex sha256."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
 

@@ -1,8 +1,10 @@
-"""Dashboard routes: sign-in by token cookie, program, group and alert pages, static files.
+"""Dashboard routes: sign-in to a server-side session, program, group and alert pages, static files.
 
-Pages use the same tokens as the API (docs/decisions/0010-api-auth.md): ``/login?token=``
-sets an HttpOnly, SameSite=Strict cookie and redirects; without it a page answers an HTML
-401, and a group or program outside the token's programs an HTML 403.
+Pages use the same tokens as the API (docs/decisions/0010-api-auth.md): ``/login`` takes a
+token secret or a one-time login link's code, starts a session and sets its random id (never
+the secret) in an HttpOnly, SameSite=Strict cookie; ``/logout`` ends the session. Without a
+session a page answers an HTML 401; a group, program or alert outside the token's programs
+answers the same 404 page as one that does not exist.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from uuid import UUID
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from api.auth.deps import COOKIE, presented_secret
+from api.auth.deps import COOKIE, LEGACY_COOKIE, NO_TOKEN, identify
+from api.auth.sessions import is_login_code
 from api.auth.tokens import ApiToken, Scope
 from api.dashboard.alerts_page import alerts_page
 from api.dashboard.group_page import group_page
@@ -25,14 +28,14 @@ from api.dashboard.pages import program_page, programs_page
 router = APIRouter(include_in_schema=False)
 HERE = Path(__file__).resolve().parent
 STATIC = {"dashboard.css": "text/css", "dashboard.js": "text/javascript"}
-SIGN_IN = ('<form method="get" action="/login" class="signin"><label for="token">API token'
+SIGN_IN = ('<form method="post" action="/login" class="signin"><label for="token">API token'
            '</label><input id="token" name="token" type="password" autocomplete="off" required>'
            '<button type="submit">Sign in</button></form><p>Get a token with '
            "<code>peerpulse tokens create --scope read --name YOU</code>.</p>")  # fmt: skip
 
 
 class PageError(Exception):
-    """An HTML error page: 401 (sign in), 403 (not yours), 404 (no such thing)."""
+    """An HTML error page: 401 (sign in), 403 (not allowed), 404 (no such thing)."""
 
     def __init__(self, status: int, title: str, text: str) -> None:
         super().__init__(text)
@@ -50,36 +53,70 @@ def install(app: FastAPI) -> None:
 
 
 def _reader(request: Request) -> ApiToken:
-    secret = presented_secret(request)
-    token = request.app.state.tokens.authenticate(secret) if secret else None
+    token, why = identify(request)
     if token is None:
-        raise PageError(401, "Sign in", "Sign in with an API token to see the dashboard.")
+        why = "" if why == NO_TOKEN else f" ({why})"
+        raise PageError(401, "Sign in", f"Sign in with an API token or a login link{why}.")
     if not token.allows(Scope.READ):
         raise PageError(403, "Not allowed", "This token cannot read dashboards.")
     return token
+
+
+def _missing(what: str) -> PageError:
+    """The one answer for a missing thing and for one outside the token's programs."""
+    return PageError(404, "Not found", f"No such {what}.")
 
 
 def _queries(request: Request):
     return request.app.state.container.api_queries
 
 
-@router.get("/login")
-def login(request: Request, token: Annotated[str, Query(max_length=200)] = "") -> Response:
-    """Check a token, keep it in a cookie, and go to the overview."""
-    found = request.app.state.tokens.authenticate(token) if token else None
-    if found is None:
-        raise PageError(401, "Sign in", "That token is not valid (unknown, malformed or revoked).")
+def _secure(request: Request) -> bool:
+    public_url = request.app.state.container.settings.public_url
+    return public_url.lower().startswith("https:") or request.url.scheme == "https"
+
+
+def _sign_in(request: Request, presented: str) -> Response:
+    tokens = request.app.state.tokens
+    if not presented:
+        token, why = None, "no token given"
+    elif is_login_code(presented):
+        token, why = tokens.sessions.redeem(presented)
+    else:
+        token, why = tokens.check(presented)
+    if token is None:
+        raise PageError(401, "Sign in", f"Could not sign in: {why}.")
+    session = tokens.sessions.start(token)
+    lifetime = int((session.expires_at - tokens.clock()).total_seconds())
     response = RedirectResponse("/", status_code=303)
-    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", path="/",
-                        secure=request.url.scheme == "https", max_age=30 * 24 * 3600)  # fmt: skip
+    response.set_cookie(COOKIE, session.id, httponly=True, samesite="strict", path="/",
+                        secure=_secure(request), max_age=max(lifetime, 1))  # fmt: skip
+    response.delete_cookie(LEGACY_COOKIE, path="/")
     return response
 
 
-@router.get("/logout")
-def logout() -> Response:
-    """Forget the token cookie."""
+@router.get("/login")
+def login(request: Request, token: Annotated[str, Query(max_length=200)] = "") -> Response:
+    """Sign in with a login link's code or a token secret, then go to the overview."""
+    return _sign_in(request, token)
+
+
+@router.post("/login")
+async def login_form(request: Request) -> Response:
+    """The sign-in form: the secret travels in the body, not the address bar."""
+    form = parse_qs((await request.body())[:2_000].decode("utf-8", "replace"))
+    return _sign_in(request, (form.get("token") or [""])[0][:200].strip())
+
+
+@router.api_route("/logout", methods=["GET", "POST"])
+def logout(request: Request) -> Response:
+    """End the session and forget its cookie."""
+    session = request.cookies.get(COOKIE)
+    if session:
+        request.app.state.tokens.sessions.end(session)
     response = HTMLResponse(message_page("Signed out", "You are signed out.", SIGN_IN))
     response.delete_cookie(COOKIE, path="/")
+    response.delete_cookie(LEGACY_COOKIE, path="/")
     return response
 
 
@@ -107,11 +144,9 @@ def program(request: Request, program_id: str) -> str:
     token = _reader(request)
     q = _queries(request)
     pid = _uuid(program_id, "program")
-    if not token.sees(pid):
-        raise PageError(403, "Not allowed", "This token does not cover that program.")
-    found = q.program(str(pid))
+    found = q.program(str(pid)) if token.sees(pid) else None
     if found is None:
-        raise PageError(404, "Not found", f"No program {pid}.")
+        raise _missing("program")
     total, groups = q.groups(token, program=pid, sort="-score", limit=500)
     return program_page(found, groups, total, q.trend(str(pid)))
 
@@ -122,10 +157,8 @@ def group(request: Request, group_id: str) -> str:
     token = _reader(request)
     q = _queries(request)
     found = q.group(str(_uuid(group_id, "group")))
-    if found is None:
-        raise PageError(404, "Not found", f"No group {group_id}.")
-    if not token.sees(found["program_id"]):
-        raise PageError(403, "Not allowed", "This token does not cover that group's program.")
+    if found is None or not token.sees(found["program_id"]):
+        raise _missing("group")
     program = q.program(found["program_id"]) if found.get("program_id") else None
     members = q.members(found["group_id"])
     return group_page(q.group_detail(found), members, program and program.get("name"))
@@ -148,10 +181,8 @@ async def acknowledge(request: Request, alert_id: str) -> Response:
     form = parse_qs((await request.body())[:10_000].decode("utf-8", "replace"))
     comment = (form.get("comment") or [""])[0][:2000]
     found = q.alert(alert_id)
-    if found is None:
-        raise PageError(404, "Not found", "No such alert.")
-    if not token.sees(found["program_id"]):
-        raise PageError(403, "Not allowed", "This token does not cover that alert's program.")
+    if found is None or not token.sees(found["program_id"]):
+        raise _missing("alert")
     if found["status"] != "resolved":
         q.acknowledge(alert_id, by=f"token:{token.name}", comment=comment)
     return RedirectResponse("/alerts", status_code=303)
@@ -161,4 +192,4 @@ def _uuid(value: str, what: str) -> UUID:
     try:
         return UUID(value)
     except ValueError:
-        raise PageError(404, "Not found", f"That is not a {what} id.") from None
+        raise _missing(what) from None

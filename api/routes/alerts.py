@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
-from api.auth.deps import check_program, require
+from api.auth.deps import check_program, not_found, require
 from api.auth.tokens import ApiToken, Scope
 from api.errors import ApiError
 from api.schemas import AlertList, AlertOut, ErrorResponse
@@ -54,9 +54,8 @@ def acknowledge(
     """Record that the token's holder took the alert on, with an optional comment."""
     queries = request.app.state.container.api_queries
     alert = queries.alert(alert_id)
-    if alert is None:
-        raise ApiError(404, f"no alert {alert_id}", field="alert_id")
-    check_program(token, alert["program_id"], field="alert_id")
+    if alert is None or not token.sees(alert["program_id"]):
+        raise not_found("alert", field="alert_id")
     if alert["status"] == "resolved":
         raise ApiError(409, f"alert {alert_id} is already resolved", field="alert_id",
                        code="conflict")  # fmt: skip

@@ -7,9 +7,8 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from api.auth.deps import check_program, require
+from api.auth.deps import check_program, not_found, require
 from api.auth.tokens import ApiToken, Scope
-from api.errors import ApiError
 from api.schemas import ErrorResponse, GroupDetail, GroupPage, MemberList, ProgramList
 
 router = APIRouter(prefix="/v1", tags=["read"])
@@ -25,10 +24,10 @@ def _queries(request: Request):
 
 
 def _group_or_404(request: Request, token: ApiToken, group_id: UUID) -> dict[str, Any]:
+    """The group, or the same 404 whether it is missing or outside the token's programs."""
     group = _queries(request).group(str(group_id))
-    if group is None:
-        raise ApiError(404, f"no group {group_id}", field="group_id")
-    check_program(token, group["program_id"], field="group_id")
+    if group is None or not token.sees(group["program_id"]):
+        raise not_found("group", field="group_id")
     return group
 
 

@@ -1,4 +1,5 @@
-"""401 (no valid token) and 403 (valid token, wrong scope or program) stay distinct."""
+"""401 (no usable token) and 403 (wrong scope or program filter) stay distinct; what a token
+may not see answers exactly like what does not exist (404)."""
 
 from __future__ import annotations
 
@@ -54,19 +55,39 @@ def test_coordinator_sees_only_its_programs(client, tokens):
 
 
 @pytest.mark.parametrize("path", [
-    f"/v1/groups/{seed.gid(6)}", f"/v1/groups/{seed.gid(6)}/members",
     f"/v1/groups?program={seed.PROGRAM_B}", f"/v1/alerts?program={seed.PROGRAM_B}",
 ])  # fmt: skip
-def test_coordinator_asking_for_another_program_is_403(client, tokens, path):
+def test_coordinator_filtering_on_another_program_is_403(client, tokens, path):
     response = client.get(path, headers=bearer(tokens["coord"]))
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "forbidden"
 
 
-def test_coordinator_cannot_acknowledge_another_programs_alert(client, tokens):
-    response = client.post("/v1/alerts/al-4/ack", json={"comment": "x"},
+@pytest.mark.parametrize(("hidden", "missing"), [
+    (f"/v1/groups/{seed.gid(6)}", f"/v1/groups/{seed.gid(42)}"),
+    (f"/v1/groups/{seed.gid(6)}/members", f"/v1/groups/{seed.gid(42)}/members"),
+])  # fmt: skip
+def test_another_programs_group_answers_exactly_like_a_missing_group(client, tokens, hidden,
+                                                                     missing):  # fmt: skip
+    seen = client.get(hidden, headers=bearer(tokens["coord"]))
+    absent = client.get(missing, headers=bearer(tokens["coord"]))
+    assert seen.status_code == absent.status_code == 404
+    assert seen.content == absent.content
+    assert seen.json()["error"] == {"code": "not_found", "message": "no such group",
+                                    "field": "group_id"}  # fmt: skip
+    assert seen.headers["content-type"] == absent.headers["content-type"]
+    assert client.get(hidden, headers=bearer(tokens["ops"])).status_code == 200
+
+
+def test_another_programs_alert_answers_exactly_like_a_missing_alert(client, container, tokens):
+    def ack(alert_id):
+        return client.post(f"/v1/alerts/{alert_id}/ack", json={"comment": "x"},
                            headers=bearer(tokens["coord"]))  # fmt: skip
-    assert response.status_code == 403
+
+    seen, absent = ack("al-4"), ack("al-404")
+    assert seen.status_code == absent.status_code == 404
+    assert seen.content == absent.content
+    assert container.api_queries.alert("al-4")["status"] == "delivered"
 
 
 def test_ops_and_admin_tokens_see_every_program(client, tokens):

@@ -1,4 +1,4 @@
-"""Dashboard pages: token cookie sign-in, program scoping, escaping, offline assets."""
+"""Dashboard pages: session cookie sign-in, program scoping, escaping, offline assets."""
 
 from __future__ import annotations
 
@@ -37,8 +37,8 @@ def test_coordinator_pages_are_limited_to_its_programs(client, tokens):
     _sign_in(client, tokens["coord"])
     overview = client.get("/").text
     assert "Founders 2025" in overview and "Engineering mentors" not in overview
-    assert client.get(f"/programs/{seed.PROGRAM_B}").status_code == 403
-    assert client.get(f"/groups/{seed.gid(6)}").status_code == 403
+    assert client.get(f"/programs/{seed.PROGRAM_B}").status_code == 404
+    assert client.get(f"/groups/{seed.gid(6)}").status_code == 404
     assert "Mentors West" not in client.get("/alerts").text
 
 
@@ -73,7 +73,23 @@ def test_acknowledge_form_records_comment_and_redirects(client, tokens):
     assert response.status_code == 303
     page = client.get("/alerts").text
     assert "On it &lt;b&gt;" in page and "On it <b>" not in page
-    assert client.post("/alerts/al-4/ack", content=b"comment=x").status_code == 403
+    assert client.post("/alerts/al-4/ack", content=b"comment=x").status_code == 404
+
+
+def test_pages_outside_the_tokens_programs_answer_exactly_like_missing_ones(client, tokens):
+    _sign_in(client, tokens["coord"])
+    pairs = [
+        (f"/groups/{seed.gid(6)}", f"/groups/{seed.gid(42)}"),
+        (f"/programs/{seed.PROGRAM_B}", "/programs/c0000000-0000-4000-8000-00000000000c"),
+    ]
+    for hidden, missing in pairs:
+        seen, absent = client.get(hidden), client.get(missing)
+        assert (seen.status_code, seen.text) == (absent.status_code, absent.text), hidden
+        assert seen.status_code == 404
+    seen = client.post("/alerts/al-4/ack", content=b"comment=x")
+    absent = client.post("/alerts/al-404/ack", content=b"comment=x")
+    assert (seen.status_code, seen.text) == (absent.status_code, absent.text)
+    assert seen.status_code == 404
 
 
 def test_static_assets_are_served_locally_and_pages_use_no_cdn(client, tokens):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
+from datetime import timedelta
 
 import pytest
 
@@ -70,9 +71,12 @@ def test_cli_create_prints_secret_once_then_list_and_revoke(sqlite_settings, cap
     secret = next(line for line in out.splitlines() if line.startswith("ppt_"))
     token = TokenStore(sqlite_settings).authenticate(secret)
     assert token is not None and token.programs == {PROGRAM}
+    link = next(line for line in out.splitlines() if line.startswith("dashboard"))
+    assert secret not in link and "/login?token=ppl_" in link
     assert main(["tokens", "list"]) == 0
     listing = capsys.readouterr().out
     assert token.id in listing and secret not in listing and "active" in listing
+    assert f"expires {token.expires_at:%Y-%m-%d}" in listing
     assert main(["tokens", "revoke", token.id]) == 0
     assert main(["tokens", "revoke", token.id]) == 2
     assert "revoked" in capsys.readouterr().out
@@ -82,3 +86,37 @@ def test_cli_rejects_a_program_that_is_not_a_uuid(capsys):
     with pytest.raises(SystemExit):
         main(["tokens", "create", "--scope", "read", "--program", "p1", "--name", "x"])
     assert "not a program id" in capsys.readouterr().err
+
+
+def test_cli_expires_in_sets_the_lifetime_and_list_shows_it(sqlite_settings, capsys, monkeypatch):
+    monkeypatch.setenv("PEERPULSE_DATA_DIR", str(sqlite_settings.data_dir))
+    assert main(["tokens", "create", "--scope", "ingest", "--name", "ci",
+                 "--expires-in", "7"]) == 0  # fmt: skip
+    secret = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("ppt_"))
+    token = TokenStore(sqlite_settings).authenticate(secret)
+    assert token.expires_at - token.created_at == timedelta(days=7)
+    assert main(["tokens", "list"]) == 0
+    assert f"expires {token.expires_at:%Y-%m-%d}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("days", ["0", "-3", "abc", "1.5", "3651", ""])
+def test_cli_refuses_a_bad_expiry_in_one_line(sqlite_settings, capsys, monkeypatch, days):
+    monkeypatch.setenv("PEERPULSE_DATA_DIR", str(sqlite_settings.data_dir))
+    code = main(["tokens", "create", "--scope", "read", "--name", "x", "--expires-in", days])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and "--expires-in must be a whole number of days" in err
+    assert TokenStore(sqlite_settings).list() == []
+
+
+def test_cli_link_prints_a_fresh_one_time_login_link(sqlite_settings, capsys, monkeypatch):
+    monkeypatch.setenv("PEERPULSE_DATA_DIR", str(sqlite_settings.data_dir))
+    store = TokenStore(sqlite_settings)
+    token, _ = store.create("coord", ["read"])
+    assert main(["tokens", "link", token.id]) == 0
+    code = capsys.readouterr().out.strip().rsplit("token=", 1)[1]
+    assert store.sessions.redeem(code) == (token, None)
+    assert store.sessions.redeem(code)[0] is None
+    store.revoke(token.id)
+    assert main(["tokens", "link", token.id]) == 2
+    assert "revoked" in capsys.readouterr().err
