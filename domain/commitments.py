@@ -27,7 +27,7 @@ class CommitmentRules(GroupGuards):
 
         The same id again with the same details changes nothing; details the recorded
         commitment lacked (ingest made it implicitly when its settlement came first,
-        decision 0008) amend it (``CommitmentAmended``); anything else is refused.
+        decision 0015) amend it (``CommitmentAmended``); anything else is refused.
         """
         existing = self.commitments.get(str(commitment_id))
         if existing is not None:

@@ -45,7 +45,7 @@ class Group(SessionRules, CommitmentRules, LifecycleRules, ReplacedRecords, Aggr
     def form(cls, group_id: UUID, program_id: UUID, name: str, cadence: str, goal: str,
              now: datetime, coordinator_id: UUID | None = None,
              provisional: bool = False) -> Group:  # fmt: skip
-        """Form a new group in a program (``provisional``: placeholder details, see 0008)."""
+        """Form a new group in a program (``provisional``: placeholder details, see 0015)."""
         _check_cadence(cadence)
         return cls._create(
             cls.Formed,
@@ -100,7 +100,7 @@ class Group(SessionRules, CommitmentRules, LifecycleRules, ReplacedRecords, Aggr
         """A coordinator (or an upstream system) formed the group in a program.
 
         Version 2 added ``provisional``: ingest formed it with placeholder details because
-        marks arrived before the roster (docs/decisions/0008); kept off the wire.
+        marks arrived before the roster (docs/decisions/0015); kept off the wire.
         """
 
         class_version = 2
@@ -127,7 +127,7 @@ class Group(SessionRules, CommitmentRules, LifecycleRules, ReplacedRecords, Aggr
             group.next_seq, group.held_order = 0, []
 
     class DetailsAmended(Aggregate.Event):
-        """The real details of a provisionally formed group arrived (ingest, 0008)."""
+        """The real details of a provisionally formed group arrived (ingest, 0015)."""
 
         name: str
         cadence: str
@@ -166,7 +166,7 @@ class Group(SessionRules, CommitmentRules, LifecycleRules, ReplacedRecords, Aggr
                 group.provisional_members.append(key)
 
     class MemberRoleChanged(Aggregate.Event):
-        """The roster gave a provisionally joined member their real role (ingest, 0008)."""
+        """The roster gave a provisionally joined member their real role (ingest, 0015)."""
 
         member_id: UUID
         role: str
@@ -292,7 +292,7 @@ class Group(SessionRules, CommitmentRules, LifecycleRules, ReplacedRecords, Aggr
             }
 
     class CommitmentAmended(Aggregate.Event):
-        """Details a recorded commitment lacked arrived (ingest: settled before made, 0008)."""
+        """Details a recorded commitment lacked arrived (ingest: settled before made, 0015)."""
 
         commitment_id: UUID
         member_id: UUID

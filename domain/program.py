@@ -22,7 +22,7 @@ class Program(ReplacedRecords, Aggregate):
     def launch(cls, program_id: UUID, name: str, organisation: str, cadence: str, now: datetime,
                lapse_after: int = 3, escalate_after_days: int = 3,
                provisional: bool = False) -> Program:  # fmt: skip
-        """Launch a programme (``provisional``: placeholder details, see decision 0008)."""
+        """Launch a programme (``provisional``: placeholder details, see decision 0015)."""
         _check_lapse_after(lapse_after)
         return cls._create(
             cls.Launched,
@@ -156,7 +156,7 @@ class Program(ReplacedRecords, Aggregate):
             program.provisional = self.provisional
 
     class DetailsAmended(Aggregate.Event):
-        """The real details of a provisionally launched programme arrived (ingest, 0008)."""
+        """The real details of a provisionally launched programme arrived (ingest, 0015)."""
 
         name: str
         organisation: str

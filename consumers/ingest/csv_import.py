@@ -1,6 +1,6 @@
 """``peerpulse import``: apply a spreadsheet export straight to the EngagementApp.
 
-Straight to the app, not through Kafka (docs/decisions/0008): the operator gets a per-row
+Straight to the app, not through Kafka (docs/decisions/0016): the operator gets a per-row
 report and an exit code at once, and no broker is needed. Each session's rows become one
 ``session.held`` command that goes through the same mapper (and ordering rule) as Kafka
 input, in event-time order, many sessions per transaction. Re-importing the same file

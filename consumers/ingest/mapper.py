@@ -2,7 +2,7 @@
 
 Other systems' ids become peerpulse ids with :func:`domain.ids.derive_id`, scoped by the
 message's ``source``; sessions and commitments are scoped by their group too. Messages
-that arrive before the roster provision what they name (docs/decisions/0008): a missing
+that arrive before the roster provision what they name (docs/decisions/0015): a missing
 program or group is created provisionally, a member not on the roster joins as a peer, a
 roll call for a session already held (by one-by-one marks) is merged mark by mark. The
 real ``program.launched``/``group.formed``/``member.joined`` arriving later amends the

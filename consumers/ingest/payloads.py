@@ -2,19 +2,32 @@
 
 Ids are the sender's own (external) ids; peerpulse derives its UUIDs from
 ``(source, external id)``. Every group-scoped payload names its ``program`` and ``group``
-so a message that arrives before the roster can still be placed (docs/decisions/0008).
+so a message that arrives before the roster can still be placed (docs/decisions/0015).
 Personal data (display name, contact) only ever arrives here and is sealed on arrival.
 Free text is normalised and ids are checked by the one rule of :mod:`infra.contract.text`.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from infra.contract.text import identifier, safe_text
 
+
+def _utc_representable(value: datetime) -> datetime:
+    """Refuse a time whose UTC equivalent falls outside year 1..9999 (e.g. year 1 at +14:00)."""
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is outside the range of dates once converted to UTC") from None
+    return value
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_utc_representable)]
+"""A time with an offset that can be converted to UTC (as peerpulse stores every time)."""
 ExternalId = identifier(200)
 Text = safe_text(500)
 Name = safe_text(200, min_length=1, blank=False)
@@ -95,7 +108,7 @@ class SessionScheduled(GroupPayload):
     """A session was put in the calendar."""
 
     session: ExternalId
-    scheduled_for: AwareDatetime
+    scheduled_for: Moment
 
 
 class SessionHeld(GroupPayload):
@@ -138,7 +151,7 @@ class CommitmentMade(GroupPayload):
     commitment: ExternalId
     member: ExternalId
     session: ExternalId | None = None
-    due: AwareDatetime | None = None
+    due: Moment | None = None
 
 
 class CommitmentSettled(GroupPayload):
@@ -151,7 +164,7 @@ class CommitmentSettled(GroupPayload):
 class GroupPaused(GroupPayload):
     """The group planned a break ("not meeting until ..."): never a risk."""
 
-    until: AwareDatetime
+    until: Moment
     reason: Text = ""
 
 

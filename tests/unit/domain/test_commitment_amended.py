@@ -1,4 +1,4 @@
-"""A commitment recorded without its details (settled first, decision 0008) is amended."""
+"""A commitment recorded without its details (settled first, decision 0015) is amended."""
 
 from __future__ import annotations
 

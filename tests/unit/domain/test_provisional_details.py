@@ -1,4 +1,4 @@
-"""Provisional details (ingest's placeholders, decision 0008) are replaced by the real ones."""
+"""Provisional details (ingest's placeholders, decision 0015) are replaced by the real ones."""
 
 from __future__ import annotations
 

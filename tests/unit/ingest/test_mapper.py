@@ -1,4 +1,4 @@
-"""Mapping ingest commands onto the EngagementApp, including out-of-order arrival (ADR 0008)."""
+"""Mapping ingest commands onto the EngagementApp, including out-of-order arrival (ADR 0015)."""
 
 from __future__ import annotations
 
