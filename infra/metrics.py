@@ -20,6 +20,14 @@ INGEST_REJECTIONS = Counter(
 RELAY_PUBLISHED = Counter(
     "peerpulse_relay_events_published_total", "Domain events published to Kafka."
 )
+RELAY_QUARANTINED = Counter(
+    "peerpulse_relay_events_quarantined_total",
+    "Stored events the relay could not decode or translate, sent to its dead-letter topic.",
+)
+RELAY_RECOVERIES = Counter(
+    "peerpulse_relay_broker_recoveries_total",
+    "Times the relay lost the broker (restart, lost producer id, timeout) and resumed.",
+)
 RELAY_LAG_EVENTS = Gauge("peerpulse_relay_lag_events", "Stored events not yet published.")
 RELAY_LAG_SECONDS = Gauge(
     "peerpulse_relay_lag_seconds", "Age of the oldest stored event not yet published."

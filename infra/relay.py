@@ -5,7 +5,9 @@ notification order and translates each to its public wire record (:mod:`infra.co
 this process publishes them with acks=all from one idempotent producer with one request in
 flight, so every partition receives its records in position order. Where it left off
 comes from the topic (:mod:`infra.relay_positions`), never from local state: a crash
-mid-batch, or a broker that lost everything, costs nothing but a re-read. See
+mid-batch, or a broker that lost everything, costs nothing but a re-read. A stored event
+that cannot be translated goes to the relay's DLQ (:mod:`infra.relay_quarantine`); a broker
+that goes away is waited for and its topic refilled (:mod:`infra.relay_recovery`). See
 docs/decisions/0007-outbox-relay.md and 0014-relay-reader-process.md.
 """
 
@@ -14,17 +16,23 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import deque
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 from infra import metrics
-from infra.contract.translate import EVERY_PARTITION
-from infra.errors import UserFacingError, one_line
-from infra.relay_positions import partition_for, resume_position, watermarks
-from infra.relay_reader import Batch, ReaderFailed, UndecodableEvent
-from infra.topics import EVENTS
+from infra.errors import one_line
+from infra.relay_positions import dlq_watermark, resume_position, watermarks
+from infra.relay_publisher import Publisher
+from infra.relay_quarantine import dlq_topic_for
+from infra.relay_reader import Batch, ReaderFailed
+from infra.relay_recovery import (
+    MAX_FRUITLESS,
+    BrokerLostData,
+    PublishFailed,
+    is_broker_trouble,
+    retry_until_back,
+)
+from infra.topics import EVENTS, EVENTS_DLQ
 
 log = logging.getLogger(__name__)
 
@@ -33,23 +41,16 @@ PRODUCER_CONFIG: dict[str, Any] = {
     "linger_ms": 50,
     "batch_size": 512 * 1024,
     "max_request_size": 4 * 1024 * 1024,
+    "allow_auto_create_topics": False,
 }
 """On top of infra.kafka.producer's acks=all + idempotence: one request in flight keeps
-each partition a gap-free prefix even when a request fails (the relay then stops)."""
+each partition a gap-free prefix even when a request fails (the relay then re-reads the
+topic). Auto-creation off (a restarted broker should not make the topic with its own
+defaults; Tansu does so anyway, decision 0004 quirk 7, and the relay then uses its count)."""
 MAX_PENDING = 20_000
 """Unacknowledged records at most before the relay waits for the broker."""
-
-
-class PublishFailed(UserFacingError):
-    """The broker did not acknowledge a record; the relay stops and resumes from the topic."""
-
-    exit_code = 4
-
-
-class BrokerLostData(UserFacingError):
-    """The broker handed out an offset it had already given: it lost the topic under us."""
-
-    exit_code = 4
+BROKER_WAIT = 600.0
+"""Seconds the relay waits for a lost broker before it stops (exit 4) for its supervisor."""
 
 
 class Relay:
@@ -65,53 +66,86 @@ class Relay:
         partitions: int = 3,
         batch_size: int = 2000,
         poll_interval: float = 0.2,
+        dlq_topic: str | None = None,
+        broker_wait: float = BROKER_WAIT,
     ) -> None:
         """``reader``: a :class:`infra.relay_reader.ReaderProcess`; ``producer``: makes the
-        kafka-python producer (called once the reader has opened the store)."""
+        kafka-python producer (called once the reader has opened the store); ``dlq_topic``:
+        where quarantined events go (default :func:`infra.relay_quarantine.dlq_topic_for`)."""
         self.reader, self.bootstrap, self.topic = reader, bootstrap, topic
-        self._make_producer: Callable[[], Any] = producer
-        self._producer: Any = None
+        self.dlq_topic = dlq_topic or dlq_topic_for(topic)
+        self.broker_wait = broker_wait
+        self.out = Publisher(producer, topic, self.dlq_topic)
         self.partitions, self.batch_size, self.poll_interval = partitions, batch_size, poll_interval
-        self.marks: dict[int, int] = {}
         self.next_position = 1
-        self._offsets: dict[int, int] = {}
-        self._pending: deque[tuple[Any, int]] = deque()
         self._behind_since: float | None = None
         self._stopping = threading.Event()
-
-    @property
-    def producer(self) -> Any:
-        """The producer, made on first use."""
-        if self._producer is None:
-            self._producer = self._make_producer()
-        return self._producer
 
     def close(self) -> None:
         """Stop the reader; flush and close the producer if there is one."""
         self.reader.close()
-        if self._producer is not None:
-            self._producer.close(timeout=10)
+        self.out.close()
 
     def start(self) -> None:
-        """Open the store, make sure the topic exists, find where each partition left off,
+        """Open the store, make sure the topics exist, find where each partition left off,
         start reading. The store comes first: if it cannot be read, no Kafka client was made.
         """
-        from infra.broker_probe import wait_for_kafka
-        from infra.topics import create_topics
-
         head = self.reader.open()
-        wait_for_kafka(self.bootstrap)  # one clear line, not a client's 30 s bootstrap timeout
-        create_topics(self.bootstrap, self.partitions, (replace(EVENTS, name=self.topic),))
-        self.partitions = len(self.producer.partitions_for(self.topic))
-        self.marks = watermarks(self.bootstrap, self.topic, self.partitions)
-        self.next_position = resume_position(self.marks)
+        self._find_position()
         self.reader.start(self.next_position, self.batch_size, self.poll_interval)
         log.info(
             "relay %s: partitions at positions %s; resuming from %d (store head %d)",
             self.topic,
-            self.marks,
+            self.out.marks,
             self.next_position,
             head,
+        )
+
+    def _find_position(self) -> int:
+        """Create the topics if missing; read every partition's watermark and the DLQ's;
+        returns where to resume."""
+        from infra.broker_probe import wait_for_kafka
+        from infra.topics import create_topics
+
+        wait_for_kafka(self.bootstrap)  # one clear line, not a client's 30 s bootstrap timeout
+        topics = (replace(EVENTS, name=self.topic), replace(EVENTS_DLQ, name=self.dlq_topic))
+        create_topics(self.bootstrap, self.partitions, topics)
+        self.partitions = len(self.out.producer.partitions_for(self.topic))
+        self.out.partitions = self.partitions
+        self.out.marks = watermarks(self.bootstrap, self.topic, self.partitions)
+        self.out.dlq_mark = dlq_watermark(self.bootstrap, self.dlq_topic)
+        self.next_position = resume_position(self.out.marks)
+        return self.next_position
+
+    def _recover(self, cause: Exception) -> None:
+        """The broker went away or came back empty: drop the producer, wait for the broker
+        with a bounded back-off, find the position again from the topic, read from there."""
+        reason = one_line(cause)
+        self.out.fruitless += 1
+        if self.out.fruitless > MAX_FRUITLESS:
+            raise PublishFailed(
+                f"publishing to {self.topic} failed again after {MAX_FRUITLESS} recoveries "
+                f"without one acknowledged record: {reason}"
+            ) from cause
+        log.warning("relay %s: lost the broker (%s); waiting for it", self.topic, reason)
+        metrics.RELAY_RECOVERIES.inc()
+        lost = time.monotonic()
+        self.reader.close()
+        self.out.drop()
+        found = retry_until_back(
+            self._find_position, self._stopping, self.broker_wait, reason, self.out.drop
+        )
+        if found is None:
+            return
+        self.reader.open()
+        self.reader.start(self.next_position, self.batch_size, self.poll_interval)
+        log.info(
+            "relay %s: the broker is back after %.1f s; partitions at positions %s; "
+            "resuming from %d",
+            self.topic,
+            time.monotonic() - lost,
+            self.out.marks,
+            self.next_position,
         )
 
     def stop(self) -> None:
@@ -123,14 +157,25 @@ class Relay:
         self.start()
         published = 0
         while not self._stopping.is_set():
-            outcome = self.publish_batch(timeout=0.5)
+            try:
+                outcome = self.publish_batch(timeout=0.5)
+            except Exception as exc:
+                if not is_broker_trouble(exc):
+                    raise
+                self._recover(exc)
+                continue
             if outcome is None:
                 continue
             read, sent = outcome
             published += sent
             if read < self.batch_size and until_caught_up:
                 break
-        self._settle(wait=True)
+        try:
+            self.out.settle(wait=True)
+        except Exception as exc:
+            if not is_broker_trouble(exc):
+                raise
+            log.warning("relay %s: stopping without the last acks (%s)", self.topic, one_line(exc))
         return published
 
     def publish_batch(self, timeout: float | None = None) -> tuple[int, int] | None:
@@ -143,59 +188,11 @@ class Relay:
         batch: Batch | None = self.reader.next(timeout)
         if batch is None:
             return None
-        sent = 0
-        for position, key, value, headers, partition in batch.records:
-            sent += self._send(position, key, value, headers, partition)
+        sent = sum(self.out.send(record) for record in batch.records)
         self.next_position = batch.next_position
-        if batch.undecodable:
-            self._settle(wait=True)
-            raise UndecodableEvent(batch.undecodable)
-        self._settle(wait=batch.read < self.batch_size or len(self._pending) > MAX_PENDING)
+        self.out.settle(wait=batch.read < self.batch_size or self.out.pending > MAX_PENDING)
         self._measure_lag(batch.head)
         return batch.read, sent
-
-    def _send(
-        self,
-        position: int,
-        key: bytes,
-        value: bytes,
-        headers: list[tuple[str, bytes]],
-        partition: int | None,
-    ) -> int:
-        if partition == EVERY_PARTITION:
-            targets: Any = range(self.partitions)
-        else:
-            targets = (partition_for(key, self.partitions),)
-        first = 1
-        for target in targets:
-            if self.marks.get(target, 0) >= position:
-                continue
-            future = self.producer.send(
-                self.topic, value=value, key=key, headers=headers, partition=target
-            )
-            self._pending.append((future, first))
-            first = 0
-        return 1 - first
-
-    def _settle(self, *, wait: bool) -> None:
-        """Check acknowledged records in send order (all of them after a flush)."""
-        if wait and self._pending:
-            self.producer.flush()
-        acked = 0
-        pending = self._pending
-        while pending and pending[0][0].is_done:
-            future, counts = pending.popleft()
-            if future.failed():
-                raise PublishFailed(f"publishing to {self.topic}: {one_line(future.exception)}")
-            partition, offset = future.value.partition, future.value.offset
-            if offset <= self._offsets.get(partition, -1):
-                raise BrokerLostData(
-                    f"{self.topic}[{partition}] offset went back to {offset}: the broker lost "
-                    "its data; restart the relay to refill the topic from the event store"
-                )
-            self._offsets[partition] = offset
-            acked += counts
-        metrics.RELAY_PUBLISHED.inc(acked)
 
     def _measure_lag(self, head: int) -> None:
         behind = max(0, head - (self.next_position - 1))
@@ -208,4 +205,4 @@ class Relay:
         metrics.RELAY_LAG_SECONDS.set(0.0 if since is None else time.monotonic() - since)
 
 
-__all__ = ["BrokerLostData", "PublishFailed", "ReaderFailed", "Relay", "UndecodableEvent"]
+__all__ = ["BrokerLostData", "PublishFailed", "ReaderFailed", "Relay"]

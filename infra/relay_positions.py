@@ -5,6 +5,12 @@ Every record the relay publishes carries its event-store notification id in the
 partition's newest record tells how far that partition got: its *watermark*. An event at
 position ``n`` bound for partition ``p`` is already there exactly when ``watermark[p] >= n``.
 The relay resumes from ``min(watermarks) + 1`` and skips per partition what is there.
+
+A stored event the relay cannot translate is quarantined instead: it goes, with the same
+header, to partition 0 of the relay's dead-letter topic (:mod:`infra.relay_quarantine`),
+in position order. So the DLQ has a watermark too, and a quarantined event at position
+``n`` is already there exactly when ``dlq_watermark >= n``: re-read after a restart, it is
+neither quarantined again nor missed, and it leaves no hole in any partition's rule.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from infra.errors import UserFacingError
 from infra.kafka import read_last_record
 
 POSITION_HEADER = "pp-position"
+DLQ_PARTITION = 0
+"""The one partition of the relay's dead-letter topic the relay writes."""
 
 
 class ForeignRecord(UserFacingError):
@@ -62,3 +70,8 @@ def watermarks(bootstrap: str, topic: str, partitions: int) -> dict[int, int]:
 def resume_position(marks: dict[int, int]) -> int:
     """The first notification id that may be missing from some partition."""
     return min(marks.values(), default=0) + 1
+
+
+def dlq_watermark(bootstrap: str, dlq_topic: str) -> int:
+    """The position of the newest quarantined event on the relay's DLQ; 0 when none."""
+    return watermark(bootstrap, dlq_topic, DLQ_PARTITION)

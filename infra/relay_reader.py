@@ -24,17 +24,17 @@ import time
 from typing import Any, NamedTuple
 from uuid import UUID
 
+from eventsourcing.persistence import PersistenceError
+
 from infra.contract.translate import NOT_PUBLISHED, to_wire
 from infra.errors import UserFacingError, one_line
+from infra.relay_quarantine import quarantine_record
 
 Record = tuple[int, bytes, bytes, list[tuple[str, bytes]], int | None]
-"""One wire record: (notification id, key, value, headers, partition or EVERY_PARTITION)."""
-
-
-class UndecodableEvent(UserFacingError):
-    """A stored event cannot be decoded or translated; the relay stops rather than skip it."""
-
-    exit_code = 3
+"""One record: (notification id, key, value, headers, partition, EVERY_PARTITION or
+QUARANTINED — the last for a stored event the reader could not translate, bound for the DLQ)."""
+TRANSIENT = (PersistenceError, OSError)
+"""Errors of the store, not of the event: they stop the reader (exit 5), never quarantine."""
 
 
 class ReaderFailed(UserFacingError):
@@ -53,9 +53,8 @@ class Batch(NamedTuple):
     head: int
     """The newest notification id in the store when the batch was read (for lag)."""
     records: list[Record]
-    """Wire records in notification order; internal events yield none, ticks one."""
-    undecodable: str | None = None
-    """Set when reading stopped at an event it cannot publish: one line naming it."""
+    """Records in notification order; internal events yield none, every other event one
+    (a wire record, or a quarantine record when it cannot be decoded or translated)."""
 
 
 class Translator:
@@ -69,22 +68,20 @@ class Translator:
     def read(self, position: int, limit: int) -> Batch:
         """Up to ``limit`` notifications from ``position``, translated, in order.
 
-        An event that cannot be decoded or does not fit its wire model ends the batch just
-        before it, with :attr:`Batch.undecodable` saying which one and why.
+        An event that cannot be decoded or does not fit its wire model becomes a quarantine
+        record (:func:`infra.relay_quarantine.quarantine_record`) and reading goes on; an
+        error of the store itself is raised.
         """
         notifications = self.app.recorder.select_notifications(position, limit)
         head = self.app.recorder.max_notification_id() or 0
         records: list[Record] = []
-        for done, n in enumerate(notifications):
+        for n in notifications:
             try:
                 record = self._translate(n)
+            except TRANSIENT:
+                raise
             except Exception as exc:
-                why = (
-                    f"stored event at notification id {n.id} ({n.topic}, aggregate "
-                    f"{n.originator_id} v{n.originator_version}) cannot be published: "
-                    f"{one_line(exc)}"
-                )
-                return Batch(done, n.id, head, records, why)
+                record = quarantine_record(n, exc)
             if record is not None:
                 records.append(record)
         next_position = notifications[-1].id + 1 if notifications else position
@@ -132,8 +129,6 @@ def _serve(env: dict[str, str], pipe: Any) -> None:
         while True:
             batch = translator.read(position, limit)
             pipe.send(batch)
-            if batch.undecodable:
-                return
             position = batch.next_position
             if batch.read < limit:
                 time.sleep(interval)

@@ -52,6 +52,16 @@ EVENTS = Topic(
     value="CloudEvents JSON, public domain events (docs/contract/EVENTS.md)",
     description="Public domain events relayed in order from the event store.",
 )
+EVENTS_DLQ = Topic(
+    "peerpulse.events.dlq.v1",
+    key="aggregate id of the stored event (the relay writes partition 0 only, in order)",
+    value="JSON: notification id (position), stored type, aggregate id and version, reason, "
+    "the raw stored bytes in base64 (sealed personal data stays sealed); headers pp-position, "
+    "pp-stored-type, pp-error-reason",
+    description="Stored events the relay could not decode or translate to their wire model, "
+    "quarantined with the reason instead of stopping the relay.",
+    retention_ms=30 * 24 * 3600 * 1000,
+)
 GROUP_HEALTH = Topic(
     "peerpulse.group-health.v1",
     key="group id",
@@ -66,7 +76,14 @@ ALERTS = Topic(
     description="Alert intents for the router: lapses and level transitions.",
 )
 
-ALL_TOPICS: tuple[Topic, ...] = (ATTENDANCE, ATTENDANCE_DLQ, EVENTS, GROUP_HEALTH, ALERTS)
+ALL_TOPICS: tuple[Topic, ...] = (
+    ATTENDANCE,
+    ATTENDANCE_DLQ,
+    EVENTS,
+    EVENTS_DLQ,
+    GROUP_HEALTH,
+    ALERTS,
+)
 
 TOPICS_BY_NAME: dict[str, Topic] = {t.name: t for t in ALL_TOPICS}
 

@@ -1,4 +1,4 @@
-"""The relay survives SIGKILL mid-batch, refills an empty broker, and stops on a bad event.
+"""The relay survives SIGKILL mid-batch, refills an empty broker, and quarantines a bad event.
 
 The relay runs as the operator runs it: ``python -m infra.cli relay`` with PEERPULSE_*
 environment variables pointing at the test's SQLite store and the broker.
@@ -21,6 +21,7 @@ from infra.bootstrap import build
 from infra.broker import EmbeddedBroker, free_port
 from infra.kafka import read_all
 from infra.relay_positions import position_of
+from infra.relay_quarantine import dlq_topic_for
 from tests.integration.test_relay import (
     assert_published_exactly_once,
     relay_settings,
@@ -139,7 +140,7 @@ def test_a_broker_that_restarted_empty_gets_the_whole_history_once(sqlite_settin
             container.close()
 
 
-def test_an_undecodable_stored_event_stops_the_relay_naming_its_notification_id(
+def test_an_undecodable_stored_event_is_quarantined_naming_its_notification_id(
     sqlite_settings, kafka_bootstrap, tmp_path
 ):
     settings, topic = relay_settings(sqlite_settings, kafka_bootstrap), unique_topic("corrupt")
@@ -150,11 +151,13 @@ def test_an_undecodable_stored_event_stops_the_relay_naming_its_notification_id(
         db.execute("UPDATE stored_events SET state = x'00ff13' WHERE rowid = 321")
     log = tmp_path / "relay.log"
     proc = start_relay(settings, topic, log, "--until-caught-up")
-    assert proc.wait(120) == 3
-    errors = [line for line in log.read_text().splitlines() if line.startswith("peerpulse relay:")]
+    assert proc.wait(120) == 0, log.read_text()[-1500:]
+    errors = [line for line in log.read_text().splitlines() if "quarantined" in line]
     assert len(errors) == 1 and "notification id 321 " in errors[0], log.read_text()[-1500:]
     positions = [position_of(r.headers) for r in read_all(kafka_bootstrap, topic)]
-    assert max(positions) == 320 and 321 not in positions
+    assert 320 in positions and 322 in positions and 321 not in positions
+    letters = read_all(kafka_bootstrap, dlq_topic_for(topic))
+    assert [position_of(r.headers) for r in letters] == [321]
 
 
 def test_sigterm_stops_a_live_relay_cleanly_after_its_batch(
