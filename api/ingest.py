@@ -3,13 +3,17 @@
 ``parse_attendance`` turns a request body into decoded commands (or an :class:`ApiError`
 naming the field at fault); :class:`AttendancePublisher` produces the accepted messages to
 ``peerpulse.attendance.v1`` and waits for the broker's acknowledgement, so a 202 means the
-messages are durably on the topic. A batch is all-or-nothing.
+messages are durably on the topic. A batch is all-or-nothing. Nothing queues: past a bound
+or a deadline the answer is :func:`unavailable` (503 with ``Retry-After``).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,6 +26,10 @@ from infra.topics import ATTENDANCE
 MEDIA_TYPES = ("application/json", "application/cloudevents+json",
                "application/cloudevents-batch+json")  # fmt: skip
 MAX_BATCH = 1000
+ANSWER_DEADLINE = 0.5  # seconds the door waits for the broker's acknowledgement
+RETRY_AFTER = 1  # seconds, in the Retry-After header of a 503
+REQUEST_TIMEOUT_MS, DELIVERY_TIMEOUT_MS = 5000, 10000
+MAX_PENDING_MESSAGES = 2 * MAX_BATCH  # held unsettled by the producer before "busy"
 
 
 @dataclass(frozen=True)
@@ -83,40 +91,135 @@ def _field_of(reason: str) -> tuple[str, str]:
     return "", reason
 
 
-class AttendancePublisher:
-    """Produces accepted messages to the attendance topic; the producer is built on first use."""
+def unavailable(message: str, code: str, retry_after: int = RETRY_AFTER) -> ApiError:
+    """A 503 telling the sender when to re-send (``busy``, ``broker_timeout``, ...)."""
+    return ApiError(503, message, code=code, headers={"Retry-After": str(retry_after)})
 
-    def __init__(self, bootstrap: str, topic: str = ATTENDANCE.name, timeout: float = 10.0):
+
+class AttendancePublisher:
+    """Produces accepted messages to the attendance topic, never queueing behind the broker.
+
+    At most ``max_pending`` messages are held unsettled (handed to the producer, neither
+    acknowledged nor failed); a request that would go past it is refused at once. A request
+    whose messages are not all acknowledged within ``timeout`` seconds is answered too: they
+    may still be written, so senders re-send (ingest is idempotent by source and id). Both
+    answers are 503 with ``Retry-After``. The producer is built on first use.
+    """
+
+    def __init__(
+        self, bootstrap: str, topic: str = ATTENDANCE.name, timeout: float = ANSWER_DEADLINE,
+        max_pending: int = MAX_PENDING_MESSAGES, retry_after: int = RETRY_AFTER,
+    ) -> None:  # fmt: skip
         self.bootstrap, self.topic, self.timeout = bootstrap, topic, timeout
+        self.max_pending, self.retry_after = max_pending, retry_after
         self._producer = None
-        self._lock = threading.Lock()
+        self._pending = 0
+        self._lock, self._count = threading.Lock(), threading.Lock()
+        self._sender: ThreadPoolExecutor | None = None
+
+    @property
+    def pending(self) -> int:
+        """Messages handed to the producer and not yet settled by the broker."""
+        return self._pending
+
+    async def publish(self, accepted: list[Accepted], headers: list[tuple[str, bytes]]) -> list:
+        """Produce every message and await its ack; 503 when busy, late or refused."""
+        from kafka.errors import KafkaError
+
+        self._reserve(len(accepted))
+        loop = asyncio.get_running_loop()
+        acks = [loop.create_future() for _ in accepted]
+        attempt = _Attempt(loop, acks)
+        try:
+            async with asyncio.timeout(self.timeout):
+                await loop.run_in_executor(self._executor(), self._send, attempt, accepted, headers)
+                return await asyncio.gather(*acks)
+        except TimeoutError:
+            attempt.abandon()
+            message = (f"the broker did not acknowledge within {self.timeout:g} s; the "
+                       "messages may or may not be written: re-send them")  # fmt: skip
+            raise unavailable(message, "broker_timeout", self.retry_after) from None
+        except (KafkaError, OSError) as exc:
+            message = f"the broker did not accept the messages: {exc.__class__.__name__}"
+            raise unavailable(message, "broker_unavailable", self.retry_after) from None
+
+    def _reserve(self, n: int) -> None:
+        with self._count:
+            if self._pending and self._pending + n > self.max_pending:
+                message = (f"{self._pending} messages are awaiting the broker (at most "
+                           f"{self.max_pending}); re-send later")  # fmt: skip
+                raise unavailable(message, "busy", self.retry_after)
+            self._pending += n
+
+    def _release(self, n: int = 1) -> None:
+        with self._count:
+            self._pending -= n
+
+    def _executor(self) -> ThreadPoolExecutor:
+        """The one thread that hands messages to the producer (which may block on metadata)."""
+        with self._count:
+            if self._sender is None:
+                self._sender = ThreadPoolExecutor(1, thread_name_prefix="attendance-send")
+            return self._sender
+
+    def _send(self, attempt: _Attempt, accepted: list[Accepted], headers: list) -> None:
+        """On the sender thread: hand the messages to the producer unless already answered."""
+        handed = 0
+        try:
+            if attempt.abandoned:
+                return
+            prod = self._get()
+            for a, ack in zip(accepted, attempt.acks, strict=True):
+                future = prod.send(self.topic, key=a.key, value=a.value, headers=headers)
+                handed += 1
+                future.add_both(attempt.settle, ack, self._release)
+        finally:
+            self._release(len(accepted) - handed)
 
     def _get(self):
         with self._lock:
             if self._producer is None:
                 from infra.kafka import producer
 
-                ms = int(self.timeout * 1000)
-                self._producer = producer(self.bootstrap, max_block_ms=ms, request_timeout_ms=ms)
+                ms = max(1000, int(self.timeout * 1000))
+                self._producer = producer(self.bootstrap, max_block_ms=ms, linger_ms=1,
+                                          request_timeout_ms=REQUEST_TIMEOUT_MS,
+                                          delivery_timeout_ms=DELIVERY_TIMEOUT_MS)  # fmt: skip
             return self._producer
 
-    def publish(self, accepted: list[Accepted], headers: list[tuple[str, bytes]]) -> list[Any]:
-        """Produce every message and wait for acks; 503 when the broker does not take them."""
-        from kafka.errors import KafkaError
-
-        try:
-            prod = self._get()
-            futures = [prod.send(self.topic, key=a.key, value=a.value, headers=headers)
-                       for a in accepted]  # fmt: skip
-            prod.flush(timeout=self.timeout)
-            return [f.get(timeout=self.timeout) for f in futures]
-        except (KafkaError, OSError) as exc:
-            raise ApiError(503, f"the broker did not accept the messages: {exc.__class__.__name__}",
-                           code="broker_unavailable") from None  # fmt: skip
-
     def close(self) -> None:
-        """Flush and close the producer if one was built."""
+        """Stop the sender thread; flush and close the producer if one was built."""
+        with self._count:
+            sender, self._sender = self._sender, None
+        if sender is not None:
+            sender.shutdown(wait=True, cancel_futures=True)
         with self._lock:
-            if self._producer is not None:
-                self._producer.close(timeout=self.timeout)
-                self._producer = None
+            producer, self._producer = self._producer, None
+        if producer is not None:
+            producer.close(timeout=DELIVERY_TIMEOUT_MS / 1000)
+
+
+class _Attempt:
+    """One request's acks, settled from the producer's thread onto the event loop."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, acks: list[asyncio.Future]) -> None:
+        self.loop, self.acks, self.abandoned = loop, acks, False
+
+    def abandon(self) -> None:
+        """The request was answered: messages not yet handed to the producer stay unsent."""
+        self.abandoned = True
+
+    def settle(self, ack: asyncio.Future, release, outcome: Any) -> None:
+        """The broker acknowledged one message (its metadata) or the producer gave it up."""
+        release()
+
+        def apply() -> None:
+            if ack.done():
+                return
+            if isinstance(outcome, BaseException):
+                ack.set_exception(outcome)
+            else:
+                ack.set_result(outcome)
+
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+            self.loop.call_soon_threadsafe(apply)

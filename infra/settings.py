@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8400
     public_url: str = Field("http://127.0.0.1:8400", description="Base URL used in alert links.")
+    api_max_pending: int = Field(
+        64, ge=1, description="POST /v1/attendance requests in progress at once (received, "
+        "not yet answered); past it the door answers 503 with Retry-After instead of queueing.",
+    )  # fmt: skip
 
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -11,7 +13,7 @@ from fastapi.responses import JSONResponse
 from api.auth.deps import check_program, require
 from api.auth.tokens import ApiToken, Scope
 from api.errors import ApiError
-from api.ingest import check_media_type, parse_attendance
+from api.ingest import check_media_type, parse_attendance, unavailable
 from api.schemas import AttendanceAccepted, ErrorResponse
 from consumers.ingest.mapper import Ids
 from infra.limits import MAX_MESSAGE_BYTES
@@ -29,7 +31,43 @@ _BODY = {
         },
     }
 }  # fmt: skip
-_ERRORS = {s: {"model": ErrorResponse} for s in (400, 401, 403, 413, 415, 422, 503)}
+_ERRORS: dict[int | str, dict] = {
+    s: {"model": ErrorResponse} for s in (400, 401, 403, 413, 415, 422)
+}
+_ERRORS[503] = {
+    "model": ErrorResponse,
+    "description": "Not accepted now; re-send after `Retry-After` seconds. Codes: `busy` (the "
+    "door holds `PEERPULSE_API_MAX_PENDING` requests, or the producer its bound of "
+    "unacknowledged messages; answered at once), `broker_timeout` (no acknowledgement within "
+    "0.5 s: the messages may or may not be written), `broker_unavailable` (the broker "
+    "refused them). Re-sending is safe: ingest is idempotent by (source, id).",
+    "headers": {"Retry-After": {"description": "Seconds to wait before re-sending.",
+                                "schema": {"type": "integer"}}},
+}  # fmt: skip
+
+
+class _Door:
+    """The POSTs in progress (from routing to answer), at most ``bound`` at once."""
+
+    def __init__(self, bound: int) -> None:
+        self.bound, self.inside = bound, 0
+
+
+async def _through_door(request: Request) -> AsyncIterator[None]:
+    """Refuse at once (503, ``busy``) when the door holds its bound; before auth and parsing."""
+    door = getattr(request.app.state, "attendance_door", None)
+    if door is None:
+        door = request.app.state.attendance_door = _Door(
+            request.app.state.container.settings.api_max_pending
+        )
+    if door.inside >= door.bound:
+        raise unavailable(f"{door.inside} attendance requests are in progress (at most "
+                          f"{door.bound}); re-send later", "busy")  # fmt: skip
+    door.inside += 1
+    try:
+        yield
+    finally:
+        door.inside -= 1
 
 
 @router.post(
@@ -37,11 +75,15 @@ _ERRORS = {s: {"model": ErrorResponse} for s in (400, 401, 403, 413, 415, 422, 5
     summary="Post one attendance message or a JSON array of them", openapi_extra=_BODY,
 )  # fmt: skip
 async def post_attendance(
-    request: Request, token: Annotated[ApiToken, Depends(require(Scope.INGEST))]
+    request: Request,
+    _door: Annotated[None, Depends(_through_door)],
+    token: Annotated[ApiToken, Depends(require(Scope.INGEST))],
 ) -> JSONResponse:
     """Validate against the ingest contract (docs/contract/ingest) and produce to Kafka.
 
     202 means every message is on ``peerpulse.attendance.v1``; a batch is all-or-nothing.
+    Every request is answered within about a second: past the door's bound or the broker's
+    deadline the answer is 503 with ``Retry-After``, never a queue.
     """
     try:
         check_media_type(request.headers.get("content-type"))
@@ -56,9 +98,7 @@ async def post_attendance(
         raise
     headers = [("pp-received-via", b"http"), ("pp-api-token", token.id.encode())]
     publisher = request.app.state.container.attendance_publisher
-    from starlette.concurrency import run_in_threadpool
-
-    records = await run_in_threadpool(publisher.publish, accepted, headers)
+    records = await _publish(publisher, accepted, headers)
     API_ATTENDANCE_ACCEPTED.inc(len(accepted))
     body = AttendanceAccepted(
         accepted=len(accepted),
@@ -66,6 +106,15 @@ async def post_attendance(
         records=[{"partition": r.partition, "offset": r.offset} for r in records],
     )
     return JSONResponse(body.model_dump(), status_code=202)
+
+
+async def _publish(publisher, accepted, headers) -> list:
+    """The publisher's records; a synchronous publisher (a test double) runs in a thread."""
+    if inspect.iscoroutinefunction(publisher.publish):
+        return await publisher.publish(accepted, headers)
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(publisher.publish, accepted, headers)
 
 
 async def _read_limited(request: Request) -> bytes:
