@@ -78,6 +78,9 @@ class Relay:
         self.out = Publisher(producer, topic, self.dlq_topic)
         self.partitions, self.batch_size, self.poll_interval = partitions, batch_size, poll_interval
         self.next_position = 1
+        self.behind = 0
+        """Stored events not yet handed to the producer, at the last batch (0 while the
+        relay waits for a lost broker: that wait is bounded on its own)."""
         self._behind_since: float | None = None
         self._stopping = threading.Event()
 
@@ -129,7 +132,7 @@ class Relay:
             ) from cause
         log.warning("relay %s: lost the broker (%s); waiting for it", self.topic, reason)
         metrics.RELAY_RECOVERIES.inc()
-        lost = time.monotonic()
+        lost, self.behind = time.monotonic(), 0
         self.reader.close()
         self.out.drop()
         found = retry_until_back(
@@ -195,7 +198,7 @@ class Relay:
         return batch.read, sent
 
     def _measure_lag(self, head: int) -> None:
-        behind = max(0, head - (self.next_position - 1))
+        behind = self.behind = max(0, head - (self.next_position - 1))
         metrics.RELAY_LAG_EVENTS.set(behind)
         if behind == 0:
             self._behind_since = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
+from typing import Any
 
 from infra.settings import Settings
 
@@ -35,9 +36,12 @@ def _relay(args: argparse.Namespace, settings: Settings) -> int:
             relay.batch_size, relay.poll_interval = args.batch_size, args.poll_interval
             for sig in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, lambda *_: relay.stop())
+            watch = _watch(settings, relay)
             try:
                 published = relay.run(until_caught_up=args.until_caught_up)
             finally:
+                if watch is not None:
+                    watch.stop()
                 relay.close()
         log.info(
             "relay stopped after publishing %d events; next position %d",
@@ -47,3 +51,15 @@ def _relay(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     finally:
         container.close()
+
+
+def _watch(settings: Settings, relay: Any) -> Any:
+    """Ends the process if the relay stops moving while stored events wait (not while it
+    waits for a lost broker: that wait has its own bound)."""
+    from infra.progress import ProgressWatch
+
+    if not settings.stall_after_s:
+        return None
+    return ProgressWatch(
+        "relay", lambda: relay.behind, lambda: relay.next_position, settings.stall_after_s
+    ).start()
