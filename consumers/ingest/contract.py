@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Union
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from consumers.ingest import payloads as p
 from infra.contract.text import identifier
@@ -30,7 +30,7 @@ class Envelope(BaseModel):
     specversion: Literal["1.0"]
     id: MessageId = Field(description="The sender's message id (unique per source).")
     source: SourceId = Field(description="The sending system, e.g. 'lms.example.edu'.")
-    time: AwareDatetime = Field(description="When it happened, with a UTC offset.")
+    time: p.Moment = Field(description="When it happened, with a UTC offset.")
     subject: Subject | None = Field(
         None, description="Optional: the group's external id (also the Kafka key)."
     )
