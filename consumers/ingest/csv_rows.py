@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from pydantic import ValidationError
 
 from consumers.ingest.contract import SessionHeldV1
-from consumers.ingest.decoder import MAX_CLOCK_SKEW, Command
+from consumers.ingest.decoder import MAX_CLOCK_SKEW, MAX_PAST, Command
 from infra.contract.text import identifier_problem
 
 COLUMNS = ("source", "program", "group", "session", "session_date", "member", "status")
@@ -106,6 +106,8 @@ def _add_row(sessions: dict, row: dict, number: int, now: datetime) -> RowError 
         return RowError(number, "session_date", held_at)
     if held_at > now + MAX_CLOCK_SKEW:
         return RowError(number, "session_date", "is more than a day in the future")
+    if held_at < now - MAX_PAST:
+        return RowError(number, "session_date", "is more than ten years ago")
     key = (values["source"], values["program"], values["group"], values["session"])
     entry = sessions.setdefault(key, SessionRows(key, held_at))
     if entry.held_at != held_at:

@@ -22,6 +22,10 @@ from infra.limits import MAX_MESSAGE_BYTES
 
 _TYPE = re.compile(rb'"type"\s*:\s*"([a-z0-9.\-]{1,100})"')
 MAX_CLOCK_SKEW = timedelta(days=1)
+MAX_PAST = timedelta(days=3653)
+"""How far before its receipt a message may have happened (ten years: any program's
+history). An older time is refused (``past_time``): judging a group silent since a distant
+past would mean thousands of judgements per group in one step, a wedge for the worker."""
 
 EMPTY = "empty"
 TOO_LARGE = "too_large"
@@ -34,13 +38,15 @@ MISSING_FIELD = "missing_field"
 UNEXPECTED_FIELD = "unexpected_field"
 INVALID_FIELD = "invalid_field"
 FUTURE_TIME = "future_time"
+PAST_TIME = "past_time"
 DOMAIN_ERROR = "domain_error"
 UNPROCESSABLE = "unprocessable"
 """A valid message that applying failed on for a reason of its own (a defect, not the
 store or the network): dead-lettered so it cannot stop ingest."""
 CODES = (
     EMPTY, TOO_LARGE, NOT_UTF8, INVALID_JSON, UNSUPPORTED_MODE, UNKNOWN_TYPE, UNKNOWN_VERSION,
-    MISSING_FIELD, UNEXPECTED_FIELD, INVALID_FIELD, FUTURE_TIME, DOMAIN_ERROR, UNPROCESSABLE,
+    MISSING_FIELD, UNEXPECTED_FIELD, INVALID_FIELD, FUTURE_TIME, PAST_TIME, DOMAIN_ERROR,
+    UNPROCESSABLE,
 )  # fmt: skip
 
 Headers = Mapping[str, bytes] | Iterable[tuple[str, bytes | None]] | None
@@ -108,6 +114,11 @@ def _command(message: Envelope, now: datetime) -> Command | Rejection:
         return Rejection(
             FUTURE_TIME,
             f"time: {message.time.isoformat()} is more than a day after {now.isoformat()}",
+        )
+    if occurred_at < now - MAX_PAST:
+        return Rejection(
+            PAST_TIME,
+            f"time: {message.time.isoformat()} is more than ten years before {now.isoformat()}",
         )
     return Command(message.type, occurred_at, message.source, message)
 

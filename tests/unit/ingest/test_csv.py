@@ -40,6 +40,7 @@ def test_rows_of_one_session_become_one_roll_call():
         ("lms,p,g,s,2025-01-14T10:00:00,ada,present", "session_date", "no UTC offset"),
         ("lms,p,g,s,2025-01-14,ada,late", "status", "is not one of"),
         ("lms,p,g,s,2030-01-14,ada,present", "session_date", "future"),
+        ("lms,p,g,s,1999-01-14,ada,present", "session_date", "ten years ago"),
     ],
 )
 def test_bad_rows_are_reported_with_row_number_and_column(row, column, reason):

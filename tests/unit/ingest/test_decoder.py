@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -126,6 +126,19 @@ def test_time_more_than_a_day_ahead_is_rejected_but_a_day_is_tolerated():
     code, reason = rejected(decode(raw(message(time="2025-02-02T12:00:01Z")), None, NOW))
     assert code == d.FUTURE_TIME
     assert reason.startswith("time:")
+
+
+def test_time_more_than_ten_years_back_is_rejected_as_past_time():
+    oldest = NOW - d.MAX_PAST
+    at = (oldest + timedelta(seconds=1)).isoformat()
+    assert isinstance(decode(raw(message(time=at)), None, NOW), Command)
+    code, reason = rejected(decode(raw(message(time="0001-01-01T00:00:00Z")), None, NOW))
+    assert code == d.PAST_TIME
+    assert reason.startswith("time: 0001-01-01") and "ten years" in reason
+    code, _ = rejected(
+        decode(raw(message(time=(oldest - timedelta(seconds=1)).isoformat())), None, NOW)
+    )
+    assert code == d.PAST_TIME
 
 
 def test_binary_mode_cloudevents_are_rejected():

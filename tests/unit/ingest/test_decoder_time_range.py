@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from consumers.ingest.decoder import INVALID_FIELD, Command, Rejection, decode
+from consumers.ingest.decoder import INVALID_FIELD, PAST_TIME, Command, Rejection, decode
 from tests.unit.ingest.conftest import NOW
 
 
@@ -35,6 +35,11 @@ def test_a_payload_time_outside_the_utc_calendar_is_an_invalid_field():
     assert isinstance(result, Rejection) and result.reason.startswith("data.until:")
 
 
-def test_year_one_in_utc_is_still_a_valid_time():
-    result = decode(group_paused("0001-01-01T00:00:00Z", "0001-01-01T00:00:00-01:00"), None, NOW)
+def test_an_event_time_at_year_one_in_utc_is_refused_as_too_old_not_a_crash():
+    result = decode(group_paused("0001-01-01T00:00:00Z", "2030-02-01T00:00:00Z"), None, NOW)
+    assert isinstance(result, Rejection) and result.code == PAST_TIME
+
+
+def test_a_payload_time_at_year_one_in_utc_is_still_a_valid_time():
+    result = decode(group_paused("2029-12-01T00:00:00Z", "0001-01-01T00:00:00-01:00"), None, NOW)
     assert isinstance(result, Command)
