@@ -4,7 +4,9 @@
 naming the field at fault); :class:`AttendancePublisher` produces the accepted messages to
 ``peerpulse.attendance.v1`` and waits for the broker's acknowledgement, so a 202 means the
 messages are durably on the topic. A batch is all-or-nothing. Nothing queues: past a bound
-or a deadline the answer is :func:`unavailable` (503 with ``Retry-After``).
+or a deadline the answer is :func:`unavailable` (503 with ``Retry-After``). Personal data
+never reaches the topic in clear: :func:`seal_personal` seals it with the person's key
+first (docs/contract/ingest/README.md, docs/decisions/0003).
 """
 
 from __future__ import annotations
@@ -20,8 +22,12 @@ from typing import Any
 
 from api.errors import ApiError
 from consumers.ingest.decoder import INVALID_JSON, NOT_UTF8, Command, Rejection, decode
+from consumers.ingest.mapper import Ids
+from consumers.ingest.redaction import PERSONAL_FIELDS
+from domain.errors import MemberForgotten
 from infra.limits import MAX_MESSAGE_BYTES
 from infra.topics import ATTENDANCE
+from infra.vault import is_sealed_for_transit, seal_for_transit
 
 MEDIA_TYPES = ("application/json", "application/cloudevents+json",
                "application/cloudevents-batch+json")  # fmt: skip
@@ -81,6 +87,37 @@ def _accept(result: Command | Rejection, raw: bytes, prefix: str) -> Accepted:
         raise ApiError(422, f"{where}: {message}", field=where, code=result.code)
     key = result.message.subject or getattr(result.data, "group", None) or result.data.program
     return Accepted(result, key.encode(), raw)
+
+
+def seal_personal(accepted: list[Accepted], vault: Any) -> list[Accepted]:
+    """The messages with their personal fields sealed by ``vault`` (``pp-sealed:v1.…``).
+
+    The person is the message's member or coordinator, derived as ingest derives it. A
+    message holding personal data is re-serialised (compact UTF-8 JSON, keys in order);
+    the others keep their bytes. 422 ``member_forgotten`` for a person whose key is gone.
+    """
+    out = []
+    for index, item in enumerate(accepted):
+        fields = PERSONAL_FIELDS.get(item.command.type, frozenset())
+        data = item.command.data
+        present = [f for f in sorted(fields) if getattr(data, f, None) is not None]
+        if not present:
+            out.append(item)
+            continue
+        kind = "member" if hasattr(data, "member") else "coordinator"
+        person = Ids(item.command.source, data).of(kind, getattr(data, kind))
+        message = json.loads(item.value)
+        try:
+            for f in present:
+                clear = getattr(data, f)
+                sealed = is_sealed_for_transit(clear)
+                message["data"][f] = clear if sealed else seal_for_transit(vault, person, clear)
+        except MemberForgotten as exc:
+            where = f"[{index}].data.{kind}" if len(accepted) > 1 else f"data.{kind}"
+            raise ApiError(422, f"{where}: {exc}", field=where, code="member_forgotten") from None
+        value = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode()
+        out.append(Accepted(item.command, item.key, value))
+    return out
 
 
 def _field_of(reason: str) -> tuple[str, str]:

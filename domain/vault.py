@@ -11,7 +11,11 @@ class PersonalDataVault(Protocol):
     """Keeps one secret key per person; destroying it makes their sealed data unreadable."""
 
     def seal(self, member_id: UUID, plaintext: str) -> str:
-        """Encrypt ``plaintext`` with the person's key (created on first use)."""
+        """Encrypt ``plaintext`` with the person's key (created on first use).
+
+        Raises :class:`domain.errors.MemberForgotten` once the key was destroyed: a
+        forgotten person never gets a new key.
+        """
         ...
 
     def unseal(self, member_id: UUID, token: str) -> str | None:

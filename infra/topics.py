@@ -35,16 +35,19 @@ ATTENDANCE = Topic(
     "peerpulse.attendance.v1",
     key="group external id (or any: ordering per key)",
     value="CloudEvents JSON, ingest contract (docs/contract/ingest)",
-    description="Input: attendance and roster facts from other systems.",
+    description="Input: attendance and roster facts from other systems. Kept 7 days: what a "
+    "sender produces itself may carry names in clear (the HTTP door seals them first).",
     retention_ms=7 * 24 * 3600 * 1000,
 )
 ATTENDANCE_DLQ = Topic(
     "peerpulse.attendance.dlq.v1",
     key="the original key",
-    value="the original bytes (a prefix if the copy would not fit one producer request); "
-    "headers pp-error-code, pp-error-reason, pp-source-*, pp-original-* when cut",
-    description="Rejected input with the reason, for a person to fix and resend.",
-    retention_ms=30 * 24 * 3600 * 1000,
+    value="the original bytes with personal fields replaced by a marker (a prefix if the copy "
+    "would not fit one producer request); headers pp-error-code, pp-error-reason, "
+    "pp-source-*, pp-redacted naming the replaced fields, pp-original-* when cut",
+    description="Rejected input with the reason, for a person to fix and resend. Kept 7 days: "
+    "a value that is not JSON cannot be redacted and may still hold personal data.",
+    retention_ms=7 * 24 * 3600 * 1000,
 )
 EVENTS = Topic(
     "peerpulse.events.v1",

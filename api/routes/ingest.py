@@ -13,9 +13,10 @@ from fastapi.responses import JSONResponse
 from api.auth.deps import check_program, require
 from api.auth.tokens import ApiToken, Scope
 from api.errors import ApiError
-from api.ingest import check_media_type, parse_attendance, unavailable
+from api.ingest import check_media_type, parse_attendance, seal_personal, unavailable
 from api.schemas import AttendanceAccepted, ErrorResponse
 from consumers.ingest.mapper import Ids
+from consumers.ingest.redaction import PERSONAL_FIELDS
 from infra.limits import MAX_MESSAGE_BYTES
 from infra.metrics import API_ATTENDANCE_ACCEPTED, API_ATTENDANCE_REJECTED
 
@@ -81,6 +82,7 @@ async def post_attendance(
 ) -> JSONResponse:
     """Validate against the ingest contract (docs/contract/ingest) and produce to Kafka.
 
+    Names and contacts are sealed with the person's key before they are produced.
     202 means every message is on ``peerpulse.attendance.v1``; a batch is all-or-nothing.
     Every request is answered within about a second: past the door's bound or the broker's
     deadline the answer is 503 with ``Retry-After``, never a queue.
@@ -93,6 +95,7 @@ async def post_attendance(
             program = Ids(item.command.source, item.command.data).program
             where = f"[{index}].data.program" if len(accepted) > 1 else "data.program"
             check_program(token, program, field=where)
+        accepted = await _sealed(request.app.state.container, accepted)
     except ApiError as exc:
         API_ATTENDANCE_REJECTED.labels(code=exc.code).inc()
         raise
@@ -106,6 +109,15 @@ async def post_attendance(
         records=[{"partition": r.partition, "offset": r.offset} for r in records],
     )
     return JSONResponse(body.model_dump(), status_code=202)
+
+
+async def _sealed(container, accepted: list) -> list:
+    """Personal data sealed before it is produced (the vault's I/O off the event loop)."""
+    if not any(PERSONAL_FIELDS.get(a.command.type) for a in accepted):
+        return accepted
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(seal_personal, accepted, container.vault)
 
 
 async def _publish(publisher, accepted, headers) -> list:

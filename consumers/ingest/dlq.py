@@ -1,11 +1,15 @@
-"""The dead-letter queue: rejected input, byte for byte, with the reason in headers.
+"""The dead-letter queue: rejected input with the reason in headers, personal data removed.
 
 A person reads ``pp-error-code``/``pp-error-reason``, fixes the message and sends it
-again; ``pp-source-*`` say where it came from. A record too large for one producer request
-(:data:`infra.limits.MAX_REQUEST_BYTES`) with those headers is dead-lettered cut to fit:
-a prefix of its value, ``pp-original-size``/``pp-original-sha256`` describing the whole,
-and a reason saying it was too large. Dead letters are flushed *before* the batch that
-skipped them is committed, so a crash can duplicate a dead letter but never lose one.
+again; ``pp-source-*`` say where it came from. The value is kept byte for byte unless it
+holds personal data: those fields are replaced by a marker (the JSON re-serialised) and
+``pp-redacted`` names them (:mod:`consumers.ingest.redaction`); a value that does not
+parse is kept as it is, bounded by the DLQ topic's 7-day retention. A record too large
+for one producer request (:data:`infra.limits.MAX_REQUEST_BYTES`) with those headers is
+dead-lettered cut to fit: a prefix of its value, ``pp-original-size``/``pp-original-sha256``
+describing the whole (after redaction), and a reason saying it was too large. Dead
+letters are flushed *before* the batch that skipped them is committed, so a crash can
+duplicate a dead letter but never lose one.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from hashlib import sha256
 from typing import Any
 
 from consumers.ingest.decoder import Rejection
+from consumers.ingest.redaction import redact
 from infra.limits import MAX_REQUEST_BYTES, record_size
 from infra.metrics import INGEST_REJECTIONS
 
@@ -26,8 +31,10 @@ HEADER_PARTITION = "pp-source-partition"
 HEADER_OFFSET = "pp-source-offset"
 HEADER_ORIGINAL_SIZE = "pp-original-size"
 HEADER_ORIGINAL_SHA256 = "pp-original-sha256"
+HEADER_REDACTED = "pp-redacted"
 OWN_HEADERS = frozenset({HEADER_CODE, HEADER_REASON, HEADER_TOPIC, HEADER_PARTITION,
-                         HEADER_OFFSET, HEADER_ORIGINAL_SIZE, HEADER_ORIGINAL_SHA256})  # fmt: skip
+                         HEADER_OFFSET, HEADER_ORIGINAL_SIZE, HEADER_ORIGINAL_SHA256,
+                         HEADER_REDACTED})  # fmt: skip
 CUT_NOTE = (
     "; too large to dead-letter whole, so the value is cut to a prefix"
     f" ({HEADER_ORIGINAL_SIZE} and {HEADER_ORIGINAL_SHA256} describe the original)"
@@ -64,17 +71,21 @@ def dead_letter_headers(
 def dead_letter(record: Any, rejection: Rejection, max_bytes: int = MAX_REQUEST_BYTES) -> Letter:
     """The DLQ copy of a rejected ``ConsumerRecord``: whole if it fits ``max_bytes``, else cut.
 
-    A cut copy keeps our headers, then the key and the original headers if they still fit,
-    then as long a prefix of the value as fits.
+    Personal fields are redacted first. A cut copy keeps our headers, then the key and the
+    original headers if they still fit, then as long a prefix of the (redacted) value as
+    fits; ``pp-original-*`` then describe the redacted value, never the personal one.
     """
     where = (record.topic, record.partition, record.offset)
-    headers = dead_letter_headers(rejection, *where, record.headers)
-    if record_size(record.key, record.value, headers) <= max_bytes:
-        return Letter(record.key, record.value, headers)
-    value = record.value or b""
+    value, removed = redact(record.value)
+    redacted = [(HEADER_REDACTED, ",".join(removed).encode())] if removed else []
+    headers = dead_letter_headers(rejection, *where, record.headers) + redacted
+    if record_size(record.key, value, headers) <= max_bytes:
+        return Letter(record.key, value, headers)
+    value = value or b""
     cut = Rejection(rejection.code, rejection.reason + CUT_NOTE)
+    digest = sha256(value).hexdigest().encode()
     described = [(HEADER_ORIGINAL_SIZE, str(len(value)).encode()),
-                 (HEADER_ORIGINAL_SHA256, sha256(value).hexdigest().encode())]  # fmt: skip
+                 (HEADER_ORIGINAL_SHA256, digest), *redacted]  # fmt: skip
     headers = dead_letter_headers(cut, *where, record.headers) + described
     if record_size(record.key, b"", headers) > max_bytes:
         headers = dead_letter_headers(cut, *where) + described

@@ -8,7 +8,9 @@ roll call for a session already held (by one-by-one marks) is merged mark by mar
 real ``program.launched``/``group.formed``/``member.joined`` arriving later amends the
 provisional details (``DetailsAmended``, ``MemberRoleChanged``) instead of failing; a
 commitment settled before it was made is recorded bare, and the late ``commitment.made``
-fills in its session and due date (``CommitmentAmended``).
+fills in its session and due date (``CommitmentAmended``). Personal data the HTTP door
+sealed is opened with the person's key and handed on like clear text (the domain seals it
+again with the same key; re-sending stays idempotent); one that does not open is refused.
 Run inside ``app.batch()`` so the provisioning and the command commit together.
 """
 
@@ -21,9 +23,11 @@ from uuid import UUID
 
 from consumers.ingest import payloads as p
 from consumers.ingest.decoder import Command
+from domain.errors import InvalidCommand
 from domain.group import Group
 from domain.ids import derive_id
 from domain.program import Program
+from infra.vault import is_sealed_for_transit, open_from_transit
 
 PROVISIONAL_CADENCE = "weekly"
 
@@ -109,10 +113,23 @@ def _program_launched(app: Any, ids: Ids, d: p.ProgramLaunched, now: Any) -> Non
     )
 
 
+def opened(app: Any, person: UUID, value: str | None, field: str) -> str | None:
+    """``value``, or the clear text of a value the HTTP door sealed with ``person``'s key."""
+    if not is_sealed_for_transit(value):
+        return value
+    clear = open_from_transit(app.vault, person, value)
+    if clear is None:
+        raise InvalidCommand(f"data.{field} is sealed but does not open with this person's "
+                             "key (sealed for someone else, or they were forgotten)")  # fmt: skip
+    return clear
+
+
 def _coordinator_assigned(app: Any, ids: Ids, d: p.CoordinatorAssigned, now: Any) -> None:
     ensure_program(app, ids, now)
+    who = ids.of("coordinator", d.coordinator)
+    name, contact = opened(app, who, d.name, "name"), opened(app, who, d.contact, "contact")
     app.assign_coordinator(
-        ids.program, ids.of("coordinator", d.coordinator), d.name, d.contact, d.time_zone,
+        ids.program, who, name, contact, d.time_zone,
         d.channel, now, digest=d.digest, digest_hour=d.digest_hour,
     )  # fmt: skip
 
@@ -128,7 +145,9 @@ def _member_joined(app: Any, ids: Ids, d: p.MemberJoined, now: Any) -> None:
     member = ids.of("member", d.member)
     if d.display_name is not None or d.contact is not None:
         pseudonym = d.pseudonym or f"member-{member.hex[:8]}"
-        app.register_member(member, pseudonym, d.display_name or "", d.contact or "", now)
+        name = opened(app, member, d.display_name, "display_name") or ""
+        contact = opened(app, member, d.contact, "contact") or ""
+        app.register_member(member, pseudonym, name, contact, now)
     app.join_member(ids.group, member, d.role, now)
 
 

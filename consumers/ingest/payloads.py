@@ -3,18 +3,30 @@
 Ids are the sender's own (external) ids; peerpulse derives its UUIDs from
 ``(source, external id)``. Every group-scoped payload names its ``program`` and ``group``
 so a message that arrives before the roster can still be placed (docs/decisions/0015).
-Personal data (display name, contact) only ever arrives here and is sealed on arrival.
+Personal data (display name, contact) only ever arrives here and is sealed on arrival;
+over HTTP it arrives already sealed by the door (``pp-sealed:v1.…``, :data:`Personal`).
 Free text is normalised and ids are checked by the one rule of :mod:`infra.contract.text`.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
-from infra.contract.text import identifier, safe_text
+from infra.contract.text import identifier, normalise_text, safe_text
 
 
 def _utc_representable(value: datetime) -> datetime:
@@ -37,6 +49,30 @@ Cadence = Literal["weekly", "fortnightly", "monthly"]
 Role = Literal["peer", "facilitator", "mentor"]
 Status = Literal["present", "absent", "excused"]
 RollCall = Annotated[list[ExternalId], Field(max_length=200)]
+SEALED_BY_DOOR = r"^pp-sealed:v1\.[A-Za-z0-9_-]+=*$"
+"""A personal value the HTTP door sealed (infra.vault.seal_for_transit): opened, not re-sealed."""
+
+
+def _personal(value: str) -> str:
+    """A door-sealed token as it is; clear text as :data:`Text` (at most 500, normalised)."""
+    if value.startswith("pp-sealed:"):
+        if re.fullmatch(SEALED_BY_DOOR, value) is None:
+            raise PydanticCustomError("sealed_value", "a pp-sealed: value is the door's own")
+        return value
+    if len(value) > 500:
+        too_long = "String should have at most {max_length} characters"
+        raise PydanticCustomError("string_too_long", too_long, {"max_length": 500})
+    return normalise_text(value)
+
+
+Personal = Annotated[
+    str,
+    StringConstraints(max_length=4096),
+    AfterValidator(_personal),
+    WithJsonSchema({"anyOf": [{"type": "string", "maxLength": 500},
+                              {"type": "string", "maxLength": 4096, "pattern": SEALED_BY_DOOR}]}),
+]  # fmt: skip
+"""Personal data: clear text from a sender, or a value the HTTP door sealed."""
 
 
 class Payload(BaseModel):
@@ -71,8 +107,8 @@ class CoordinatorAssigned(ProgramPayload):
     """A coordinator now looks after the program's groups (name and contact are sealed)."""
 
     coordinator: ExternalId
-    name: Text = Field(description="Personal data: sealed, never republished.")
-    contact: Text = Field(description="Personal data: e-mail address or webhook URL.")
+    name: Personal = Field(description="Personal data: sealed, never republished.")
+    contact: Personal = Field(description="Personal data: e-mail address or webhook URL.")
     time_zone: TimeZone = "UTC"
     channel: Literal["email", "webhook", "slack"] = "email"
     digest: Literal["immediate", "daily"] = "immediate"
@@ -94,8 +130,8 @@ class MemberJoined(GroupPayload):
     member: ExternalId
     role: Role = "peer"
     pseudonym: Pseudonym | None = None
-    display_name: Text | None = Field(None, description="Personal data: sealed.")
-    contact: Text | None = Field(None, description="Personal data: sealed.")
+    display_name: Personal | None = Field(None, description="Personal data: sealed.")
+    contact: Personal | None = Field(None, description="Personal data: sealed.")
 
 
 class MemberLeft(GroupPayload):

@@ -73,3 +73,18 @@ def test_the_cli_exits_non_zero_with_one_line_for_an_unknown_member(
     assert cli.main(["members", "forget", "lms:ghost"]) != 0
     err = capsys.readouterr().err.strip()
     assert err.startswith("peerpulse members: cannot forget lms:ghost") and "\n" not in err
+
+
+def test_a_forgotten_member_is_never_given_a_new_key(store_settings: Settings) -> None:
+    from domain.errors import MemberForgotten
+
+    member_id = derive_id("member", "lms", "u-43")
+    registered(store_settings, member_id)
+    members.forget(store_settings, "lms:u-43")
+    container = build(store_settings)
+    try:
+        with pytest.raises(MemberForgotten):
+            container.vault.seal(member_id, "Yusuf Ortega")
+        assert profile(store_settings, member_id).display_name is None
+    finally:
+        container.close()
