@@ -23,7 +23,8 @@ HEADERS = {
 }
 OTHER_PAYLOADS = {
     "peerpulse.attendance.v1": "docs/contract/ingest (CloudEvents JSON from other systems)",
-    "peerpulse.attendance.dlq.v1": "the rejected bytes as received; reason in pp-error-* headers",
+    "peerpulse.attendance.dlq.v1": "the rejected bytes as received, personal fields replaced "
+    "by a marker (pp-redacted); reason in pp-error-* headers",
     "peerpulse.events.dlq.v1": "a stored event the relay could not publish: position, "
     "stored type, aggregate, reason, raw stored bytes in base64",
     "peerpulse.group-health.v1": "latest assessment of one group (level, score, reasons)",
