@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from infra.broker_probe import BrokerError, first_line, probe, wait_for_kafka
+from infra.supervisor import die_with_parent
 
 __all__ = ["BrokerError", "EmbeddedBroker", "free_port", "port_in_use", "probe", "wait_for_kafka"]
 
@@ -85,7 +86,11 @@ class EmbeddedBroker:
         return self._proc is not None and self._proc.poll() is None
 
     def start(self) -> EmbeddedBroker:
-        """Launch Tansu and block until it answers a Kafka Metadata request."""
+        """Launch Tansu and block until it answers a Kafka Metadata request.
+
+        Tansu dies with its owner, even one killed by SIGKILL (Linux): an orphan would keep
+        the port for good, and its in-memory storage holds nothing worth a clean exit.
+        """
         if self.running:
             return self
         if port_in_use(self.host, self.port):
@@ -102,6 +107,7 @@ class EmbeddedBroker:
                 self._proc = subprocess.Popen(
                     cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                     start_new_session=True, env={**os.environ, "RUST_BACKTRACE": "0"},
+                    preexec_fn=die_with_parent(signal.SIGKILL),
                 )  # fmt: skip
             except OSError as exc:
                 raise BrokerError(f"broker binary {binary} cannot run: {first_line(exc)}") from exc

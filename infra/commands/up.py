@@ -130,11 +130,14 @@ def start(
 
 def _up(args: argparse.Namespace, settings: Settings) -> int:
     supervisor = start(settings, clock=not args.no_clock)
-    print(
-        f"\npeerpulse is up: dashboard {settings.public_url}/  "
-        f"(Kafka {settings.broker_host}:{settings.broker_port}, data in {settings.data_dir}/)\n"
-        "Press Ctrl-C to stop.\n",
-        flush=True,
-    )
-    supervisor.wait()
+    try:
+        print(
+            f"\npeerpulse is up: dashboard {settings.public_url}/  "
+            f"(Kafka {settings.broker_host}:{settings.broker_port}, data in {settings.data_dir}/)\n"
+            "Press Ctrl-C to stop.\n",
+            flush=True,
+        )
+        supervisor.wait()
+    finally:
+        supervisor.stop()  # on every way out: a banner nobody reads must not orphan services
     return 0

@@ -2,7 +2,8 @@
 
 Start-up order: wait for Kafka, make sure the topics exist, open the read model and
 restore the projector from it, position the consumer group at the read model's
-checkpoint, then run faust until SIGTERM/SIGINT.
+checkpoint, then run faust until SIGTERM/SIGINT. A stop always ends within
+:data:`STOP_DEADLINE_S`, even with the broker gone.
 """
 
 from __future__ import annotations
@@ -11,11 +12,19 @@ import argparse
 import logging
 import os
 import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
 
 from infra.errors import UserFacingError, one_line
 from infra.settings import Settings
 
 log = logging.getLogger(__name__)
+STOP_DEADLINE_S = 3.0
+"""How long a signalled stop may take before the process simply exits. faust waits about
+a minute for a broker that is gone; the read model commits each batch in one transaction,
+so cutting that wait short loses nothing (the next start resumes from its checkpoint)."""
 
 
 class ProjectionStopped(UserFacingError):
@@ -81,11 +90,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         try:
             set_group_offsets(settings.kafka_bootstrap, group, names.events, runner.positions, 3.0)
         except RuntimeError as exc:
-            log.warning(
-                "%s; resuming from the group's committed offsets (never past the"
-                " read model's checkpoint: records before it are skipped)",
-                exc,
-            )
+            # A worker that died a moment ago can hold the group (on Tansu for good): join a
+            # fresh one; the first assignment seeks to the read model's checkpoint anyway.
+            group = f"{group}.r{int(time.time())}"
+            log.warning("%s; joining %s instead, from the read model's checkpoint", exc, group)
         observer = Observer()
         observer.load(readmodel)
         if args.metrics_port:
@@ -96,8 +104,17 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             failures.append(exc)
             os.kill(os.getpid(), signal.SIGTERM)  # faust's own clean shutdown
 
+        def give_up() -> None:
+            reason = f" after {one_line(failures[0])}" if failures else ""
+            try:  # stderr may be a pipe whose reader is gone (a supervisor killed)
+                print(f"peerpulse worker: stop did not complete within {STOP_DEADLINE_S:.0f} s"
+                      f"{reason}; exiting now", file=sys.stderr, flush=True)  # fmt: skip
+            finally:
+                os._exit(ProjectionStopped.exit_code if failures else 0)
+
+        (settings.data_dir / "faust").mkdir(parents=True, exist_ok=True)  # also on PostgreSQL
         app = build_app(settings, runner, names, group, observer, on_failure=stop)
-        worker = faust.Worker(app, loglevel="INFO", quiet=True, override_logging=False)
+        worker = _worker_with_deadline(faust.Worker, app, give_up)
         code = 0
         try:
             worker.execute_from_commandline()
@@ -111,3 +128,19 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
                 " the read model's checkpoint"
             )
         return code
+
+
+def _worker_with_deadline(base: type, app, give_up: Callable[[], None]):
+    """A faust worker whose stop on SIGTERM/SIGINT calls ``give_up`` after the deadline."""
+
+    class Worker(base):
+        _deadline: threading.Timer | None = None
+
+        def _schedule_shutdown(self, sig: signal.Signals) -> None:  # mode's one signal path
+            if self._deadline is None:
+                self._deadline = threading.Timer(STOP_DEADLINE_S, give_up)
+                self._deadline.daemon = True
+                self._deadline.start()
+            super()._schedule_shutdown(sig)
+
+    return Worker(app, loglevel="INFO", quiet=True, override_logging=False)

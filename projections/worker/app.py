@@ -99,6 +99,21 @@ def build_app(
             runner.commit()
             observer.after(runner, out, int(newest * 1000) if newest else None)
 
+    first_assignment = [True]
+
+    @app.on_partitions_assigned.connect
+    async def resume_at_checkpoint(sender: Any, assigned: Any, **_: Any) -> None:
+        """On the first assignment, read each partition from the read model's checkpoint,
+        whatever the group's committed offsets say (a worker that died after faust
+        acknowledged a batch it never wrote left them ahead of it; on Tansu a dead member
+        can keep the group from being repositioned before the start)."""
+        if not first_assignment[0]:
+            return
+        first_assignment[0] = False
+        for tp in assigned:
+            if tp.topic == names.events:
+                await app.consumer.seek(tp, runner.positions.get(tp.partition, 0))
+
     @app.agent(source, concurrency=1)
     async def project(stream: Any) -> None:
         try:
