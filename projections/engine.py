@@ -69,7 +69,6 @@ class Projector:
         self.clock: dict[int, tuple[datetime, int]] = {}
         self.dirty: set[tuple[str, str]] = set()
         self.wakeups: dict[int, Wakeups] = {}
-        self.weeks: dict[int, str] = {}
         self._seq = 0
         self._timeless: dict[str, tuple[tuple | None, list]] = {}
 
@@ -156,9 +155,8 @@ class Projector:
         for s in due:
             self._catch_up(s, at, out)
         week = iso_week(at)
-        if self.weeks.get(ev.partition) == week:
-            return
-        self.weeks[ev.partition] = week
+        if last is not None and iso_week(last[0]) == week:
+            return  # the partition's clock entered this week earlier: groups carried over then
         ids = {s.group_id for s in due}
         for s in self.by_partition.get(ev.partition, {}).values():
             if (
