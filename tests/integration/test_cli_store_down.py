@@ -9,7 +9,7 @@ import time
 import pytest
 
 from infra.broker import free_port
-from tests.integration.test_relay_recovery import relay_env
+from tests.integration.relay_kit import relay_env
 
 
 @pytest.mark.kafka

@@ -15,7 +15,7 @@ from infra.kafka import producer
 from infra.settings import Settings
 from infra.topics import create_topics
 from projections.worker.wire import ProjectionTopics
-from tests.integration.test_projection_worker import (
+from tests.integration.projection_kit import (
     PARTITIONS,
     histories,
     publish,

@@ -18,16 +18,16 @@ from infra.bootstrap import build
 from infra.broker import EmbeddedBroker, free_port
 from infra.kafka import read_all
 from infra.relay_positions import position_of
-from tests.integration.test_relay import (
+from tests.integration.relay_kit import (  # reap_relays: autouse clean-up
+    _form,
+    _id,
     assert_published_exactly_once,
     expected_records,
-    relay_settings,
-    unique_topic,
-)
-from tests.integration.test_relay_history import _form, _id, record_history
-from tests.integration.test_relay_recovery import (  # reap_relays: autouse clean-up
     reap_relays,  # noqa: F401
+    record_history,
+    relay_settings,
     start_relay,
+    unique_topic,
     wait_for,
 )
 

@@ -23,15 +23,13 @@ from infra.bootstrap import build
 from infra.kafka import read_all
 from infra.relay_positions import position_of
 from infra.relay_quarantine import dlq_topic_for
-from tests.integration.test_relay import (
+from tests.integration.relay_kit import (  # reap_relays: autouse clean-up
     assert_published_exactly_once,
-    relay_settings,
-    unique_topic,
-)
-from tests.integration.test_relay_history import record_history
-from tests.integration.test_relay_recovery import (  # reap_relays: autouse clean-up
     reap_relays,  # noqa: F401
+    record_history,
+    relay_settings,
     start_relay,
+    unique_topic,
     wait_for,
 )
 

@@ -12,74 +12,27 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from infra.bootstrap import build
 from infra.broker import free_port
-from tests.integration.test_relay import (
+from tests.integration.relay_kit import (  # reap_relays: autouse clean-up
     assert_published_exactly_once,
-    relay_settings,
-    unique_topic,
-)
-from tests.integration.test_relay_history import record_history
-from tests.integration.test_relay_recovery import (  # reap_relays: autouse clean-up
+    children,
+    errors,
     reap_relays,  # noqa: F401
+    record_history,
     relay_env,
+    relay_settings,
+    running,
     start_relay,
+    the_reader_of,
+    unique_topic,
     wait_for,
 )
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
-
-
-def children(pid: int) -> list[int]:
-    """Process ids whose parent is ``pid`` (from /proc)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-            found.append(int(entry.name))
-    return found
-
-
-def running(pid: int) -> bool:
-    """Whether ``pid`` exists and is not a zombie waiting to be reaped."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
-def is_reader(pid: int) -> bool:
-    """Whether ``pid`` is a multiprocessing child (not its resource tracker)."""
-    try:
-        return b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return False
-
-
-def the_reader_of(proc) -> int:
-    """The relay's reader process, once it exists (the other child, if any, is
-    multiprocessing's resource tracker)."""
-    deadline = time.monotonic() + 30
-    while not (found := [pid for pid in children(proc.pid) if is_reader(pid)]):
-        assert proc.poll() is None and time.monotonic() < deadline, "no reader process"
-        time.sleep(0.05)
-    assert len(found) == 1, f"the relay has {len(found)} reader processes"
-    return found[0]
-
-
-def errors(log: Path) -> list[str]:
-    """The one-line errors ``peerpulse relay`` printed."""
-    return [line for line in log.read_text().splitlines() if line.startswith("peerpulse relay:")]
 
 
 @pytest.fixture

@@ -6,14 +6,10 @@ environment variables pointing at the test's SQLite store and the broker.
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -22,69 +18,17 @@ from infra.broker import EmbeddedBroker, free_port
 from infra.kafka import read_all
 from infra.relay_positions import position_of
 from infra.relay_quarantine import dlq_topic_for
-from tests.integration.test_relay import (
+from tests.integration.relay_kit import (
     assert_published_exactly_once,
+    reap_relays,  # noqa: F401 - autouse clean-up
+    record_history,
     relay_settings,
+    start_relay,
     unique_topic,
+    wait_for,
 )
-from tests.integration.test_relay_history import record_history
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
-REPO = Path(__file__).parents[2]
-
-
-STARTED: list[subprocess.Popen] = []
-"""Every relay :func:`start_relay` started; :func:`reap_relays` kills what a test left."""
-
-
-@pytest.fixture(autouse=True)
-def reap_relays():
-    """Kill relays a failed test left running (their readers follow them); import it into
-    every module that uses :func:`start_relay`."""
-    yield
-    while STARTED:
-        proc = STARTED.pop()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
-
-
-def relay_env(settings, env: dict | None = None) -> dict[str, str]:
-    """The process environment that makes peerpulse build ``settings`` (store and broker
-    included), then ``env``."""
-    from infra.commands.up import settings_env
-
-    return {**os.environ, "PYTHONPATH": str(REPO), **settings_env(settings), **(env or {})}
-
-
-def start_relay(
-    settings, topic: str, log: Path, *extra: str, env: dict | None = None, **popen
-) -> subprocess.Popen:
-    """``peerpulse relay`` as a child process, its stderr in ``log``.
-
-    ``env`` adds to (or overrides) the PEERPULSE_* variables made from ``settings``;
-    ``popen`` goes to :class:`subprocess.Popen` (e.g. ``start_new_session``).
-    """
-    cmd = [sys.executable, "-m", "infra.cli", "relay", "--topic", topic, *extra]
-    proc = subprocess.Popen(
-        cmd,
-        cwd=log.parent,
-        env=relay_env(settings, env),
-        stdout=subprocess.DEVNULL,
-        stderr=log.open("w"),
-        **popen,
-    )
-    STARTED.append(proc)
-    return proc
-
-
-def wait_for(log: Path, text: str, proc: subprocess.Popen, timeout: float = 60) -> None:
-    """Wait until ``text`` appears in the child's log."""
-    deadline = time.monotonic() + timeout
-    while text not in log.read_text():
-        assert proc.poll() is None, f"relay exited early: {log.read_text()[-2000:]}"
-        assert time.monotonic() < deadline, f"no {text!r} in {log.read_text()[-2000:]}"
-        time.sleep(0.01)
 
 
 def test_relay_killed_at_random_moments_loses_and_duplicates_nothing(

@@ -16,12 +16,15 @@ import pytest
 
 from infra.singleton import AlreadyRunning, _key, only_one
 from tests.conftest import PG_DSN
-from tests.integration.test_relay import relay_settings, unique_topic
-from tests.integration.test_relay_reader import children, errors, running
-from tests.integration.test_relay_recovery import (  # reap_relays: autouse clean-up
+from tests.integration.relay_kit import (  # reap_relays: autouse clean-up
+    children,
+    errors,
     reap_relays,  # noqa: F401
     relay_env,
+    relay_settings,
+    running,
     start_relay,
+    unique_topic,
     wait_for,
 )
 

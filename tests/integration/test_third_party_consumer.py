@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from infra.bootstrap import build
-from tests.integration.test_relay import PARTITIONS, relay_settings, unique_topic
-from tests.integration.test_relay_history import record_history
+from tests.integration.relay_kit import PARTITIONS, record_history, relay_settings, unique_topic
 
 pytestmark = [pytest.mark.kafka]
 README = Path(__file__).parents[2] / "docs/contract/README.md"

@@ -11,7 +11,7 @@ import yaml
 from infra.contract import BY_TYPE, decode, encode
 from infra.contract.docs import schema_of, stale_files
 from infra.topics import ALL_TOPICS, EVENTS
-from tests.unit.contract.test_wire_models import catalogue
+from tests.unit.contract.events_md import catalogue
 
 ROOT = Path(__file__).parents[3]
 CONTRACT = ROOT / "docs/contract"

@@ -19,7 +19,7 @@ from infra.contract.translate import (
     to_wire,
 )
 from infra.vault import MemoryVault
-from tests.integration.test_relay_history import record_history
+from tests.integration.relay_kit import record_history
 
 
 @pytest.fixture(scope="module")

@@ -4,35 +4,15 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
 from infra.contract import BY_DOMAIN, BY_TYPE, decode, encode
 from infra.contract.docs import example_of
+from tests.unit.contract.events_md import catalogue
 
-EVENTS_MD = Path(__file__).parents[3] / "docs/contract/EVENTS.md"
-ROW = re.compile(r"^\| `[A-Z].*$", re.M)
 PERSONAL = re.compile(r"contact|sealed|display_name|email|phone")
-
-
-def catalogue() -> dict[str, str]:
-    """wire type -> domain event, read from the tables of EVENTS.md.
-
-    A row may list siblings: `Group.CommitmentKept` / `Missed` with
-    `peerpulse.commitment.kept.v1` / `.missed.v1`.
-    """
-    pairs = {}
-    for row in ROW.finditer(EVENTS_MD.read_text()):
-        domain_cell, type_cell = row.group(0).split("|")[1:3]
-        domains = re.findall(r"`([^`]+)`", domain_cell)
-        types = re.findall(r"`([^`]+)`", type_cell)
-        stem = re.sub(r"[A-Z][a-z]+$", "", domains[0])
-        prefix = types[0].rsplit(".", 2)[0]
-        for i, (domain, wire) in enumerate(zip(domains, types, strict=True)):
-            pairs[prefix + wire if i else wire] = stem + domain if i else domain
-    return pairs
 
 
 def test_every_catalogued_event_has_a_model_and_no_model_is_uncatalogued():

@@ -7,7 +7,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from projections.engine import Projector
 from projections.fold.envelope import Envelope, decode
+from projections.fold.state import GroupState
 
 T0 = datetime(2025, 1, 6, 18, 0, tzinfo=UTC)
 CLOCK_ID = "00000000-0000-0000-0000-00000000c10c"
@@ -143,3 +145,18 @@ def merge(*streams: list[dict]) -> list[dict]:
 def envelopes(events: list[dict], partition: int = 0) -> list[Envelope]:
     """Decode events as the worker would, with offsets in list order."""
     return [decode(e, None, partition, i) for i, e in enumerate(events)]
+
+
+def state_of(script: GroupScript) -> GroupState:
+    """The projector's state of the group after all of the script's events."""
+    p = Projector()
+    p.run(envelopes(script.events))
+    return p.groups[script.group_id]
+
+
+def steady(n: int = 6, members: int = 5) -> GroupScript:
+    """A group meeting every week, everyone there, commitments mostly kept."""
+    g = GroupScript("steady", members=members)
+    for at in weekly(T0, n):
+        g.session(at, commitments=3, kept=2)
+    return g

@@ -4,23 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from projections.engine import Projector
-from projections.fold.state import GroupState
 from projections.risk.assess import AT_RISK, DORMANT, HEALTHY, WATCH, RiskPolicy, assess, is_dormant
-from tests.unit.projections.builder import T0, GroupScript, envelopes, weekly
-
-
-def state_of(script: GroupScript) -> GroupState:
-    p = Projector()
-    p.run(envelopes(script.events))
-    return p.groups[script.group_id]
-
-
-def steady(n: int = 6, members: int = 5) -> GroupScript:
-    g = GroupScript("steady", members=members)
-    for at in weekly(T0, n):
-        g.session(at, commitments=3, kept=2)
-    return g
+from tests.unit.projections.builder import T0, GroupScript, state_of, steady, weekly
 
 
 def test_steady_group_just_after_a_session_is_healthy_with_no_reasons():

@@ -7,8 +7,7 @@ from datetime import timedelta
 from projections.risk.assess import AT_RISK, HEALTHY, assess
 from projections.risk.schedule import due_at
 from projections.risk.thresholds import DEFAULT_POLICY
-from tests.unit.projections.builder import T0, GroupScript, weekly
-from tests.unit.projections.test_risk import state_of, steady
+from tests.unit.projections.builder import T0, GroupScript, state_of, steady, weekly
 
 
 def reasons(script: GroupScript, days_after_last: float = 1) -> dict[str, str]:
