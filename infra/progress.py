@@ -51,7 +51,12 @@ class ProgressWatch:
 
     def check(self) -> bool:
         """True (and ``on_stall`` called) when input waited with no progress too long."""
-        now, done = self.clock(), self.progressed()
+        now = self.clock()
+        try:
+            done = self.progressed()
+        except Exception as exc:  # read beside the stage's own thread: try again next time
+            log.debug("%s: cannot read progress: %s", self.stage, exc)
+            return False
         if done != self._seen:
             self._seen, self._since = done, now
             STAGE_LAST_PROGRESS.labels(self.stage).set_to_current_time()

@@ -113,6 +113,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
                 os._exit(ProjectionStopped.exit_code if failures else 0)
 
         (settings.data_dir / "faust").mkdir(parents=True, exist_ok=True)  # also on PostgreSQL
+        watch = _watch(settings, runner, names.events)
         app = build_app(settings, runner, names, group, observer, on_failure=stop)
         worker = _worker_with_deadline(faust.Worker, app, give_up)
         code = 0
@@ -122,6 +123,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             code = int(exc.code or 0)
         finally:
             readmodel.close()
+        if watch is not None:
+            watch.stop()
         if failures:
             raise ProjectionStopped(
                 f"projection stopped: {one_line(failures[0])}; exiting for a restart from"
@@ -144,3 +147,25 @@ def _worker_with_deadline(base: type, app, give_up: Callable[[], None]):
             super()._schedule_shutdown(sig)
 
     return Worker(app, loglevel="INFO", quiet=True, override_logging=False)
+
+
+def _watch(settings: Settings, runner, topic: str):
+    """Ends the process if the worker's checkpoint stops moving while records wait (a
+    wedged agent: faust would keep the process up)."""
+    from kafka import TopicPartition
+
+    from infra.kafka import end_offsets
+    from infra.progress import ProgressWatch
+    from projections.worker.group_offsets import partitions
+
+    if not settings.stall_after_s:
+        return None
+    tps = [TopicPartition(topic, p) for p in partitions(settings.kafka_bootstrap, topic)]
+
+    def waiting() -> int:  # its own client: safe beside faust's
+        ends = end_offsets(settings.kafka_bootstrap, tps)
+        return sum(max(0, end - runner.positions.get(tp.partition, 0)) for tp, end in ends.items())
+
+    return ProgressWatch(
+        "worker", waiting, lambda: sum(runner.positions.values()), settings.stall_after_s
+    ).start(every=15.0)
