@@ -218,3 +218,14 @@ def read_all(bootstrap: str, topic: str, timeout: float = 10.0) -> list[Consumer
         return out
     finally:
         c.close(autocommit=False)
+
+
+def backlog(consumer: KafkaConsumer) -> int:
+    """Records between each assigned partition's position and its end as last fetched (call
+    it on the consumer's own thread: kafka-python's consumer is not thread-safe)."""
+    waiting = 0
+    for tp in consumer.assignment():
+        end = consumer.highwater(tp)
+        if end is not None:
+            waiting += max(0, end - consumer.position(tp))
+    return waiting

@@ -17,6 +17,7 @@ from consumers.alerts.policy import PolicyConfig
 from consumers.alerts.store import AlertStore
 from infra import metrics
 from infra.errors import one_line, transient
+from infra.kafka import backlog
 
 log = logging.getLogger(__name__)
 
@@ -54,16 +55,8 @@ class AlertRouter:
         if count:
             self.consumer.commit()
             self.handled += count
-        self.backlog = self._backlog()
+        self.backlog = backlog(self.consumer)
         return count
-
-    def _backlog(self) -> int:
-        waiting = 0
-        for tp in self.consumer.assignment():
-            end = self.consumer.highwater(tp)
-            if end is not None:
-                waiting += max(0, end - self.consumer.position(tp))
-        return waiting
 
     def handle(self, raw: bytes) -> None:
         """Apply one message; undecodable ones, and intents that fail for a reason of their

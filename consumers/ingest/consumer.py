@@ -31,7 +31,7 @@ from consumers.ingest.positions import Positions, tracking_name
 from consumers.ingest.watermark import Watermark
 from domain.errors import ConcurrentModification, DomainError
 from infra.errors import one_line, transient
-from infra.kafka import end_offsets
+from infra.kafka import backlog, end_offsets
 from infra.metrics import INGEST_MESSAGES
 
 log = logging.getLogger(__name__)
@@ -109,18 +109,9 @@ class IngestConsumer:
             self._note_reading(polled)
             for tp, records in polled.items():
                 self.process(tp, records)
-            self.backlog = self._backlog()
+            self.backlog = backlog(self.kafka)
             if not polled and idle_exit is not None and idle_exit():
                 return
-
-    def _backlog(self) -> int:
-        """Records between each assigned partition's position and its end (as last fetched)."""
-        waiting = 0
-        for tp in self.kafka.assignment():
-            end = self.kafka.highwater(tp)
-            if end is not None:
-                waiting += max(0, end - self.kafka.position(tp))
-        return waiting
 
     def stop(self) -> None:
         """Ask the loop to finish its batch, commit and return."""

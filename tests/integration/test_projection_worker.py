@@ -6,6 +6,7 @@ import json
 import sqlite3
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -38,7 +39,8 @@ def names(kafka_bootstrap: str) -> ProjectionTopics:
     return n
 
 
-def test_worker_process_projects_resumes_and_matches_rebuild(kafka_bootstrap, names, tmp_path):
+def first_half(kafka_bootstrap: str, names: ProjectionTopics, tmp_path: Path) -> tuple:
+    """A worker's settings, the group histories, and their first 30 days published."""
     live = Settings(
         _env_file=None,
         data_dir=tmp_path / "live",
@@ -48,6 +50,11 @@ def test_worker_process_projects_resumes_and_matches_rebuild(kafka_bootstrap, na
     groups, clock, group_id = histories(), Clock(), f"w-{uuid.uuid4().hex[:6]}"
     middle = (T0 + timedelta(days=30)).isoformat()
     publish(kafka_bootstrap, names.events, groups, clock, "", middle)
+    return live, groups, clock, group_id, middle
+
+
+def test_worker_process_projects_resumes_and_matches_rebuild(kafka_bootstrap, names, tmp_path):
+    live, groups, clock, group_id, middle = first_half(kafka_bootstrap, names, tmp_path)
     proc = start_worker(live, names, group_id)
     try:
         wait_for_checkpoint(live, names, topic_total(kafka_bootstrap, names.events), proc)
@@ -100,15 +107,7 @@ def test_a_worker_whose_read_model_refuses_a_batch_exits_for_a_restart(
 ):
     """The read model refuses writes (a table gone): the worker does not stay up idle; it
     exits 3 with one line, and a restarted worker resumes from the checkpoint."""
-    live = Settings(
-        _env_file=None,
-        data_dir=tmp_path / "live",
-        kafka_bootstrap=kafka_bootstrap,
-        topic_partitions=PARTITIONS,
-    )
-    groups, clock, group_id = histories(), Clock(), f"w-{uuid.uuid4().hex[:6]}"
-    middle = (T0 + timedelta(days=30)).isoformat()
-    publish(kafka_bootstrap, names.events, groups, clock, "", middle)
+    live, groups, clock, group_id, middle = first_half(kafka_bootstrap, names, tmp_path)
     proc = start_worker(live, names, group_id, capture=True)
     try:
         try:
