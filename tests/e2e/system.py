@@ -177,3 +177,15 @@ def envelope(kind: str, message_id: str, time_: str, data: dict[str, Any],
 def encode(message: dict[str, Any]) -> bytes:
     """The message as the UTF-8 JSON a sender would produce."""
     return json.dumps(message).encode()
+
+
+def wait_for_mail(system: System, to: str, timeout: float = 60.0) -> list[dict]:
+    """The mail sink's messages to ``to``, once at least one arrived (fails after
+    ``timeout`` with the services' log tail)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        mail = [m for m in system.mail() if to in m["to"]]
+        if mail:
+            return mail
+        time.sleep(0.5)
+    pytest.fail(f"no e-mail to {to} reached the mail sink\n{system.tail()}")

@@ -15,7 +15,6 @@ one exception: records the Kafka-door sender produced itself on ``peerpulse.atte
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,15 @@ from infra.commands import members
 from infra.kafka import admin, read_all
 from infra.settings import Settings
 from infra.topics import ATTENDANCE, ATTENDANCE_DLQ
-from tests.e2e.system import STORES, System, encode, envelope, headers_of, running_system
+from tests.e2e.system import (
+    STORES,
+    System,
+    encode,
+    envelope,
+    headers_of,
+    running_system,
+    wait_for_mail,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.kafka]
 SOURCE = "e2e.example.org"
@@ -105,16 +112,6 @@ def via_http(system: System, token: str, message: dict[str, Any]) -> httpx.Respo
     return httpx.post(f"{system.settings.public_url}/v1/attendance", content=encode(message),
                       headers={"Authorization": f"Bearer {token}",
                                "content-type": "application/json"}, timeout=30)  # fmt: skip
-
-
-def wait_for_mail(system: System, to: str, timeout: float = 60.0) -> list[dict]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        mail = [m for m in system.mail() if to in m["to"]]
-        if mail:
-            return mail
-        time.sleep(0.5)
-    pytest.fail(f"no lapse e-mail to {to} reached the mail sink\n{system.tail()}")
 
 
 def member_id(person: dict[str, str]):

@@ -9,7 +9,6 @@ member misses three sessions in a row.
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 
@@ -25,6 +24,7 @@ from tests.e2e.system import (
     envelope,
     headers_of,
     running_system,
+    wait_for_mail,
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.kafka]
@@ -84,16 +84,6 @@ def huge_session(program: str, group: str) -> bytes:
 
 def group_id(group: str) -> str:
     return str(derive_id("group", SOURCE, group))
-
-
-def wait_for_mail(system: System, to: str, timeout: float = 45.0) -> list[dict]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        mail = [m for m in system.mail() if to in m["to"]]
-        if mail:
-            return mail
-        time.sleep(0.5)
-    pytest.fail(f"no alert e-mail to {to} reached the mail sink\n{system.tail()}")
 
 
 @pytest.fixture(scope="module")
