@@ -8,12 +8,14 @@ def one_line(exc: BaseException) -> str:
 
 def transient(exc: BaseException) -> bool:
     """An error of the store or the network (worth retrying), not of the record in hand:
-    sqlite3's and psycopg's ``OperationalError``/``InterfaceError`` and OS-level errors.
+    sqlite3's and psycopg's ``OperationalError``/``InterfaceError`` and their subclasses
+    (deadlock, serialization failure, admin shutdown, …), a pool timeout, an unreachable
+    store and OS-level errors.
     Stages quarantine a record whose error is not transient and retry the rest."""
-    return isinstance(exc, OSError) or type(exc).__name__ in {
-        "OperationalError",
-        "InterfaceError",
-    }
+    names = {cls.__name__ for cls in type(exc).__mro__}  # psycopg raises subclasses
+    return isinstance(exc, OSError) or bool(
+        names & {"OperationalError", "InterfaceError", "StoreUnreachable", "PoolTimeout"}
+    )
 
 
 class UserFacingError(Exception):

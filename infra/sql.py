@@ -138,7 +138,8 @@ def setup_lock(settings: Settings) -> Iterator[None]:
         conn.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", (SETUP_LOCK, schema))
         _held.depth = 1
         try:
-            conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            if settings.postgres_schema:  # public needs no CREATE right on the database
+                conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
             _schemas_ready.add((settings.postgres_dsn, settings.postgres_schema))
             yield
         finally:

@@ -254,7 +254,7 @@ class Supervisor:
                 return
             try:
                 new = self._spawn(run.service)
-            except OSError as exc:
+            except Exception as exc:  # OSError, or a failing preexec_fn: never kill the watch
                 self.log("supervisor", f"{name} cannot be restarted: {exc}")
                 self.running.pop(name, None)
                 return

@@ -125,10 +125,10 @@ class Projector:
             out.ignored += 1
             return
         self._catch_up(s, ev.time, out)
-        apply(s, ev)
+        self.dirty.add(("group", s.group_id))  # before apply: a handler that raises midway
+        apply(s, ev)  # leaves a changed state, which must be stored as a rebuild stores it
         self._timeless_after(s.group_id, ev.type)
         s.program_id = s.program_id or str(ev.data.get("program_id") or "")
-        self.dirty.add(("group", s.group_id))
         out.rows.append(timeline(s, ev))
         for member_id in rows.touched_members(ev):
             row = rows.member(s, member_id)
@@ -215,8 +215,8 @@ class Projector:
         if ev.version and ev.version <= p.last_version:
             out.ignored += 1
             return
-        apply_program(p, ev)
         self.dirty.add(("program", p.program_id))
+        apply_program(p, ev)
         out.rows.append(rows.program(p))
 
     def _assess(self, s: GroupState, out: Outputs) -> bool:

@@ -43,6 +43,8 @@ class AlertRouter:
     def poll_once(self, timeout_ms: int = 500) -> int:
         """Apply one poll's intents and commit their offsets; returns how many were read."""
         batch = self.consumer.poll(timeout_ms=timeout_ms)
+        # what waits counts the intents in hand too, so a poll that keeps failing is seen
+        self.backlog = backlog(self.consumer) + sum(len(r) for r in batch.values())
         count = 0
         try:
             for records in batch.values():

@@ -107,6 +107,8 @@ class IngestConsumer:
                 time.sleep(0.5)
                 continue
             self._note_reading(polled)
+            # what waits counts the records in hand too: a wedge in processing them is seen
+            self.backlog = backlog(self.kafka) + sum(len(r) for r in polled.values())
             for tp, records in polled.items():
                 self.process(tp, records)
             self.backlog = backlog(self.kafka)
@@ -122,13 +124,15 @@ class IngestConsumer:
         now = self.clock()
         self._dead = set()
         decoded = [(r, decode(r.value, r.headers, now)) for r in records]
-        for _ in range(MAX_CONFLICT_RETRIES):
+        conflicts = 0
+        while conflicts < MAX_CONFLICT_RETRIES:
             try:
                 self._attempt(tp, decoded)
                 return
-            except _Rerun:
+            except _Rerun:  # one record fewer to apply each time: bounded by the batch
                 continue
             except ConcurrentModification:
+                conflicts += 1
                 stored = self.positions.stored(tp)
                 decoded = [(r, c) for r, c in decoded if stored is None or r.offset > stored]
                 if not decoded:

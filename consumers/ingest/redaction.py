@@ -51,7 +51,10 @@ def redact(value: bytes | None) -> tuple[bytes | None, list[str]]:
         removed = _scrub(parsed)
     if not removed:
         return value, []
-    return json.dumps(parsed, ensure_ascii=False, separators=(",", ":")).encode(), removed
+    try:
+        return json.dumps(parsed, ensure_ascii=False, separators=(",", ":")).encode(), removed
+    except UnicodeEncodeError:  # a lone surrogate json accepted: escape it instead
+        return json.dumps(parsed, separators=(",", ":")).encode(), removed
 
 
 def _scrub(message: Any) -> list[str]:

@@ -164,8 +164,9 @@ def _watch(settings: Settings, runner, topic: str):
 
     def waiting() -> int:  # its own client: safe beside faust's
         ends = end_offsets(settings.kafka_bootstrap, tps)
-        return sum(max(0, end - runner.positions.get(tp.partition, 0)) for tp, end in ends.items())
+        at = dict(runner.positions)
+        return sum(max(0, end - at.get(tp.partition, 0)) for tp, end in ends.items())
 
     return ProgressWatch(
-        "worker", waiting, lambda: sum(runner.positions.values()), settings.stall_after_s
+        "worker", waiting, lambda: sum(dict(runner.positions).values()), settings.stall_after_s
     ).start(every=15.0)

@@ -101,6 +101,8 @@ class ProjectionRunner:
             return False
         try:
             self.projector.process(ev, self.pending)
+        except (MemoryError, RecursionError):
+            raise  # the process's resources, not the event: live and rebuild could differ
         except Exception as exc:  # one event the fold cannot take: quarantined, not fatal
             self.rejected += 1
             log.error(

@@ -168,3 +168,30 @@ def test_a_message_applying_fails_on_is_dead_lettered_and_ingest_goes_on(
     assert b"KeyError: 'roster slot'" in dict(letters[0].headers)[dlq.HEADER_REASON]
     assert event_names(c.app, GROUP)[-1] == "SessionHeld"
     c.close()
+
+
+def test_many_rejected_messages_in_one_batch_do_not_exhaust_the_conflict_retries(
+    store_settings, kafka_bootstrap, monkeypatch
+):
+    """25 messages of one poll failing on their own each re-run the batch once; that is not
+    a conflict, so ingest does not give up (it used to after 20)."""
+    from consumers.ingest import consumer
+
+    real_apply = consumer.apply
+
+    def apply_with_defects(app, command):
+        if str(getattr(command.data, "member", "")).startswith("cursed"):
+            raise KeyError("roster slot")
+        return real_apply(app, command)
+
+    monkeypatch.setattr(consumer, "apply", apply_with_defects)
+    topic, dead = topics(kafka_bootstrap, partitions=1)
+    c = container(store_settings, kafka_bootstrap)
+    cursed = [message("member.joined", {"member": f"cursed-{i}"}) for i in range(25)]
+    stream = [*ROSTER, *cursed, HELD]
+    publish(kafka_bootstrap, topic, stream)
+    with running(c, topic, dead):
+        wait_for(lambda: positions(c.app, topic, 1) == len(stream), what="stream consumed")
+    assert len(read_all(kafka_bootstrap, dead)) == 25
+    assert event_names(c.app, GROUP)[-1] == "SessionHeld"
+    c.close()

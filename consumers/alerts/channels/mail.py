@@ -41,7 +41,7 @@ def mailbox(to: Recipient) -> Address:
         address = None
     if address is None or not (address.username and address.domain):
         raise DeliveryError(
-            f"contact of coordinator {to.coordinator_id} is not one e-mail address: {contact!r}",
+            f"contact of coordinator {to.coordinator_id} is not one e-mail address",
             permanent=True,
         )
     return address

@@ -65,7 +65,7 @@ class WebhookChannel:
             )
         except httpx.InvalidURL as exc:
             raise DeliveryError(
-                f"contact of coordinator {to.coordinator_id} is not a usable URL: {exc}",
+                f"contact of coordinator {to.coordinator_id} is not a usable URL",
                 permanent=True,
             ) from exc
         except httpx.HTTPError as exc:

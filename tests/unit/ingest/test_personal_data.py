@@ -116,3 +116,18 @@ def test_a_destroyed_key_is_never_replaced():
     assert vault.unseal(person, token) is None
     with pytest.raises(MemberForgotten):
         vault.seal(person, "Dee Diaz")
+
+
+def test_a_lone_surrogate_beside_a_personal_field_is_escaped_not_a_crash() -> None:
+    """json accepts ``\\ud800`` that the contract refused; re-encoding it must not raise
+    (it stopped ingest at every restart)."""
+    from consumers.ingest.redaction import MARKER, redact
+
+    raw = (
+        b'{"type":"peerpulse.ingest.member.joined.v1",'
+        b'"data":{"display_name":"Ada","pseudonym":"\\ud800"}}'
+    )
+    value, removed = redact(raw)
+    assert removed == ["data.display_name"]
+    assert MARKER.encode() in value and b"Ada" not in value
+    assert b"\\ud800" in value
