@@ -222,10 +222,16 @@ def read_all(bootstrap: str, topic: str, timeout: float = 10.0) -> list[Consumer
 
 def backlog(consumer: KafkaConsumer) -> int:
     """Records between each assigned partition's position and its end as last fetched (call
-    it on the consumer's own thread: kafka-python's consumer is not thread-safe)."""
+    it on the consumer's own thread: kafka-python's consumer is not thread-safe). Never
+    raises: it is measured beside records in hand, which must not be lost to it; what it
+    cannot measure counts as 0."""
     waiting = 0
     for tp in consumer.assignment():
         end = consumer.highwater(tp)
-        if end is not None:
-            waiting += max(0, end - consumer.position(tp))
+        if end is None:
+            continue
+        try:
+            waiting += max(0, end - consumer.position(tp, timeout_ms=0))
+        except Exception:  # noqa: BLE001 - no valid position yet (a reset in flight)
+            continue
     return waiting

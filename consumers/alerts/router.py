@@ -57,7 +57,6 @@ class AlertRouter:
         if count:
             self.consumer.commit()
             self.handled += count
-        self.backlog = backlog(self.consumer)
         return count
 
     def handle(self, raw: bytes) -> None:

@@ -111,7 +111,6 @@ class IngestConsumer:
             self.backlog = backlog(self.kafka) + sum(len(r) for r in polled.values())
             for tp, records in polled.items():
                 self.process(tp, records)
-            self.backlog = backlog(self.kafka)
             if not polled and idle_exit is not None and idle_exit():
                 return
 
