@@ -11,6 +11,7 @@ COPY projections ./projections
 COPY consumers ./consumers
 COPY infra ./infra
 COPY api ./api
+COPY peerpulse ./peerpulse
 RUN pip install --no-cache-dir . \
     && useradd --system --uid 10001 --home-dir /var/lib/peerpulse --create-home peerpulse
 

@@ -1,22 +1,23 @@
 """The FastAPI application factory: JSON API, dashboard, health and metrics.
 
-``create_app(container)`` wires routes to the container's parts; nothing is built or
-connected at import time, and the Kafka producer is made on the first ingest request.
+``create_app(parts)`` wires routes to the parts the composition root built (anything that
+fits :class:`~api.ports.ApiParts`); nothing is built or connected at import time, and the
+Kafka producer is made on the first ingest request.
 """
 
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI
 
 from api import errors
 from api.middleware import MetricsMiddleware
+from api.ports import ApiParts
 
 
-def create_app(container: Any) -> FastAPI:
-    """A new app serving ``container``'s read model, alerts, tokens and attendance topic."""
+def create_app(parts: ApiParts) -> FastAPI:
+    """A new app serving ``parts``' read model, alerts, tokens and attendance topic."""
     from api.dashboard.routes import install as install_pages
     from api.dashboard.routes import router as dashboard
     from api.routes.alerts import router as alerts
@@ -27,11 +28,7 @@ def create_app(container: Any) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         yield
-        publisher = container.__dict__.get("attendance_publisher") or container.overrides.get(
-            "attendance_publisher"
-        )
-        if publisher is not None:
-            publisher.close()
+        parts.attendance_publisher.close()  # a no-op unless a request opened a producer
 
     app = FastAPI(
         title="peerpulse",
@@ -40,8 +37,8 @@ def create_app(container: Any) -> FastAPI:
         description=_DESCRIPTION,
         lifespan=lifespan,
     )
-    app.state.container = container
-    app.state.tokens = container.token_store
+    app.state.parts = parts
+    app.state.tokens = parts.token_store
     errors.install(app)
     install_pages(app)
     app.add_middleware(MetricsMiddleware)

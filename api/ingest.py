@@ -21,10 +21,10 @@ from datetime import datetime
 from typing import Any
 
 from api.errors import ApiError
-from consumers.ingest.decoder import INVALID_JSON, NOT_UTF8, Command, Rejection, decode
-from consumers.ingest.mapper import Ids
-from consumers.ingest.redaction import PERSONAL_FIELDS
 from domain.errors import MemberForgotten
+from infra.contract.inbound.decoder import INVALID_JSON, NOT_UTF8, Command, Rejection, decode
+from infra.contract.inbound.ids import Ids
+from infra.contract.inbound.redaction import PERSONAL_FIELDS
 from infra.limits import MAX_MESSAGE_BYTES
 from infra.topics import ATTENDANCE
 from infra.vault import is_sealed_for_transit, seal_for_transit

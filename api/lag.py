@@ -4,7 +4,8 @@ peerpulse's consumers keep their positions where their effects are (ingest: trac
 records in the event store; projections: the read model's checkpoint table; alerts: the
 Kafka consumer group), so no Kafka-level exporter sees all of them. The API process
 measures them every ``interval`` seconds into ``peerpulse_consumer_lag_messages{consumer}``
-(records on the topic not yet applied). Started by ``peerpulse api``, not by the app factory.
+(records on the topic not yet applied). Started by ``peerpulse api``, not by the app factory;
+ingest's positions come through the :data:`~api.ports.IngestPositions` port.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
 
+from api.ports import IngestPositions
+from api.readmodel import ReadModelReader
 from infra.metrics import CONSUMER_LAG
+from infra.settings import Settings
 from infra.topics import ALERTS, ATTENDANCE, EVENTS
 from projections.readmodel import tables as T
 
@@ -25,9 +28,11 @@ Positions = dict[int, int]  # partition -> next offset to apply
 class LagMonitor:
     """Measures ingest, projections and alerts lag against the topics' end offsets."""
 
-    def __init__(self, container: Any, interval: float = 15.0,
+    def __init__(self, settings: Settings, reader: ReadModelReader,
+                 ingest_positions: IngestPositions, interval: float = 15.0,
                  topics: dict[str, str] | None = None) -> None:  # fmt: skip
-        self.container, self.interval = container, interval
+        self.settings, self.reader, self.interval = settings, reader, interval
+        self._ingest_positions = ingest_positions
         self.topics = {"ingest": ATTENDANCE.name, "projections": EVENTS.name,
                        "alerts": ALERTS.name, **(topics or {})}  # fmt: skip
         self._stop = threading.Event()
@@ -35,13 +40,11 @@ class LagMonitor:
 
     def ingest_positions(self, partitions: list[int]) -> Positions:
         """Next offsets from the ingest consumer's tracking records."""
-        from consumers.ingest.positions import next_offsets
-
-        return next_offsets(self.container.app, self.topics["ingest"], partitions)
+        return self._ingest_positions(self.topics["ingest"], partitions)
 
     def projection_positions(self, partitions: list[int]) -> Positions:
         """Next offsets from the projector's checkpoint table."""
-        rows = self.container.api_queries.reader.rows(
+        rows = self.reader.rows(
             f'SELECT "partition", next_offset FROM {T.CHECKPOINT.name} WHERE topic = ?',
             (self.topics["projections"],),
         )
@@ -54,8 +57,8 @@ class LagMonitor:
 
         from infra.kafka import consumer
 
-        group = self.container.alert_settings.group_id
-        reader = consumer(self.container.settings.kafka_bootstrap, group)
+        group = self.settings.alerts.group_id
+        reader = consumer(self.settings.kafka_bootstrap, group)
         try:
             topic = self.topics["alerts"]
             found = {p: reader.committed(TopicPartition(topic, p)) for p in partitions}
@@ -73,7 +76,7 @@ class LagMonitor:
             "ingest": self.ingest_positions, "projections": self.projection_positions,
             "alerts": self.alert_positions,
         }  # fmt: skip
-        probe = consumer(self.container.settings.kafka_bootstrap, None)
+        probe = consumer(self.settings.kafka_bootstrap, None)
         lags = {}
         try:
             for name, positions in readers.items():

@@ -1,8 +1,8 @@
 """The API's read side: every question a route or dashboard page asks, answered here.
 
 Routes never write SQL; they call :class:`Queries`, which reads the projections' read
-model, the alert store and (only for members' names) the app's ``member_profile``.
-Results are plain dicts shaped like :mod:`api.schemas`.
+model, the alerts (through the :class:`~api.ports.AlertReads` port) and, only for
+members' names, the profiles port. Results are plain dicts shaped like :mod:`api.schemas`.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from uuid import UUID
 
 from api import shape
 from api.auth.tokens import ApiToken
+from api.ports import AlertReads, MemberProfiles
 from api.readmodel import ReadModelReader
 from projections.readmodel import tables as T
 
@@ -19,24 +20,12 @@ SORTS = {"-score": "score DESC, name", "score": "score ASC, name", "name": "name
 
 
 class Queries:
-    """Read-model, alert and profile queries for one container."""
+    """Read-model, alert and profile queries over the ports they are given."""
 
-    def __init__(self, container: Any) -> None:
-        self.container = container
-        self.reader = ReadModelReader(container.settings)
-
-    @property
-    def alerts_store(self) -> Any:
-        """The alert store (built on first use)."""
-        if "_alerts" not in self.__dict__:
-            try:
-                self._alerts = self.container.alert_store
-            except AttributeError:
-                from consumers.alerts.sql import Database
-                from consumers.alerts.store import AlertStore
-
-                self._alerts = AlertStore(Database(self.container.settings))
-        return self._alerts
+    def __init__(
+        self, reader: ReadModelReader, alerts: AlertReads, profiles: MemberProfiles
+    ) -> None:
+        self.reader, self.alert_reads, self.profiles = reader, alerts, profiles
 
     def ping(self) -> None:
         """Raise if the read model does not answer."""
@@ -127,7 +116,7 @@ class Queries:
 
     def _profile(self, member_id: str) -> Any:
         try:
-            return self.container.app.member_profile(UUID(member_id))
+            return self.profiles.member_profile(UUID(member_id))
         except Exception:  # unknown member, forgotten key, store hiccup: show no name
             return None
 
@@ -144,14 +133,14 @@ class Queries:
             programs: list[str] | None = [str(program)]
         else:
             programs = None if token.all_programs else sorted(map(str, token.programs))
-        found = self.alerts_store.list(status=status, program_ids=programs, limit=limit)
+        found = self.alert_reads.list(status=status, program_ids=programs, limit=limit)
         return [shape.alert(a) for a in found]
 
     def alert(self, alert_id: str) -> dict[str, Any] | None:
         """One alert."""
-        found = self.alerts_store.get(alert_id)
+        found = self.alert_reads.get(alert_id)
         return shape.alert(found) if found else None
 
     def acknowledge(self, alert_id: str, by: str, comment: str) -> dict[str, Any]:
         """Acknowledge an alert; returns it as it is now."""
-        return shape.alert(self.alerts_store.acknowledge(alert_id, by, comment))
+        return shape.alert(self.alert_reads.acknowledge(alert_id, by, comment))

@@ -1,6 +1,6 @@
 """Live latency, publish → read model, of the projection worker running as its own process.
 
-The worker is ``python -m infra.cli worker`` (PEERPULSE_* settings, unique topic names, a
+The worker is ``python -m peerpulse worker`` (PEERPULSE_* settings, unique topic names, a
 SQLite read model). A producer thread publishes realistic events (with clock ticks) at a
 steady rate, noting each record's publish time and its ``(partition, offset)``; a poller
 reads the read model's ``projector_checkpoint`` every few milliseconds: a record is in the
@@ -27,7 +27,7 @@ POLL = 0.005
 
 
 def _start_worker(bootstrap: str, data_dir: Path, names) -> subprocess.Popen:
-    from tests.integration.test_projection_worker import start_worker
+    from tests.integration.projection_kit import start_worker
 
     settings = Settings(_env_file=None, data_dir=data_dir, kafka_bootstrap=bootstrap)
     return start_worker(settings, names, f"lat-{uuid.uuid4().hex[:6]}", quiet=True)

@@ -28,7 +28,7 @@ from uuid import UUID
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 
-from infra.bootstrap import build
+from peerpulse.build import build
 from infra.eventstore import eventstore_env
 from infra.settings import Settings
 from infra.vault import MemoryVault

@@ -44,7 +44,7 @@ def _start_api(settings: Settings, port: int, log: Path) -> subprocess.Popen[byt
     env = {**os.environ, "PEERPULSE_DATA_DIR": str(settings.data_dir),
            "PEERPULSE_STORE": "sqlite", "PEERPULSE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
            "PEERPULSE_API_MAX_PENDING": str(settings.api_max_pending)}  # fmt: skip
-    cmd = [sys.executable, "-m", "infra.cli", "api", "--host", "127.0.0.1", "--port", str(port),
+    cmd = [sys.executable, "-m", "peerpulse", "api", "--host", "127.0.0.1", "--port", str(port),
            "--lag-interval", "0"]  # fmt: skip
     with open(log, "ab") as out:
         proc = subprocess.Popen(cmd, env=env, cwd=settings.data_dir, stdout=out,
@@ -104,7 +104,7 @@ async def _measure(port: int, token: str, rates: tuple[int, ...], seconds: float
 
 def run(rates: tuple[int, ...] = RATES, seconds: float = SECONDS) -> list[dict[str, Any]]:
     """One row per offered rate, against a fresh broker and API."""
-    from infra.bootstrap import build
+    from peerpulse.build import build
     from infra.topics import ATTENDANCE, create_topics
 
     broker = EmbeddedBroker(host="127.0.0.1", port=free_port())

@@ -21,10 +21,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from infra.bootstrap import build
 from infra.broker import EmbeddedBroker, free_port
 from infra.settings import Settings
 from infra.vault import MemoryVault
+from peerpulse.build import build
 
 N = 20_000
 PG_DSN = os.environ.get("PEERPULSE_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
@@ -98,11 +98,10 @@ def _raw_write(settings: Settings, n: int) -> dict[str, Any]:
 
 
 def _ingest(settings: Settings, topic: str, n: int) -> tuple[dict[str, Any], Any, Any]:
-    from infra.commands.ingest import build_consumer
     from tests.integration.ingest_kit import positions
 
     container = build(settings, vault=MemoryVault())
-    ingest = build_consumer(container, topic, f"{topic}.dlq", f"bench-{uuid.uuid4().hex[:6]}")
+    ingest = container.ingest_consumer(topic, f"{topic}.dlq", f"bench-{uuid.uuid4().hex[:6]}")
     ingest.start()
     thread = threading.Thread(target=ingest.run, daemon=True)
     started = time.perf_counter()

@@ -27,7 +27,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from infra.bootstrap import build
+from peerpulse.build import build
 from infra.broker import EmbeddedBroker, free_port
 from infra.kafka import producer, read_all
 from infra.relay import PRODUCER_CONFIG
@@ -35,7 +35,7 @@ from infra.settings import Settings
 
 
 def _record(settings: Settings, n: int) -> int:
-    from tests.integration.test_relay_history import record_history
+    from tests.integration.relay_kit import record_history
 
     container = build(settings)
     try:

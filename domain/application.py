@@ -14,20 +14,22 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.utils import Environment, EnvType
 
 from domain.aggregate_cache import TrustedCache
 from domain.clock import MAX_TICKS, Clock
 from domain.errors import ConcurrentModification, UnknownGroup, UnknownMember, UnknownProgram
+from domain.es_adapter import SnapshotsFromMemory
 from domain.group import Group
 from domain.group_use_cases import GroupUseCases
 from domain.ids import CLOCK_ID
+from domain.intake import IntakeUseCases
 from domain.member import Member
 from domain.moments import aware
 from domain.people_use_cases import PeopleUseCases
 from domain.program import Program
+from domain.program_use_cases import ProgramUseCases
 from domain.unit_of_work import UnitOfWork
 from domain.vault import PersonalDataVault
 
@@ -37,7 +39,9 @@ TRUSTED_SNAPSHOT_INTERVAL = 200
 SNAPSHOT_INTERVAL_KEY = "GROUP_SNAPSHOT_INTERVAL"
 
 
-class EngagementApp(GroupUseCases, PeopleUseCases, Application):
+class EngagementApp(
+    IntakeUseCases, GroupUseCases, ProgramUseCases, PeopleUseCases, SnapshotsFromMemory
+):
     """The engagement engine's application service."""
 
     env: dict[str, str] = {"AGGREGATE_CACHE_MAXSIZE": "2000"}
@@ -114,24 +118,6 @@ class EngagementApp(GroupUseCases, PeopleUseCases, Application):
         uow = UnitOfWork(self)
         yield uow
         uow.commit()
-
-    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
-        """Snapshot aggregates that crossed a multiple of their interval, from memory.
-
-        The library re-reads the aggregate from the store and writes one snapshot per
-        transaction; the aggregate just recorded is already at hand, so this snapshots
-        it at its current version and writes all snapshots of a batch together.
-        """
-        if self.snapshots is None:
-            return
-        due: dict[UUID, Any] = {}
-        for event in processing_event.events:
-            aggregate = processing_event.aggregates.get(event.originator_id)
-            interval = self.snapshotting_intervals.get(type(aggregate))
-            if interval and event.originator_version % interval == 0:
-                due[aggregate.id] = aggregate
-        if due:
-            self.snapshots.put([type(a).Snapshot.take(a) for a in due.values()])
 
     def max_tracking_position(self, name: str) -> int | None:
         """The last position a consumer called ``name`` recorded, or ``None``."""

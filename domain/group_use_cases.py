@@ -1,68 +1,24 @@
-"""EngagementApp use cases on programs and groups (mixed into the application)."""
+"""EngagementApp use cases on groups (mixed into the application)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from domain.errors import UnknownGroup, UnknownProgram
+from domain.errors import UnknownGroup
 from domain.group import Group
 from domain.moments import aware as _aware
-from domain.program import Program
+from domain.program_use_cases import program_in
 from domain.unit_of_work import UnitOfWork
 
 
 class GroupUseCases:
-    """Program and group commands; each runs in the current unit of work."""
+    """Group commands; each runs in the current unit of work."""
 
     unit: Any
-
-    def launch_program(self, program_id: UUID, name: str, organisation: str, cadence: str,
-                       now: datetime, lapse_after: int = 3, escalate_after_days: int = 3,
-                       provisional: bool = False) -> None:  # fmt: skip
-        """Launch a program; identically again changes nothing; real details amend provisional."""
-        with self.unit() as uow:
-            existing = uow.find(program_id, Program)
-            if existing is not None:
-                existing.launch_again(
-                    name,
-                    organisation,
-                    cadence,
-                    lapse_after,
-                    escalate_after_days,
-                    _aware(now),
-                    provisional,
-                )
-                return
-            uow.add(
-                Program.launch(
-                    program_id,
-                    name,
-                    organisation,
-                    cadence,
-                    _aware(now),
-                    lapse_after,
-                    escalate_after_days,
-                    provisional,
-                )
-            )
-
-    def unassign_coordinator(self, program_id: UUID, coordinator_id: UUID, now: datetime) -> None:
-        """Take a coordinator off the program."""
-        with self.unit() as uow:
-            _program(uow, program_id).unassign_coordinator(coordinator_id, _aware(now))
-
-    def set_lead_coordinator(self, program_id: UUID, coordinator_id: UUID, now: datetime) -> None:
-        """Name the program's lead coordinator."""
-        with self.unit() as uow:
-            _program(uow, program_id).set_lead_coordinator(coordinator_id, _aware(now))
-
-    def change_lapse_policy(self, program_id: UUID, lapse_after: int, now: datetime) -> None:
-        """Change after how many consecutive unexcused absences members lapse."""
-        with self.unit() as uow:
-            _program(uow, program_id).change_lapse_policy(lapse_after, _aware(now))
 
     def form_group(self, group_id: UUID, program_id: UUID, name: str, cadence: str, goal: str,
                    now: datetime, coordinator_id: UUID | None = None,
@@ -78,7 +34,7 @@ class GroupUseCases:
                     program_id, name, cadence, goal, coordinator_id, _aware(now), provisional
                 )
                 return
-            _program(uow, program_id)
+            program_in(uow, program_id)
             uow.add(
                 Group.form(
                     group_id,
@@ -99,17 +55,20 @@ class GroupUseCases:
 
         A provisionally joined member's role is replaced by the roster's.
         """
-        self._on_group(group_id, "join", member_id, role, _aware(now), provisional)
+        with self._group(group_id) as group:
+            group.join(member_id, role, _aware(now), provisional)
 
     def leave_member(self, group_id: UUID, member_id: UUID, now: datetime) -> None:
         """Remove a member from a group."""
-        self._on_group(group_id, "leave", member_id, _aware(now))
+        with self._group(group_id) as group:
+            group.leave(member_id, _aware(now))
 
     def schedule_session(
         self, group_id: UUID, session_id: UUID, scheduled_for: datetime, now: datetime
     ) -> None:
         """Put a session in the group's calendar."""
-        self._on_group(group_id, "schedule_session", session_id, _aware(scheduled_for), _aware(now))
+        with self._group(group_id) as group:
+            group.schedule_session(session_id, _aware(scheduled_for), _aware(now))
 
     def hold_session(
         self,
@@ -136,7 +95,8 @@ class GroupUseCases:
 
     def cancel_session(self, group_id: UUID, session_id: UUID, reason: str, now: datetime) -> None:
         """Call off a session."""
-        self._on_group(group_id, "cancel_session", session_id, reason, _aware(now))
+        with self._group(group_id) as group:
+            group.cancel_session(session_id, reason, _aware(now))
 
     def mark_attendance(
         self, group_id: UUID, session_id: UUID, member_id: UUID, status: str, now: datetime
@@ -168,55 +128,55 @@ class GroupUseCases:
         due: datetime | None = None,
     ) -> None:
         """Record a member's commitment."""
-        self._on_group(
-            group_id,
-            "make_commitment",
-            commitment_id,
-            member_id,
-            _aware(now),
-            session_id,
-            due if due is None else _aware(due),
-        )
+        with self._group(group_id) as group:
+            due = due if due is None else _aware(due)
+            group.make_commitment(commitment_id, member_id, _aware(now), session_id, due)
 
     def keep_commitment(self, group_id: UUID, commitment_id: UUID, now: datetime) -> None:
         """Record a commitment kept."""
-        self._on_group(group_id, "keep_commitment", commitment_id, _aware(now))
+        with self._group(group_id) as group:
+            group.keep_commitment(commitment_id, _aware(now))
 
     def miss_commitment(self, group_id: UUID, commitment_id: UUID, now: datetime) -> None:
         """Record a commitment missed."""
-        self._on_group(group_id, "miss_commitment", commitment_id, _aware(now))
+        with self._group(group_id) as group:
+            group.miss_commitment(commitment_id, _aware(now))
 
     def drop_commitment(self, group_id: UUID, commitment_id: UUID, now: datetime) -> None:
         """Record a commitment dropped."""
-        self._on_group(group_id, "drop_commitment", commitment_id, _aware(now))
+        with self._group(group_id) as group:
+            group.drop_commitment(commitment_id, _aware(now))
 
     def pause_group(self, group_id: UUID, until: datetime, reason: str, now: datetime) -> None:
         """Start a planned break; sessions held inside it never count towards a lapse."""
-        self._on_group(group_id, "pause", _aware(until), reason, _aware(now))
+        with self._group(group_id) as group:
+            group.pause(_aware(until), reason, _aware(now))
 
     def resume_group(self, group_id: UUID, now: datetime) -> None:
         """End the current pause early."""
-        self._on_group(group_id, "resume", _aware(now))
+        with self._group(group_id) as group:
+            group.resume(_aware(now))
 
     def mentor_check_in(self, group_id: UUID, mentor_id: UUID, now: datetime) -> None:
         """Record a mentor looking in on the group."""
-        self._on_group(group_id, "mentor_check_in", mentor_id, _aware(now))
+        with self._group(group_id) as group:
+            group.mentor_check_in(mentor_id, _aware(now))
 
     def conclude_group(self, group_id: UUID, reason: str, now: datetime) -> None:
         """End the group as planned."""
-        self._on_group(group_id, "conclude", reason, _aware(now))
+        with self._group(group_id) as group:
+            group.conclude(reason, _aware(now))
 
     def dissolve_group(self, group_id: UUID, reason: str, now: datetime) -> None:
         """Disband the group early."""
-        self._on_group(group_id, "dissolve", reason, _aware(now))
+        with self._group(group_id) as group:
+            group.dissolve(reason, _aware(now))
 
-    def _on_group(self, group_id: UUID, command: str, *args: Any) -> None:
+    @contextmanager
+    def _group(self, group_id: UUID) -> Iterator[Group]:
+        """The group, in the current unit of work (committed after the block if not batched)."""
         with self.unit() as uow:
-            getattr(_group(uow, group_id), command)(*args)
-
-
-def _program(uow: UnitOfWork, program_id: UUID) -> Program:
-    return uow.get(program_id, Program, UnknownProgram)
+            yield _group(uow, group_id)
 
 
 def _group(uow: UnitOfWork, group_id: UUID) -> Group:
@@ -224,4 +184,4 @@ def _group(uow: UnitOfWork, group_id: UUID) -> Group:
 
 
 def _lapse_after(uow: UnitOfWork, group: Group) -> int:
-    return _program(uow, group.program_id).lapse_after
+    return program_in(uow, group.program_id).lapse_after

@@ -18,6 +18,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from domain.errors import ConcurrentModification, DomainError
+from domain.es_adapter import after_recording, record
 
 if TYPE_CHECKING:
     from eventsourcing.application import Application
@@ -74,7 +75,7 @@ class UnitOfWork:
             processing.events.extend(aggregate.collect_events())
             processing.aggregates[aggregate.id] = aggregate
         try:
-            recordings = self.app._record(processing)
+            recordings = record(self.app, processing)
         except IntegrityError as exc:
             self.aggregates.clear()
             if getattr(self.app, "trusted", None) is not None:
@@ -85,6 +86,5 @@ class UnitOfWork:
             ) from exc
         if getattr(self.app, "trusted", None) is not None:
             self.app.trusted.put(processing.aggregates.values())
-        self.app._take_snapshots(processing)
-        self.app._notify(recordings)
+        after_recording(self.app, processing, recordings)
         return len(processing.events)

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from infra.broker_probe import BrokerError, first_line, probe, wait_for_kafka
-from infra.supervisor import die_with_parent
+from infra.child_process import die_with_parent
 
 __all__ = ["BrokerError", "EmbeddedBroker", "free_port", "port_in_use", "probe", "wait_for_kafka"]
 

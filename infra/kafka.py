@@ -34,7 +34,7 @@ class ClosedTransportNoise(logging.Filter):
     wrong. A record is dropped only when it carries one of those exceptions and names a
     transport that is closed (or descriptor -1); every other network error stays.
     Installed on ``kafka.net.transport`` and ``kafka.net.selector`` by
-    :func:`infra.cli.configure_logging`.
+    :func:`peerpulse.cli.configure_logging`.
     """
 
     LOGGERS = ("kafka.net.transport", "kafka.net.selector")

@@ -2,6 +2,8 @@
 
 Values come from ``PEERPULSE_*`` environment variables (or a ``.env`` file);
 tests construct :class:`Settings` directly instead of touching ``os.environ``.
+A section (``settings.alerts``) reads ``PEERPULSE_<SECTION>_<FIELD>``, e.g.
+``PEERPULSE_ALERTS_QUIET_START``.
 """
 
 from __future__ import annotations
@@ -9,15 +11,58 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from infra.topics import ALERTS
+
+
+class AlertSettings(BaseModel):
+    """The alert router's section: how it consumes, when it speaks to people, how hard it tries.
+
+    Only the router reads it (``consumers/alerts/config.py`` turns it into the policy's
+    tunables); it lives here so one object configures every process.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    topic: str = Field(ALERTS.name, description="Alert-intent topic to consume.")
+    group_id: str = Field("peerpulse-alerts", description="Kafka consumer group.")
+    quiet_start: int = Field(21, ge=0, le=23, description="Local hour quiet hours begin.")
+    quiet_end: int = Field(8, ge=0, le=23, description="Local hour quiet hours end.")
+    alertmanager_url: str = Field("", description="Alertmanager base URL; empty: no ops copy.")
+    attempts: int = Field(4, ge=1, description="Delivery tries per notice before it fails.")
+    backoff_base_s: float = Field(1.0, ge=0, description="First retry pause (doubles).")
+    backoff_cap_s: float = Field(60.0, ge=0, description="Longest retry pause.")
+    http_timeout_s: float = Field(10.0, gt=0, description="Webhook/Alertmanager timeout.")
+    smtp_timeout_s: float = Field(10.0, gt=0, description="SMTP connect/send timeout.")
+    deliver_every_s: float = Field(1.0, gt=0, description="Outbox and clock loop period.")
+    ops_validity_hours: int = Field(168, ge=1, description="endsAt of firing ops alerts.")
+    ops_refresh_hours: float = Field(
+        1.0, gt=0, description="Re-post open alerts to Alertmanager this often (< validity)."
+    )
+
+    @model_validator(mode="after")
+    def _refresh_before_lease_ends(self) -> AlertSettings:
+        if self.ops_refresh_hours >= self.ops_validity_hours:
+            raise ValueError(
+                f"ops_refresh_hours ({self.ops_refresh_hours:g}) must be less than "
+                f"ops_validity_hours ({self.ops_validity_hours}): open alerts would drop out "
+                "of Alertmanager between refreshes"
+            )
+        return self
 
 
 class Settings(BaseSettings):
     """Configuration for the embedded default and for production."""
 
     model_config = SettingsConfigDict(
-        env_prefix="PEERPULSE_", env_file=".env", extra="ignore", frozen=True
+        env_prefix="PEERPULSE_",
+        env_file=".env",
+        extra="ignore",
+        frozen=True,
+        env_nested_delimiter="_",  # PEERPULSE_ALERTS_QUIET_START -> alerts.quiet_start
+        env_nested_max_split=1,
     )
 
     data_dir: Path = Field(Path(".peerpulse"), description="Where embedded SQLite files live.")
@@ -66,6 +111,8 @@ class Settings(BaseSettings):
     )
 
     snapshot_interval: int = Field(50, ge=1, description="Group events between snapshots.")
+
+    alerts: AlertSettings = Field(default_factory=AlertSettings, description="The alert router.")
 
     @field_validator("data_dir")
     @classmethod

@@ -68,11 +68,11 @@ def _missing(what: str) -> PageError:
 
 
 def _queries(request: Request):
-    return request.app.state.container.api_queries
+    return request.app.state.parts.api_queries
 
 
 def _secure(request: Request) -> bool:
-    public_url = request.app.state.container.settings.public_url
+    public_url = request.app.state.parts.settings.public_url
     return public_url.lower().startswith("https:") or request.url.scheme == "https"
 
 

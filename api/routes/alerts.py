@@ -39,7 +39,7 @@ def list_alerts(
     """Alerts with their lifecycle status; filtered to the token's programs."""
     if program is not None:
         check_program(token, program, field="program")
-    items = request.app.state.container.api_queries.alerts(token, status, program, limit)
+    items = request.app.state.parts.api_queries.alerts(token, status, program, limit)
     return {"items": items}
 
 
@@ -52,7 +52,7 @@ def acknowledge(
     ack: Annotated[Ack | None, Body()] = None,
 ) -> dict[str, Any]:
     """Record that the token's holder took the alert on, with an optional comment."""
-    queries = request.app.state.container.api_queries
+    queries = request.app.state.parts.api_queries
     alert = queries.alert(alert_id)
     if alert is None or not token.sees(alert["program_id"]):
         raise not_found("alert", field="alert_id")

@@ -14,9 +14,10 @@ from api.auth.deps import check_program, require
 from api.auth.tokens import ApiToken, Scope
 from api.errors import ApiError
 from api.ingest import check_media_type, parse_attendance, seal_personal, unavailable
+from api.ports import ApiParts
 from api.schemas import AttendanceAccepted, ErrorResponse
-from consumers.ingest.mapper import Ids
-from consumers.ingest.redaction import PERSONAL_FIELDS
+from infra.contract.inbound.ids import Ids
+from infra.contract.inbound.redaction import PERSONAL_FIELDS
 from infra.limits import MAX_MESSAGE_BYTES
 from infra.metrics import API_ATTENDANCE_ACCEPTED, API_ATTENDANCE_REJECTED
 
@@ -59,7 +60,7 @@ async def _through_door(request: Request) -> AsyncIterator[None]:
     door = getattr(request.app.state, "attendance_door", None)
     if door is None:
         door = request.app.state.attendance_door = _Door(
-            request.app.state.container.settings.api_max_pending
+            request.app.state.parts.settings.api_max_pending
         )
     if door.inside >= door.bound:
         raise unavailable(f"{door.inside} attendance requests are in progress (at most "
@@ -95,12 +96,12 @@ async def post_attendance(
             program = Ids(item.command.source, item.command.data).program
             where = f"[{index}].data.program" if len(accepted) > 1 else "data.program"
             check_program(token, program, field=where)
-        accepted = await _sealed(request.app.state.container, accepted)
+        accepted = await _sealed(request.app.state.parts, accepted)
     except ApiError as exc:
         API_ATTENDANCE_REJECTED.labels(code=exc.code).inc()
         raise
     headers = [("pp-received-via", b"http"), ("pp-api-token", token.id.encode())]
-    publisher = request.app.state.container.attendance_publisher
+    publisher = request.app.state.parts.attendance_publisher
     records = await _publish(publisher, accepted, headers)
     API_ATTENDANCE_ACCEPTED.inc(len(accepted))
     body = AttendanceAccepted(
@@ -111,13 +112,13 @@ async def post_attendance(
     return JSONResponse(body.model_dump(), status_code=202)
 
 
-async def _sealed(container, accepted: list) -> list:
+async def _sealed(parts: ApiParts, accepted: list) -> list:
     """Personal data sealed before it is produced (the vault's I/O off the event loop)."""
     if not any(PERSONAL_FIELDS.get(a.command.type) for a in accepted):
         return accepted
     from starlette.concurrency import run_in_threadpool
 
-    return await run_in_threadpool(seal_personal, accepted, container.vault)
+    return await run_in_threadpool(seal_personal, accepted, parts.vault)
 
 
 async def _publish(publisher, accepted, headers) -> list:

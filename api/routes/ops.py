@@ -23,7 +23,7 @@ def healthz() -> dict[str, str]:
 )  # fmt: skip
 def readyz(request: Request) -> JSONResponse:
     """200 when every dependency answers, else 503 naming the failed one(s)."""
-    checks = readiness(request.app.state.container)
+    checks = readiness(request.app.state.parts)
     ok = all(c["ok"] for c in checks.values())
     failed = [name for name, c in checks.items() if not c["ok"]]
     body = {"status": "ready" if ok else "unavailable", "failed": failed, "checks": checks}

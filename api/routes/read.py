@@ -20,7 +20,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 def _queries(request: Request):
-    return request.app.state.container.api_queries
+    return request.app.state.parts.api_queries
 
 
 def _group_or_404(request: Request, token: ApiToken, group_id: UUID) -> dict[str, Any]:

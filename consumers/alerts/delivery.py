@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from consumers.alerts import lifecycle
 from consumers.alerts.channels import Channel, DeliveryError
 from consumers.alerts.channels.alertmanager import AlertmanagerChannel
-from consumers.alerts.config import AlertSettings
+from consumers.alerts.config import policy_config
 from consumers.alerts.directory import CoordinatorDirectory
 from consumers.alerts.messages import Item, link, render
 from consumers.alerts.model import ESCALATED, NOTE_ESCALATED, NOTE_OPS, Notice, Recipient, Routing
@@ -26,6 +26,7 @@ from consumers.alerts.refresh import OpsRefresh
 from consumers.alerts.store import AlertStore
 from consumers.alerts.timing import backoff_delays
 from infra import metrics
+from infra.settings import AlertSettings
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ class Deliverer:
     def tick(self) -> None:
         """Time-driven transitions for alerts whose moment has come."""
         now = self.clock()
-        cfg = self.settings.policy()
+        cfg = policy_config(self.settings)
         for alert in self.store.due_for_tick(now):
             routing = self.directory.routing(alert.program_id, alert.group_id)
             d = self.store.transition(

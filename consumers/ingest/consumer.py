@@ -24,12 +24,12 @@ from typing import Any
 from eventsourcing.persistence import PersistenceError, Tracking
 from kafka import ConsumerRebalanceListener, TopicPartition
 
-from consumers.ingest.decoder import DOMAIN_ERROR, UNPROCESSABLE, Command, Rejection, decode
 from consumers.ingest.dlq import DeadLetters
 from consumers.ingest.mapper import apply
 from consumers.ingest.positions import Positions, tracking_name
 from consumers.ingest.watermark import Watermark
 from domain.errors import ConcurrentModification, DomainError
+from infra.contract.inbound.decoder import DOMAIN_ERROR, UNPROCESSABLE, Command, Rejection, decode
 from infra.errors import one_line, transient
 from infra.kafka import backlog, end_offsets
 from infra.metrics import INGEST_MESSAGES

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from consumers.ingest.csv_rows import RowError, SessionRows, parse, validate
-from consumers.ingest.decoder import Command
 from consumers.ingest.mapper import apply
 from domain.errors import ConcurrentModification, DomainError
+from infra.contract.inbound.decoder import Command
 
 SESSIONS_PER_BATCH = 200
 

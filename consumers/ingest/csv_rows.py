@@ -17,8 +17,8 @@ from datetime import UTC, date, datetime
 
 from pydantic import ValidationError
 
-from consumers.ingest.contract import SessionHeldV1
-from consumers.ingest.decoder import MAX_CLOCK_SKEW, MAX_PAST, Command
+from infra.contract.inbound.decoder import MAX_CLOCK_SKEW, MAX_PAST, Command
+from infra.contract.inbound.messages import SessionHeldV1
 from infra.contract.text import identifier_problem
 
 COLUMNS = ("source", "program", "group", "session", "session_date", "member", "status")

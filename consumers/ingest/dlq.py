@@ -3,7 +3,7 @@
 A person reads ``pp-error-code``/``pp-error-reason``, fixes the message and sends it
 again; ``pp-source-*`` say where it came from. The value is kept byte for byte unless it
 holds personal data: those fields are replaced by a marker (the JSON re-serialised) and
-``pp-redacted`` names them (:mod:`consumers.ingest.redaction`); a value that does not
+``pp-redacted`` names them (:mod:`infra.contract.inbound.redaction`); a value that does not
 parse is kept as it is, bounded by the DLQ topic's 7-day retention. A record too large
 for one producer request (:data:`infra.limits.MAX_REQUEST_BYTES`) with those headers is
 dead-lettered cut to fit: a prefix of its value, ``pp-original-size``/``pp-original-sha256``
@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from hashlib import sha256
 from typing import Any
 
-from consumers.ingest.decoder import Rejection
-from consumers.ingest.redaction import redact
+from infra.contract.inbound.decoder import Rejection
+from infra.contract.inbound.redaction import redact
 from infra.limits import MAX_REQUEST_BYTES, record_size
 from infra.metrics import INGEST_REJECTIONS
 

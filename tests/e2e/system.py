@@ -24,11 +24,11 @@ import httpx
 import pytest
 
 from infra.broker import free_port
-from infra.commands import demo, up
 from infra.kafka import producer, read_all
 from infra.mailsink import read_index
 from infra.settings import Settings
 from infra.topics import ATTENDANCE, ATTENDANCE_DLQ
+from peerpulse.commands import demo, up
 from tests.conftest import PG_DSN, server_missing
 
 STORES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -62,8 +62,8 @@ class System:
 
     def wait_until_caught_up(self, timeout: float = 90.0, settle: int = 2) -> None:
         """Until ingest has read every published record and the worker every event."""
-        from infra.bootstrap import build
-        from infra.pipeline import pipeline_status
+        from peerpulse.build import build
+        from peerpulse.pipeline import pipeline_status
         from projections.readmodel.store import ReadModel
 
         container, readmodel = build(self.settings), ReadModel(self.settings).open()

@@ -15,8 +15,8 @@ import pytest
 import uvicorn
 
 from api.app import create_app
-from infra.bootstrap import build
 from infra.broker import free_port
+from peerpulse.build import build
 from tests.conftest import server_missing
 from tests.unit.api import seed
 from tests.unit.api.conftest import FakePublisher

@@ -24,10 +24,10 @@ import pytest
 
 from consumers.ingest import dlq
 from domain.ids import derive_id
-from infra.commands import members
 from infra.kafka import admin, read_all
 from infra.settings import Settings
 from infra.topics import ATTENDANCE, ATTENDANCE_DLQ
+from peerpulse.commands import members
 from tests.e2e.system import (
     STORES,
     System,
@@ -119,7 +119,7 @@ def member_id(person: dict[str, str]):
 
 
 def display_name(settings: Settings, person: dict[str, str]) -> str | None:
-    from infra.bootstrap import build
+    from peerpulse.build import build
 
     container = build(settings)
     try:

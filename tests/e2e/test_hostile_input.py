@@ -23,8 +23,8 @@ from hypothesis import HealthCheck, Phase, event, example, given, settings
 from hypothesis import strategies as st
 
 from consumers.ingest import dlq
-from consumers.ingest.decoder import DOMAIN_ERROR, Command, decode
 from domain.ids import derive_id
+from infra.contract.inbound.decoder import DOMAIN_ERROR, Command, decode
 from infra.contract.text import FORBIDDEN_CLASS, normalise_text
 from tests.e2e.system import STORES, System, envelope, headers_of, running_system
 

@@ -17,9 +17,9 @@ from typing import Any
 from kafka import TopicPartition
 
 from consumers.ingest.positions import next_offsets
-from infra.commands.up import settings_env
 from infra.kafka import end_offsets
 from infra.settings import Settings
+from peerpulse.commands.up import settings_env
 from projections.readmodel.store import ReadModel
 from projections.worker.wire import ProjectionTopics
 from tests.integration.relay_kit import expected_records
@@ -91,7 +91,7 @@ class Roles:
         log = self.logs / f"{role}-{sum(1 for r, _ in self.started if r == role)}.log"
         env = {**os.environ, "PYTHONPATH": str(REPO), **settings_env(self.settings)}
         proc = subprocess.Popen(
-            [sys.executable, "-m", "infra.cli", *self.args(role)],
+            [sys.executable, "-m", "peerpulse", *self.args(role)],
             cwd=self.logs, env=env, stdout=subprocess.DEVNULL, stderr=log.open("w"),
             start_new_session=True,
         )  # fmt: skip

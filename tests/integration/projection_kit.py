@@ -89,7 +89,7 @@ def start_worker(
     cmd = [
         sys.executable,
         "-m",
-        "infra.cli",
+        "peerpulse.cli",
         "worker",
         "--events-topic",
         names.events,

@@ -214,7 +214,7 @@ def reap_relays():
 def relay_env(settings, env: dict | None = None) -> dict[str, str]:
     """The process environment that makes peerpulse build ``settings`` (store and broker
     included), then ``env``."""
-    from infra.commands.up import settings_env
+    from peerpulse.commands.up import settings_env
 
     return {**os.environ, "PYTHONPATH": str(REPO), **settings_env(settings), **(env or {})}
 
@@ -227,7 +227,7 @@ def start_relay(
     ``env`` adds to (or overrides) the PEERPULSE_* variables made from ``settings``;
     ``popen`` goes to :class:`subprocess.Popen` (e.g. ``start_new_session``).
     """
-    cmd = [sys.executable, "-m", "infra.cli", "relay", "--topic", topic, *extra]
+    cmd = [sys.executable, "-m", "peerpulse", "relay", "--topic", topic, *extra]
     proc = subprocess.Popen(
         cmd,
         cwd=log.parent,

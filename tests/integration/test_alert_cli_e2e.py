@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import pytest
 
 from consumers.alerts.intents import encode
-from infra.bootstrap import build
+from peerpulse.build import build
 from tests.unit.alerts.factories import lapsed
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
@@ -62,7 +62,7 @@ def test_alerts_run_routes_a_lapse_to_the_groups_coordinator(
         "PEERPULSE_PUBLIC_URL": "https://pulse.example",
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "infra.cli", "alerts", "run", "--topic", topic],
+        [sys.executable, "-m", "peerpulse", "alerts", "run", "--topic", topic],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

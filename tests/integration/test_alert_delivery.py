@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from consumers.alerts.channels.mail import message_id
+from consumers.alerts.config import policy_config
 from consumers.alerts.directory import StaticDirectory
 from consumers.alerts.policy import PolicyConfig
 from tests.unit.alerts.factories import (
@@ -94,7 +95,7 @@ def test_operations_team_sees_alerts_in_alertmanager_with_labels(
     c, store, deliverer = _wire(
         sqlite_settings, smtp_server, r, clock, alertmanager_url=alertmanager.url
     )
-    cfg = c.alert_settings.policy()
+    cfg = policy_config(c.settings.alerts)
     store.receive(health("group-at-risk", "at_risk", "watch", group=g, at=at), r, clock(), cfg)
     store.receive(lapsed(group=g, at=at), r, clock(), cfg)
     deliverer.run_once()
@@ -126,8 +127,8 @@ def test_alertmanager_lease_of_an_open_alert_moves_forward_at_each_refresh(
     c, store, deliverer = _wire(
         sqlite_settings, smtp_server, r, clock, alertmanager_url=alertmanager.url
     )
-    week = timedelta(hours=c.alert_settings.ops_validity_hours)
-    store.receive(lapsed(group=g, at=clock()), r, clock(), c.alert_settings.policy())
+    week = timedelta(hours=c.settings.alerts.ops_validity_hours)
+    store.receive(lapsed(group=g, at=clock()), r, clock(), policy_config(c.settings.alerts))
     deliverer.run_once()
     raised_at = clock()
     (firing,) = alertmanager.alerts(group=g, severity="warning")
@@ -163,7 +164,7 @@ def test_an_escalated_then_resolved_alert_leaves_no_copy_firing_in_alertmanager(
         quiet_start=0,  # the wall clock's hour must not hold the coordinator's e-mail
         quiet_end=0,
     )
-    cfg = c.alert_settings.policy()
+    cfg = policy_config(c.settings.alerts)
     store.receive(lapsed(group=g, at=clock()), r, clock(), cfg)
     deliverer.run_once()
     assert [a["labels"]["severity"] for a in alertmanager.alerts(group=g)] == ["warning"]

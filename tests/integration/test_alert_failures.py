@@ -9,7 +9,7 @@ import uuid
 from consumers.alerts.directory import StaticDirectory
 from consumers.alerts.policy import PolicyConfig
 from infra.broker import free_port
-from infra.commands import alerts as alerts_command
+from peerpulse.commands import alerts as alerts_command
 from tests.unit.alerts.factories import FakeClock, container, lapsed, recipient, routing
 
 CFG = PolicyConfig(ops=False)

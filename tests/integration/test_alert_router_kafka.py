@@ -126,9 +126,9 @@ def _store(data_dir: Path):
 def _serve(config_path: str) -> int:
     """Entry point of the router subprocess."""
     from consumers.alerts.directory import StaticDirectory
-    from infra.bootstrap import build
-    from infra.commands.alerts import run_service
     from infra.settings import Settings
+    from peerpulse.build import build
+    from peerpulse.commands.alerts import run_service
 
     cfg = json.loads(Path(config_path).read_text())
     who = Recipient(**cfg["recipient"])

@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.ingest import AttendancePublisher
-from infra.bootstrap import build
 from infra.kafka import read_all
 from infra.limits import MAX_MESSAGE_BYTES
 from infra.topics import ATTENDANCE, create_topics
+from peerpulse.build import build
 from tests.unit.ingest.conftest import padded
 
 pytestmark = pytest.mark.kafka

@@ -18,9 +18,9 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.ingest import AttendancePublisher
-from infra.bootstrap import build
 from infra.kafka import read_all
 from infra.topics import ATTENDANCE, create_topics
+from peerpulse.build import build
 
 pytestmark = pytest.mark.kafka
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "contract" / "examples"

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from types import SimpleNamespace
 
 import pytest
 from kafka import TopicPartition
 from kafka.structs import OffsetAndMetadata
 
-from api.lag import LagMonitor
-from infra.bootstrap import build
 from infra.kafka import consumer, producer
 from infra.topics import ALERTS, ATTENDANCE, EVENTS, create_topics
+from peerpulse.build import build
 from projections.readmodel.batch import Batch
 from projections.readmodel.store import ReadModel
 
@@ -57,10 +55,12 @@ def test_lag_is_measured_from_each_consumers_own_position(sqlite_settings, kafka
     committer.commit({tp: OffsetAndMetadata(1, "", -1)})
     committer.close(autocommit=False)
 
-    settings = sqlite_settings.model_copy(update={"kafka_bootstrap": kafka_bootstrap})
-    container = build(settings, app=_Tracking(topics["ingest"]),
-                      alert_settings=SimpleNamespace(group_id=group))  # fmt: skip
-    lags = LagMonitor(container, topics=topics).measure()
+    alerts = sqlite_settings.alerts.model_copy(update={"group_id": group})
+    settings = sqlite_settings.model_copy(
+        update={"kafka_bootstrap": kafka_bootstrap, "alerts": alerts}
+    )
+    container = build(settings, app=_Tracking(topics["ingest"]))
+    lags = container.lag_monitor(topics=topics).measure()
     assert lags == {"ingest": 3, "projections": 2, "alerts": 3}
 
     from prometheus_client import REGISTRY

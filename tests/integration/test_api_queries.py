@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from infra.bootstrap import build
+from peerpulse.build import build
 from tests.unit.api import seed
 from tests.unit.api.conftest import FakePublisher
 

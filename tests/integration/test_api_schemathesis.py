@@ -18,8 +18,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from api.app import create_app
-from infra.bootstrap import build
 from infra.settings import Settings
+from peerpulse.build import build
 from tests.unit.api import seed
 from tests.unit.api.conftest import FakePublisher
 

@@ -23,18 +23,18 @@ from random import Random
 
 import pytest
 
-from consumers.ingest.decoder import Command, decode
 from consumers.ingest.mapper import apply
 from consumers.ingest.positions import next_offsets
 from domain.application import EngagementApp
 from domain.clock import TICK_EVERY, boundary_at_or_before
 from domain.errors import DomainError
 from domain.ids import CLOCK_ID
-from infra.commands.up import settings_env
+from infra.contract.inbound.decoder import Command, decode
 from infra.settings import Settings
 from infra.simulator import simulate
 from infra.simulator.sinks import KafkaSink
 from infra.topics import Topic, create_topics
+from peerpulse.commands.up import settings_env
 from projections.readmodel import tables as T
 from projections.readmodel.store import ReadModel
 from projections.worker.wire import ProjectionTopics
@@ -190,7 +190,7 @@ def assert_live_equals_rebuild(live: Settings, fresh: Settings, names: Projectio
             names.group_health, "--alerts-topic", names.alerts, "--group-id",
             f"chaos-rebuild-{uuid.uuid4().hex[:6]}", "--no-progress"]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(kit.REPO), **settings_env(fresh)}
-    done = subprocess.run([sys.executable, "-m", "infra.cli", *args], env=env,
+    done = subprocess.run([sys.executable, "-m", "peerpulse", *args], env=env,
                           cwd=fresh.data_dir.parent, capture_output=True, timeout=300)  # fmt: skip
     assert done.returncode == 0, done.stderr.decode()[-2000:]
     a, b = ReadModel(live).open(), ReadModel(fresh).open()

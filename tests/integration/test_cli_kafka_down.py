@@ -20,7 +20,7 @@ def test_no_broker_is_one_line_and_a_non_zero_exit(command, sqlite_settings, tmp
     nowhere = f"127.0.0.1:{free_port()}"
     settings = sqlite_settings.model_copy(update={"kafka_bootstrap": nowhere})
     done = subprocess.run(
-        [sys.executable, "-m", "infra.cli", *command],
+        [sys.executable, "-m", "peerpulse", *command],
         env=relay_env(settings),
         cwd=tmp_path,
         capture_output=True,

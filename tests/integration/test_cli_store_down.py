@@ -31,7 +31,7 @@ def test_postgres_down_is_one_line_and_a_non_zero_exit(
     )
     started = time.monotonic()
     done = subprocess.run(
-        [sys.executable, "-m", "infra.cli", *command],
+        [sys.executable, "-m", "peerpulse", *command],
         env=env,
         cwd=tmp_path,
         capture_output=True,

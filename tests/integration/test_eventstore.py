@@ -12,14 +12,14 @@ from eventsourcing.persistence import StoredEvent, Tracking
 from eventsourcing.utils import get_topic
 
 from domain.group import Group
-from infra.bootstrap import Container, build
 from infra.settings import Settings
+from peerpulse.build import Parts, build
 
 T0 = datetime(2025, 3, 3, 18, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def container(store_settings: Settings) -> Iterator[Container]:
+def container(store_settings: Settings) -> Iterator[Parts]:
     built = build(store_settings)
     try:
         yield built
@@ -27,7 +27,7 @@ def container(store_settings: Settings) -> Iterator[Container]:
         built.close()
 
 
-def formed_group(container: Container, members: int = 3) -> tuple[UUID, list[UUID]]:
+def formed_group(container: Parts, members: int = 3) -> tuple[UUID, list[UUID]]:
     app = container.app
     program, group = uuid4(), uuid4()
     app.launch_program(program, "Founders", "Acme", "weekly", T0, lapse_after=2)
@@ -60,7 +60,7 @@ def test_a_group_is_recorded_and_reloaded_by_a_fresh_app(store_settings: Setting
         second.close()
 
 
-def test_a_batch_records_events_and_tracking_together(container: Container) -> None:
+def test_a_batch_records_events_and_tracking_together(container: Parts) -> None:
     app = container.app
     group, (a, b, _) = formed_group(container)
     before = app.recorder.max_notification_id()
@@ -73,7 +73,7 @@ def test_a_batch_records_events_and_tracking_together(container: Container) -> N
     assert app.get_group(group).version == 6
 
 
-def test_a_failing_batch_records_neither_events_nor_tracking(container: Container) -> None:
+def test_a_failing_batch_records_neither_events_nor_tracking(container: Parts) -> None:
     app = container.app
     group, (a, _, _) = formed_group(container)
     app.max_tracking_position("ingest")
@@ -89,13 +89,13 @@ def test_a_failing_batch_records_neither_events_nor_tracking(container: Containe
     assert app.get_group(group).sessions == {}
 
 
-def test_tracking_alone_is_recorded_for_a_batch_without_events(container: Container) -> None:
+def test_tracking_alone_is_recorded_for_a_batch_without_events(container: Parts) -> None:
     with container.app.batch(tracking=Tracking("ingest", 3)):
         pass
     assert container.app.max_tracking_position("ingest") == 3
 
 
-def test_a_v1_session_held_still_loads_as_attendance_taken(container: Container) -> None:
+def test_a_v1_session_held_still_loads_as_attendance_taken(container: Parts) -> None:
     app = container.app
     group, (a, _, c) = formed_group(container)
     session = uuid4()
@@ -180,7 +180,7 @@ def _as_bytes(value: object) -> bytes:
 
 
 def test_forgotten_member_leaves_no_readable_personal_data(
-    container: Container, store_settings: Settings
+    container: Parts, store_settings: Settings
 ) -> None:
     app = container.app
     group, (a, _, _) = formed_group(container)
@@ -205,7 +205,7 @@ def test_forgotten_member_leaves_no_readable_personal_data(
 
 
 def test_the_vault_keeps_keys_apart_from_the_event_tables(
-    container: Container, store_settings: Settings
+    container: Parts, store_settings: Settings
 ) -> None:
     app = container.app
     member = uuid4()

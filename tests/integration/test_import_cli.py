@@ -11,7 +11,7 @@ from tests.unit.ingest.csv_samples import GOOD, HEADER
 
 def run_cli(tmp_path, *args):
     env = {**os.environ, "PEERPULSE_DATA_DIR": str(tmp_path / "pp"), "PEERPULSE_STORE": "sqlite"}
-    return subprocess.run([sys.executable, "-m", "infra.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "peerpulse", *args], capture_output=True,
                           text=True, env=env, cwd=tmp_path, timeout=60)  # fmt: skip
 
 

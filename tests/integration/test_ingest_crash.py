@@ -10,9 +10,9 @@ import time
 
 import pytest
 
-from consumers.ingest.decoder import Command, decode
 from consumers.ingest.mapper import apply
 from domain.application import EngagementApp
+from infra.contract.inbound.decoder import Command, decode
 from tests.integration.ingest_kit import container, positions, publish, topics, wait_for
 from tests.integration.ingest_kit.stream import aggregate_ids, fingerprint, synthetic_stream
 from tests.unit.ingest.conftest import NOW, FakeVault
@@ -37,7 +37,7 @@ def start(settings, bootstrap, topic, dlq) -> subprocess.Popen:
            "PEERPULSE_STORE": settings.store, "PEERPULSE_POSTGRES_DSN": settings.postgres_dsn,
            "PEERPULSE_POSTGRES_SCHEMA": settings.postgres_schema,
            "PEERPULSE_KAFKA_BOOTSTRAP": bootstrap}  # fmt: skip
-    cmd = [sys.executable, "-m", "infra.cli", "ingest", "--topic", topic, "--dlq-topic", dlq,
+    cmd = [sys.executable, "-m", "peerpulse", "ingest", "--topic", topic, "--dlq-topic", dlq,
            "--group-id", f"crash-{topic}", "--max-records", "500"]  # fmt: skip
     return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from infra.bootstrap import build
 from infra.contract import decode
+from peerpulse.build import build
 from tests.integration.relay_kit import (
     assert_published_exactly_once,
     record_history,

@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from infra.bootstrap import build
 from infra.broker import EmbeddedBroker, free_port
 from infra.kafka import read_all
 from infra.relay_positions import position_of
+from peerpulse.build import build
 from tests.integration.relay_kit import (  # reap_relays: autouse clean-up
     _form,
     _id,

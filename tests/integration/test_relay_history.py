@@ -16,7 +16,7 @@ from tests.integration.relay_kit import (
 
 
 def test_history_covers_every_public_event_type(sqlite_settings):
-    from infra.bootstrap import build
+    from peerpulse.build import build
 
     container = build(sqlite_settings)
     try:

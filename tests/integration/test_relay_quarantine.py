@@ -19,10 +19,10 @@ from datetime import UTC, datetime
 import pytest
 
 from infra import metrics
-from infra.bootstrap import build
 from infra.kafka import read_all
 from infra.relay_positions import position_of
 from infra.relay_quarantine import dlq_topic_for
+from peerpulse.build import build
 from tests.integration.relay_kit import (  # reap_relays: autouse clean-up
     assert_published_exactly_once,
     reap_relays,  # noqa: F401

@@ -1,6 +1,6 @@
 """The relay's reader process lives and dies with its relay (docs/decisions/0014).
 
-``peerpulse relay`` runs as the operator runs it (``python -m infra.cli relay``); its
+``peerpulse relay`` runs as the operator runs it (``python -m peerpulse relay``); its
 reader is the one child process it starts. Each test kills or signals one side and
 checks what the other does: no orphan, no traceback, one clear line.
 """
@@ -15,8 +15,8 @@ import time
 
 import pytest
 
-from infra.bootstrap import build
 from infra.broker import free_port
+from peerpulse.build import build
 from tests.integration.relay_kit import (  # reap_relays: autouse clean-up
     assert_published_exactly_once,
     children,
@@ -108,7 +108,7 @@ def test_a_store_the_reader_cannot_open_stops_the_relay_with_one_line(relayed_st
 def test_a_program_that_forgets_to_close_its_relay_still_exits(relayed_store, tmp_path):
     settings, topic = relayed_store
     script = (
-        "from infra.bootstrap import build\n"
+        "from peerpulse.build import build\n"
         f"relay = build(relay_topic={topic!r}).relay\n"
         "relay.start()\n"
         "print(relay.reader._process.pid, flush=True)\n"  # and no relay.close()

@@ -1,6 +1,6 @@
 """The relay survives SIGKILL mid-batch, refills an empty broker, and quarantines a bad event.
 
-The relay runs as the operator runs it: ``python -m infra.cli relay`` with PEERPULSE_*
+The relay runs as the operator runs it: ``python -m peerpulse relay`` with PEERPULSE_*
 environment variables pointing at the test's SQLite store and the broker.
 """
 
@@ -13,11 +13,11 @@ import time
 
 import pytest
 
-from infra.bootstrap import build
 from infra.broker import EmbeddedBroker, free_port
 from infra.kafka import read_all
 from infra.relay_positions import position_of
 from infra.relay_quarantine import dlq_topic_for
+from peerpulse.build import build
 from tests.integration.relay_kit import (
     assert_published_exactly_once,
     reap_relays,  # noqa: F401 - autouse clean-up

@@ -141,7 +141,7 @@ def test_a_second_ingest_alert_router_or_worker_on_one_store_stops_with_one_line
 ):
     settings = relay_settings(sqlite_settings, kafka_bootstrap)
     env = relay_env(settings, {"PEERPULSE_KAFKA_SESSION_TIMEOUT_MS": "6000"})
-    cli = [sys.executable, "-m", "infra.cli", *command]
+    cli = [sys.executable, "-m", "peerpulse", *command]
     first = subprocess.Popen(cli, env=env, cwd=tmp_path, stderr=subprocess.DEVNULL)
     try:
         lock = settings.data_dir / "locks" / f"{role}.lock"
@@ -183,7 +183,7 @@ def test_rebuild_refuses_to_run_beside_a_worker(sqlite_settings, tmp_path):
     env = relay_env(sqlite_settings)
     with only_one(sqlite_settings, "worker"):  # as a running `peerpulse worker` holds it
         rebuild = subprocess.run(
-            [sys.executable, "-m", "infra.cli", "rebuild", "--no-progress"],
+            [sys.executable, "-m", "peerpulse", "rebuild", "--no-progress"],
             env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60,
         )  # fmt: skip
     assert rebuild.returncode == 2, rebuild.stderr[-1500:]
@@ -212,7 +212,7 @@ def long_history(kafka_broker):
 @contextmanager
 def _replaying_rebuild(settings, names, cwd: Path) -> Iterator[tuple[subprocess.Popen, set]]:
     """``peerpulse rebuild`` with two feed processes, once both are replaying; killed after."""
-    cli = [sys.executable, "-m", "infra.cli", "rebuild", "--no-progress", "--workers", "2",
+    cli = [sys.executable, "-m", "peerpulse", "rebuild", "--no-progress", "--workers", "2",
            "--events-topic", names.events, "--group-health-topic", names.group_health,
            "--alerts-topic", names.alerts]  # fmt: skip
     rebuild = subprocess.Popen(

@@ -12,8 +12,8 @@ import pytest
 from api.auth.store import TokenStore
 from consumers.alerts.sql import Database
 from consumers.alerts.store import AlertStore
-from infra.bootstrap import build
 from infra.settings import Settings
+from peerpulse.build import build
 from projections.readmodel.store import ReadModel
 from tests.conftest import PG_DSN, _pg_connect
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from infra.broker import free_port, port_in_use
-from infra.supervisor import Service, Supervisor
+from peerpulse.supervisor import Service, Supervisor
 
 ROOT = Path(__file__).resolve().parents[2]
 PY = sys.executable
@@ -29,7 +29,7 @@ SCRIPT = """
 import pathlib, sys
 sys.path.insert(0, {root!r})
 from infra.broker import probe
-from infra.supervisor import Service, Supervisor
+from peerpulse.supervisor import Service, Supervisor
 tmp = pathlib.Path({tmp!r})
 
 def sleeper(name, ready=True):
@@ -42,7 +42,7 @@ def sleeper(name, ready=True):
 services = [sleeper("alpha"), sleeper("beta", ready={beta_ready!r})]
 if {broker_port!r}:
     port = {broker_port!r}
-    argv = [sys.executable, "-m", "infra.cli", "broker", "--no-topics", "--port", str(port)]
+    argv = [sys.executable, "-m", "peerpulse", "broker", "--no-topics", "--port", str(port)]
     env = {{"PEERPULSE_DATA_DIR": str(tmp / "data")}}
     ready = lambda: bool(probe("127.0.0.1", port))
     services.insert(0, Service("broker", argv, ready=ready, env=env))
@@ -125,7 +125,7 @@ def _reap(proc: subprocess.Popen, tmp: Path, family: list[int] | None = None) ->
     for pid in [*(family or []), *_children(tmp)]:
         with contextlib.suppress(OSError):
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-            marks = (str(tmp).encode(), b"infra.cli", b"tansu")
+            marks = (str(tmp).encode(), b"-m\x00peerpulse\x00", b"tansu")
             if _alive(pid) and any(mark in cmdline for mark in marks):
                 os.kill(pid, signal.SIGKILL)
     out = b""
@@ -225,7 +225,7 @@ def test_peerpulse_up_leaves_nothing_running_when_it_is_killed(tmp_path: Path) -
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PEERPULSE_DATA_DIR": str(tmp_path / "pp"),
            **{f"PEERPULSE_{name}": str(port) for name, port in ports.items()}}  # fmt: skip
     proc = subprocess.Popen(
-        [PY, "-m", "infra.cli", "up"], cwd=tmp_path, env=env,
+        [PY, "-m", "peerpulse", "up"], cwd=tmp_path, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
     )  # fmt: skip
     lines: list[bytes] = []

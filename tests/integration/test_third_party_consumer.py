@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.bootstrap import build
+from peerpulse.build import build
 from tests.integration.relay_kit import PARTITIONS, record_history, relay_settings, unique_topic
 
 pytestmark = [pytest.mark.kafka]

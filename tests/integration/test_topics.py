@@ -9,9 +9,9 @@ import pytest
 from kafka.admin import ConfigResource, ConfigResourceType
 
 from infra.broker import EmbeddedBroker, free_port
-from infra.cli import main
 from infra.kafka import admin
 from infra.topics import ALL_TOPICS, GROUP_HEALTH
+from peerpulse.cli import main
 
 pytestmark = pytest.mark.kafka
 

@@ -8,10 +8,10 @@ from uuid import uuid4
 import pytest
 
 from domain.ids import derive_id
-from infra.bootstrap import build
-from infra.commands import members
 from infra.errors import UserFacingError
 from infra.settings import Settings
+from peerpulse.build import build
+from peerpulse.commands import members
 
 T0 = datetime(2025, 3, 3, tzinfo=UTC)
 
@@ -66,7 +66,7 @@ def test_malformed_id_is_a_user_error(sqlite_settings: Settings) -> None:
 def test_the_cli_exits_non_zero_with_one_line_for_an_unknown_member(
     sqlite_settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from infra import cli
+    from peerpulse import cli
 
     monkeypatch.setenv("PEERPULSE_DATA_DIR", str(sqlite_settings.data_dir))
     monkeypatch.setenv("PEERPULSE_STORE", "sqlite")

@@ -28,7 +28,7 @@ def _worker(tmp_path: Path, bootstrap: str) -> tuple[subprocess.Popen, list[str]
         "PEERPULSE_KAFKA_BOOTSTRAP": bootstrap,
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "infra.cli", "worker"],
+        [sys.executable, "-m", "peerpulse", "worker"],
         env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     lines: list[str] = []

@@ -12,10 +12,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from consumers.ingest.consumer import tracking_name
-from infra.bootstrap import build
-from infra.commands.ingest import build_consumer
 from infra.settings import Settings
 from infra.topics import Topic, create_topics
+from peerpulse.build import build
 from tests.unit.ingest.conftest import FakeVault
 
 T0 = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
@@ -79,7 +78,7 @@ def positions(app: Any, topic: str, partitions: int = 3) -> int:
 @contextmanager
 def running(c: Any, topic: str, dlq: str) -> Any:
     """Run an IngestConsumer in a thread for the block's duration."""
-    ingest = build_consumer(c, topic, dlq, f"g-{uuid.uuid4().hex[:8]}", max_records=500)
+    ingest = c.ingest_consumer(topic, dlq, f"g-{uuid.uuid4().hex[:8]}", max_records=500)
     ingest.start()
     thread = threading.Thread(target=ingest.run, daemon=True)
     thread.start()

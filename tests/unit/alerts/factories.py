@@ -109,17 +109,17 @@ def health(
 
 def container(settings, directory, clock: FakeClock, **alert_settings):
     """The real composition root with a fixed directory, fake clock and no real sleeping."""
-    from consumers.alerts.config import AlertSettings
-    from infra.bootstrap import build
+    from infra.settings import AlertSettings
+    from peerpulse.build import build
 
     sleeps: list[float] = []
-    base = dict(_env_file=None, attempts=3, backoff_base_s=0.5)
+    base = dict(attempts=3, backoff_base_s=0.5)
+    alerts = AlertSettings(**{**base, **alert_settings})
     c = build(
-        settings,
+        settings.model_copy(update={"alerts": alerts}),
         alert_directory=directory,
         alert_clock=clock,
         alert_sleeper=sleeps.append,
-        alert_settings=AlertSettings(**{**base, **alert_settings}),
     )
     c.sleeps = sleeps
     return c

@@ -17,12 +17,12 @@ from prometheus_client import REGISTRY
 from pydantic import ValidationError
 
 from consumers.alerts.channels.alertmanager import AlertmanagerChannel
-from consumers.alerts.config import AlertSettings
 from consumers.alerts.delivery import Deliverer, validity
 from consumers.alerts.directory import StaticDirectory
 from consumers.alerts.model import ACKNOWLEDGED, DELIVERED, ESCALATED, OPEN_STATUSES, RESOLVED
 from consumers.alerts.policy import PolicyConfig
 from consumers.alerts.refresh import BATCH
+from infra.settings import AlertSettings, Settings
 from tests.unit.alerts.factories import FakeClock, health, lapsed, reengaged, routing
 from tests.unit.alerts.ledger import Ledger, LedgerStore
 
@@ -62,7 +62,7 @@ class FakeMail:
 
 
 def _loop(led: Ledger, am: FakeAlertmanager | None, clock: FakeClock, **settings):
-    s = AlertSettings(_env_file=None, alertmanager_url=am.url if am else "", **settings)
+    s = AlertSettings(alertmanager_url=am.url if am else "", **settings)
     ops = AlertmanagerChannel(am.client, am.url, validity(s)) if am else None
     store, mail, r = LedgerStore(led), FakeMail(), routing()
     directory = StaticDirectory({r.group_id: r}, {})
@@ -189,12 +189,12 @@ def test_without_an_alertmanager_url_nothing_is_refreshed():
 
 def test_refresh_interval_must_be_positive_and_shorter_than_the_lease(monkeypatch):
     monkeypatch.setenv("PEERPULSE_ALERTS_OPS_REFRESH_HOURS", "0.5")
-    assert AlertSettings(_env_file=None).ops_refresh_hours == 0.5
-    assert AlertSettings(_env_file=None, ops_refresh_hours=6, ops_validity_hours=24)
+    assert Settings(_env_file=None).alerts.ops_refresh_hours == 0.5
+    assert AlertSettings(ops_refresh_hours=6, ops_validity_hours=24)
     with pytest.raises(ValidationError, match="must be less than ops_validity_hours"):
-        AlertSettings(_env_file=None, ops_refresh_hours=24, ops_validity_hours=24)
+        AlertSettings(ops_refresh_hours=24, ops_validity_hours=24)
     with pytest.raises(ValidationError, match="greater than 0"):
-        AlertSettings(_env_file=None, ops_refresh_hours=0)
+        AlertSettings(ops_refresh_hours=0)
 
 
 def test_an_alert_acknowledged_after_escalation_leaves_no_critical_copy_firing():

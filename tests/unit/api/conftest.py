@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from infra.bootstrap import build
+from peerpulse.build import build
 from tests.unit.api import seed
 
 

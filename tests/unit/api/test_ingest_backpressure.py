@@ -16,7 +16,7 @@ from kafka.future import Future
 
 from api.app import create_app
 from api.ingest import AttendancePublisher
-from infra.bootstrap import build
+from peerpulse.build import build
 from tests.unit.api import seed
 from tests.unit.api.conftest import bearer
 

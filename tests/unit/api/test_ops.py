@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from infra.bootstrap import build
 from infra.broker import free_port
+from peerpulse.build import build
 
 
 def test_healthz_is_always_ok(client):

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.auth.store import TokenStore
 from api.auth.tokens import hash_secret
-from infra.bootstrap import build
+from peerpulse.build import build
 from tests.unit.api import seed
 from tests.unit.api.clock import FakeClock
 from tests.unit.api.conftest import FakePublisher, bearer

@@ -10,7 +10,7 @@ import pytest
 
 from api.auth.store import TokenStore
 from api.auth.tokens import Scope, hash_secret, token_id_of
-from infra.cli import main
+from peerpulse.cli import main
 
 PROGRAM = uuid.UUID("6f1c7a3e-0000-4000-8000-000000000001")
 OTHER = uuid.UUID("6f1c7a3e-0000-4000-8000-000000000002")

@@ -65,7 +65,9 @@ def test_an_accepted_identifier_is_never_rewritten(value):
     try:
         accepted = EXTERNAL_ID.validate_python(value)
     except ValidationError:
-        assert identifier_problem(value) is not None
+        # refused by our rule, or by pydantic itself for a lone surrogate (module docstring)
+        surrogate = any(0xD800 <= ord(c) <= 0xDFFF for c in value)
+        assert identifier_problem(value) is not None or surrogate
     else:
         assert accepted == value
 

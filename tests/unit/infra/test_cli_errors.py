@@ -6,7 +6,7 @@ import argparse
 
 import pytest
 
-from infra import cli
+from peerpulse import cli
 
 
 def _parser_with(handler) -> argparse.ArgumentParser:

@@ -54,7 +54,7 @@ def test_other_network_errors_are_kept(closed, exc):
 
 
 def test_the_cli_installs_it(monkeypatch):
-    from infra.cli import configure_logging
+    from peerpulse.cli import configure_logging
 
     loggers = [logging.getLogger(name) for name in ClosedTransportNoise.LOGGERS]
     for logger in loggers:

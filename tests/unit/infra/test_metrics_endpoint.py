@@ -5,8 +5,8 @@ from __future__ import annotations
 import urllib.request
 
 from infra.broker import free_port
-from infra.cli import serve_metrics
 from infra.settings import Settings
+from peerpulse.cli import serve_metrics
 
 
 def test_a_service_serves_the_catalogue_metrics_when_a_port_is_set() -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from consumers.alerts.config import AlertSettings
+from consumers.alerts.config import policy_config
+from consumers.alerts.policy import PolicyConfig
 from consumers.alerts.timing import after_quiet_hours
-from infra.commands.up import services
 from infra.settings import Settings
+from peerpulse.commands.up import services
 
 
 def _env(quiet_hours: bool) -> dict[str, dict[str, str]]:
@@ -17,17 +18,17 @@ def _env(quiet_hours: bool) -> dict[str, dict[str, str]]:
     return {s.name: s.env for s in listed}
 
 
-def _policy_from(env: dict[str, str], monkeypatch) -> AlertSettings:
+def _policy_from(env: dict[str, str], monkeypatch) -> PolicyConfig:
     for name, value in env.items():
         if name.startswith("PEERPULSE_ALERTS_"):
             monkeypatch.setenv(name, value)
-    return AlertSettings(_env_file=None)
+    return policy_config(Settings(_env_file=None).alerts)
 
 
 def test_up_keeps_quiet_hours(monkeypatch):
     alerts = _policy_from(_env(quiet_hours=True)["alerts"], monkeypatch)
     night = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
-    assert after_quiet_hours(night, "UTC", alerts.policy().quiet) > night
+    assert after_quiet_hours(night, "UTC", alerts.quiet) > night
 
 
 def test_the_demo_delivers_at_any_hour_and_only_the_router_is_told(monkeypatch):
@@ -35,6 +36,6 @@ def test_the_demo_delivers_at_any_hour_and_only_the_router_is_told(monkeypatch):
     alerts = _policy_from(envs["alerts"], monkeypatch)
     for hour in range(24):
         now = datetime(2026, 12, 1, hour, 30, tzinfo=UTC)
-        assert after_quiet_hours(now, "Europe/Berlin", alerts.policy().quiet) == now, hour
+        assert after_quiet_hours(now, "Europe/Berlin", alerts.quiet) == now, hour
     others = [name for name, env in envs.items() if "PEERPULSE_ALERTS_QUIET_START" in env]
     assert others == ["alerts"]

@@ -10,10 +10,10 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from consumers.ingest.decoder import Command, decode
 from consumers.ingest.mapper import apply
 from domain.application import EngagementApp
 from domain.ids import derive_id
+from infra.contract.inbound.decoder import Command, decode
 from infra.vault import MemoryVault as FakeVault
 
 T0 = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from consumers.ingest.contract import BY_TYPE, MESSAGES, type_of
-from consumers.ingest.decoder import Command, decode
-from consumers.ingest.schemas import SCHEMA_DIR, schemas
+from infra.contract.inbound.decoder import Command, decode
+from infra.contract.inbound.messages import BY_TYPE, MESSAGES, type_of
+from infra.contract.inbound.schemas import SCHEMA_DIR, schemas
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "docs" / "contract" / "examples"
 EXAMPLE_FILES = sorted(EXAMPLES.glob("peerpulse.ingest.*.json"))
@@ -18,7 +18,7 @@ NOW = datetime(2030, 1, 1, tzinfo=UTC)
 
 
 def test_committed_schemas_are_current():
-    """Run ``python -m consumers.ingest.schemas`` when this fails."""
+    """Run ``python -m infra.contract.inbound.schemas`` when this fails."""
     expected = schemas()
     on_disk = {p.name: p.read_text(encoding="utf-8") for p in SCHEMA_DIR.glob("*.schema.json")}
     assert on_disk == expected

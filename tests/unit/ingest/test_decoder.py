@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from consumers.ingest import decoder as d
-from consumers.ingest.decoder import Command, Rejection, decode
+from infra.contract.inbound import decoder as d
+from infra.contract.inbound.decoder import Command, Rejection, decode
 
 NOW = datetime(2025, 2, 1, 12, 0, tzinfo=UTC)
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from consumers.ingest.contract import BY_TYPE
-from consumers.ingest.decoder import CODES, Command, Rejection, decode
+from infra.contract.inbound.decoder import CODES, Command, Rejection, decode
+from infra.contract.inbound.messages import BY_TYPE
 
 NOW = datetime(2025, 2, 1, tzinfo=UTC)
 

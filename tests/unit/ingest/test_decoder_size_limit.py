@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from consumers.ingest.decoder import TOO_LARGE, Command, Rejection, decode
+from infra.contract.inbound.decoder import TOO_LARGE, Command, Rejection, decode
 from infra.limits import MAX_MESSAGE_BYTES
 from tests.unit.ingest.conftest import NOW, msg, padded
 

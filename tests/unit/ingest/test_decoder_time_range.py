@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from consumers.ingest.decoder import INVALID_FIELD, PAST_TIME, Command, Rejection, decode
+from infra.contract.inbound.decoder import INVALID_FIELD, PAST_TIME, Command, Rejection, decode
 from tests.unit.ingest.conftest import NOW
 
 

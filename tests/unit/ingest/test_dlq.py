@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from consumers.ingest import dlq
-from consumers.ingest.decoder import INVALID_JSON, TOO_LARGE, Rejection
+from infra.contract.inbound.decoder import INVALID_JSON, TOO_LARGE, Rejection
 from infra.limits import MAX_MESSAGE_BYTES, MAX_REQUEST_BYTES, record_size
 
 KEY = b"prog"

@@ -9,9 +9,9 @@ from uuid import uuid4
 import pytest
 
 from consumers.ingest import dlq
-from consumers.ingest.decoder import DOMAIN_ERROR, INVALID_JSON, TOO_LARGE, Rejection
-from consumers.ingest.redaction import MARKER, PERSONAL_FIELDS
 from domain.errors import DomainError, MemberForgotten
+from infra.contract.inbound.decoder import DOMAIN_ERROR, INVALID_JSON, TOO_LARGE, Rejection
+from infra.contract.inbound.redaction import MARKER, PERSONAL_FIELDS
 from infra.vault import MemoryVault, open_from_transit, seal_for_transit
 from tests.unit.ingest.conftest import mid, msg, send
 
@@ -121,7 +121,7 @@ def test_a_destroyed_key_is_never_replaced():
 def test_a_lone_surrogate_beside_a_personal_field_is_escaped_not_a_crash() -> None:
     """json accepts ``\\ud800`` that the contract refused; re-encoding it must not raise
     (it stopped ingest at every restart)."""
-    from consumers.ingest.redaction import MARKER, redact
+    from infra.contract.inbound.redaction import MARKER, redact
 
     raw = (
         b'{"type":"peerpulse.ingest.member.joined.v1",'

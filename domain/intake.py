@@ -1,0 +1,171 @@
+"""Intake: the use cases inbound messages call, one per message type, in any arrival order.
+
+Each method is what one message from another system means for peerpulse (decision 0015):
+it provisions what the message names (:mod:`domain.provisioning`), then runs the command,
+reconciling with what arrived earlier — a roll call merges into one-by-one marks, a
+schedule for a session already held or cancelled is superseded, a commitment settled
+before it was made is made bare first. All of it commits together: in the caller's
+batch (the ingest consumer's, with its Kafka position) or in a batch of its own.
+Ids come in already derived and personal data in clear: translating the wire is the
+consumer's job (``consumers/ingest/mapper.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from domain.people_use_cases import PeopleUseCases
+from domain.provisioning import NamedGroup, NamedProgram, Provisioning
+
+__all__ = ["IntakeUseCases", "NamedGroup", "NamedProgram", "Person"]
+
+
+@dataclass(frozen=True)
+class Person:
+    """Personal details a roster message carried, in clear (sealed again by the domain)."""
+
+    pseudonym: str | None
+    display_name: str
+    contact: str
+
+
+class IntakeUseCases(Provisioning, PeopleUseCases):
+    """The inbound use cases; mixed into :class:`~domain.application.EngagementApp`."""
+
+    batch: Callable[..., Any]
+    _current: Any
+
+    def intake_program_launched(self, program: NamedProgram, name: str, organisation: str,
+                                cadence: str, now: datetime, lapse_after: int = 3,
+                                escalate_after_days: int = 3) -> None:  # fmt: skip
+        """A program launched; its real details replace provisional ones."""
+        self.launch_program(
+            program.id, name, organisation, cadence, now, lapse_after, escalate_after_days
+        )
+
+    def intake_coordinator_assigned(self, program: NamedProgram, coordinator_id: UUID,
+                                    name: str, contact: str, time_zone: str, channel: str,
+                                    now: datetime, digest: str = "immediate",
+                                    digest_hour: int = 8) -> None:  # fmt: skip
+        """A coordinator took on the program's groups."""
+        with self._atomically():
+            self.provision_program(program, now)
+            self.assign_coordinator(program.id, coordinator_id, name, contact, time_zone,
+                                    channel, now, digest, digest_hour)  # fmt: skip
+
+    def intake_group_formed(self, group: NamedGroup, name: str, cadence: str, goal: str,
+                            coordinator_id: UUID | None, now: datetime) -> None:  # fmt: skip
+        """A group was formed; an unknown program is provisioned with the group's cadence."""
+        with self._atomically():
+            self.provision_program(group.program, now, cadence)
+            self.form_group(group.id, group.program.id, name, cadence, goal, now, coordinator_id)
+
+    def intake_member_joined(self, group: NamedGroup, member_id: UUID, role: str,
+                             now: datetime, person: Person | None = None) -> None:  # fmt: skip
+        """A member joined (registered first when the message carried their details)."""
+        with self._atomically():
+            self.provision_group(group, now)
+            if person is not None:
+                pseudonym = person.pseudonym or f"member-{member_id.hex[:8]}"
+                self.register_member(member_id, pseudonym, person.display_name,
+                                     person.contact, now)  # fmt: skip
+            self.join_member(group.id, member_id, role, now)
+
+    def intake_member_left(self, group: NamedGroup, member_id: UUID, now: datetime) -> None:
+        """A member left (joined first if the roster never named them)."""
+        with self._atomically():
+            self.provision_members(group, [member_id], now)
+            self.leave_member(group.id, member_id, now)
+
+    def intake_session_scheduled(self, group: NamedGroup, session_id: UUID,
+                                 scheduled_for: datetime, now: datetime) -> None:  # fmt: skip
+        """A session was put in the calendar; superseded if it was already held or called off."""
+        with self._atomically():
+            found = self.provision_group(group, now)
+            if found.session_status(session_id) in (None, "scheduled"):
+                self.schedule_session(group.id, session_id, scheduled_for, now)
+
+    def intake_session_held(self, group: NamedGroup, session_id: UUID, present: list[UUID],
+                            absent: list[UUID], excused: list[UUID], attendance_taken: bool,
+                            now: datetime) -> None:  # fmt: skip
+        """A roll call; merged mark by mark into a session one-by-one marks already held."""
+        with self._atomically():
+            found = self.provision_members(group, [*present, *absent, *excused], now)
+            if found.session_status(session_id) != "held":
+                self.hold_session(group.id, session_id, now, present, absent, excused,
+                                  attendance_taken=attendance_taken)  # fmt: skip
+                return
+            for status, members in (("present", present), ("absent", absent),
+                                    ("excused", excused)):  # fmt: skip
+                for member in members:
+                    self.mark_attendance(group.id, session_id, member, status, now)
+
+    def intake_attendance_marked(self, group: NamedGroup, session_id: UUID, member_id: UUID,
+                                 status: str, now: datetime) -> None:  # fmt: skip
+        """One member's mark; it holds the session if the session was not held yet."""
+        with self._atomically():
+            self.provision_members(group, [member_id], now)
+            self.mark_attendance(group.id, session_id, member_id, status, now)
+
+    def intake_session_cancelled(self, group: NamedGroup, session_id: UUID, reason: str,
+                                 now: datetime) -> None:  # fmt: skip
+        """A session was called off."""
+        with self._atomically():
+            self.provision_group(group, now)
+            self.cancel_session(group.id, session_id, reason, now)
+
+    def intake_commitment_made(self, group: NamedGroup, commitment_id: UUID, member_id: UUID,
+                               session_id: UUID | None, due: datetime | None,
+                               now: datetime) -> None:  # fmt: skip
+        """A commitment; it fills in the details of one recorded bare when settled first."""
+        with self._atomically():
+            self.provision_members(group, [member_id], now)
+            self.make_commitment(group.id, commitment_id, member_id, now, session_id, due)
+
+    def intake_commitment_kept(self, group: NamedGroup, commitment_id: UUID, member_id: UUID,
+                               now: datetime) -> None:  # fmt: skip
+        """A commitment was kept (made bare first if it was never heard of)."""
+        with self._atomically():
+            self._provision_commitment(group, commitment_id, member_id, now)
+            self.keep_commitment(group.id, commitment_id, now)
+
+    def intake_commitment_missed(self, group: NamedGroup, commitment_id: UUID,
+                                 member_id: UUID, now: datetime) -> None:  # fmt: skip
+        """A commitment was missed (made bare first if it was never heard of)."""
+        with self._atomically():
+            self._provision_commitment(group, commitment_id, member_id, now)
+            self.miss_commitment(group.id, commitment_id, now)
+
+    def intake_group_paused(self, group: NamedGroup, until: datetime, reason: str,
+                            now: datetime) -> None:  # fmt: skip
+        """The group planned a break."""
+        with self._atomically():
+            self.provision_group(group, now)
+            self.pause_group(group.id, until, reason, now)
+
+    def intake_group_resumed(self, group: NamedGroup, now: datetime) -> None:
+        """The group is meeting again after a pause."""
+        with self._atomically():
+            self.provision_group(group, now)
+            self.resume_group(group.id, now)
+
+    def _provision_commitment(
+        self, group: NamedGroup, commitment_id: UUID, member_id: UUID, now: datetime
+    ) -> None:
+        found = self.provision_members(group, [member_id], now)
+        if not found.knows_commitment(commitment_id):  # settled before we heard it was made
+            self.make_commitment(group.id, commitment_id, member_id, now)
+
+    @contextmanager
+    def _atomically(self) -> Iterator[None]:
+        """The commands in the block commit together: in the current batch, or in their own."""
+        if self._current.get() is not None:
+            yield
+            return
+        with self.batch():
+            yield

@@ -1,0 +1,155 @@
+"""``peerpulse alerts run|list|ack|snooze``: the alert router and its lifecycle from a shell."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from infra.errors import UserFacingError
+from infra.settings import Settings
+
+if TYPE_CHECKING:
+    from peerpulse.build import Parts
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``alerts`` command group."""
+    p = sub.add_parser("alerts", help="route lapse warnings to coordinators (default: run)")
+    p.set_defaults(handler=_run, topic=None, metrics_port=0)
+    cmds = p.add_subparsers(dest="alerts_command", metavar="ACTION")
+    run = cmds.add_parser("run", help="consume alert intents and deliver them")
+    run.add_argument("--topic", help="alert-intent topic (default: peerpulse.alerts.v1)")
+    run.add_argument("--metrics-port", type=int, default=0, help="serve /metrics here (0: off)")
+    run.set_defaults(handler=_run)
+    ls = cmds.add_parser("list", help="show alerts and their lifecycle status")
+    ls.add_argument(
+        "--status",
+        help="raised, delivered, acknowledged, escalated, resolved, snoozed, inhibited, open",
+    )
+    ls.add_argument("--failed", action="store_true", help="only alerts whose delivery failed")
+    ls.add_argument("--program", action="append", help="restrict to a program id (repeatable)")
+    ls.add_argument("--json", action="store_true", help="one JSON object per line")
+    ls.set_defaults(handler=_list)
+    ack = cmds.add_parser("ack", help="acknowledge an alert (stops escalation)")
+    ack.add_argument("alert_id")
+    ack.add_argument("--by", required=True, help="who takes it on")
+    ack.add_argument("--comment", default="", help="what they will do")
+    ack.set_defaults(handler=_ack)
+    snooze = cmds.add_parser("snooze", help="quiet an alert for some days (ends if worse)")
+    snooze.add_argument("alert_id")
+    snooze.add_argument("--by", required=True)
+    snooze.add_argument("--days", type=float, default=7.0)
+    snooze.set_defaults(handler=_snooze)
+
+
+def _stall_watch(settings: Settings):
+    """Ends the process if the router stops applying intents while some wait."""
+    from infra.progress import ProgressWatch
+
+    if not settings.stall_after_s:
+        return None
+    return lambda router: ProgressWatch(
+        "alerts", lambda: router.backlog, lambda: router.handled, settings.stall_after_s
+    ).start()
+
+
+def run_service(parts: Parts, topic: str | None = None) -> int:
+    """Run router + delivery until SIGTERM/SIGINT (also used by tests' subprocesses)."""
+    from consumers.alerts.service import AlertService
+    from infra.singleton import only_one
+
+    with only_one(parts.settings, "alerts"):  # one router per store (decision 0009)
+        service = AlertService(
+            lambda: parts.alert_router(topic),
+            parts.alert_deliverer,
+            parts.settings.alerts.deliver_every_s,
+            watch=_stall_watch(parts.settings),
+        )
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: service.stop.set())
+        service.run()
+    return 0
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from dataclasses import replace
+
+    from prometheus_client import start_http_server
+
+    from infra.broker_probe import wait_for_kafka
+    from infra.topics import ALERTS, create_topics
+    from peerpulse.build import build
+
+    parts = build(settings)
+    topic = args.topic or settings.alerts.topic
+    wait_for_kafka(settings.kafka_bootstrap)
+    create_topics(
+        settings.kafka_bootstrap, settings.topic_partitions, (replace(ALERTS, name=topic),)
+    )
+    if args.metrics_port:
+        start_http_server(args.metrics_port, addr=settings.metrics_host)
+    try:
+        return run_service(parts, topic)
+    finally:
+        parts.close()
+
+
+def _list(args: argparse.Namespace, settings: Settings) -> int:
+    from peerpulse.build import build
+
+    store = build(settings).alert_store
+    status = "failed" if args.failed else args.status
+    for a in store.list(status=status, program_ids=args.program):
+        failures = store.failed_notices(a.alert_id) if args.failed else []
+        row = {
+            "alert_id": a.alert_id,
+            "status": a.status,
+            "kind": a.kind,
+            "group_id": a.group_id,
+            "program_id": a.program_id,
+            "raised_at": a.raised_at.isoformat(),
+            "gravity": a.gravity,
+            "failures": [f"{f.notice.purpose}: {f.error} ({f.attempts} tries)" for f in failures],
+        }
+        if args.json:
+            print(json.dumps(row))
+        else:
+            extra = f"  FAILED {'; '.join(row['failures'])}" if failures else ""
+            print(
+                f"{a.alert_id}  {a.status:<12} {a.kind:<15} group {a.group_id}  "
+                f"since {a.raised_at:%Y-%m-%d}{extra}"
+            )
+    return 0
+
+
+def _ack(args: argparse.Namespace, settings: Settings) -> int:
+    from consumers.alerts.lifecycle import LifecycleError
+    from peerpulse.build import build
+
+    try:
+        a = build(settings).alert_store.acknowledge(args.alert_id, args.by, args.comment)
+    except KeyError as exc:
+        raise UserFacingError(f"no alert {args.alert_id}") from exc
+    except LifecycleError as exc:
+        raise UserFacingError(str(exc)) from exc
+    print(f"{a.alert_id} acknowledged by {a.acknowledged_by}")
+    return 0
+
+
+def _snooze(args: argparse.Namespace, settings: Settings) -> int:
+    from consumers.alerts.lifecycle import LifecycleError
+    from peerpulse.build import build
+
+    c = build(settings)
+    until = c.alert_clock() + timedelta(days=args.days)
+    try:
+        a = c.alert_store.snooze(args.alert_id, until, args.by)
+    except KeyError as exc:
+        raise UserFacingError(f"no alert {args.alert_id}") from exc
+    except LifecycleError as exc:
+        raise UserFacingError(str(exc)) from exc
+    print(f"{a.alert_id} snoozed until {until:%Y-%m-%d %H:%M} UTC (or until it gets worse)")
+    return 0

@@ -1,0 +1,172 @@
+"""``peerpulse worker``: the live projection worker (faust agent on the events topic).
+
+Start-up order: wait for Kafka, make sure the topics exist, open the read model and
+restore the projector from it, position the consumer group at the read model's
+checkpoint, then run faust until SIGTERM/SIGINT. A stop always ends within
+:data:`STOP_DEADLINE_S`, even with the broker gone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+
+from infra.errors import UserFacingError, one_line
+from infra.settings import Settings
+
+log = logging.getLogger(__name__)
+STOP_DEADLINE_S = 3.0
+"""How long a signalled stop may take before the process simply exits. faust waits about
+a minute for a broker that is gone; the read model commits each batch in one transaction,
+so cutting that wait short loses nothing (the next start resumes from its checkpoint)."""
+
+
+class ProjectionStopped(UserFacingError):
+    """The worker's agent failed on a batch: the process exits for a restart."""
+
+    exit_code = 3
+
+
+def add_topic_args(p: argparse.ArgumentParser) -> None:
+    """Options naming the topics (defaults: the catalogue) and the worker's group."""
+    from projections.worker.group_offsets import WORKER_GROUP
+    from projections.worker.wire import ProjectionTopics
+
+    d = ProjectionTopics()
+    p.add_argument("--events-topic", default=d.events)
+    p.add_argument("--group-health-topic", default=d.group_health)
+    p.add_argument("--alerts-topic", default=d.alerts)
+    p.add_argument("--group-id", default=WORKER_GROUP, help="the worker's consumer group")
+
+
+def topic_names(args: argparse.Namespace):
+    """The ProjectionTopics named by the options."""
+    from projections.worker.wire import ProjectionTopics
+
+    return ProjectionTopics(args.events_topic, args.group_health_topic, args.alerts_topic)
+
+
+def worker_group(base: str, readmodel) -> str:
+    """The worker's consumer group: one per read-model epoch, so a reset read model never
+    inherits offsets committed for an older one."""
+    return f"{base}.{readmodel.epoch()}"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("worker", help="run the live projection worker")
+    add_topic_args(p)
+    p.add_argument("--metrics-port", type=int, default=0, help="serve /metrics here (0: off)")
+    p.set_defaults(handler=_run)
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    import faust
+    from prometheus_client import start_http_server
+
+    from infra.broker_probe import wait_for_kafka
+    from infra.singleton import only_one
+    from infra.topics import create_topics
+    from peerpulse.build import build
+    from projections.worker.app import build_app
+    from projections.worker.group_offsets import set_group_offsets
+    from projections.worker.observe import Observer
+    from projections.worker.runner import ProjectionRunner
+
+    # One worker per read model: it restores every group's state from the read model and
+    # owns all of the events topic's partitions (a second one would split them).
+    with only_one(settings, "worker"):
+        names = topic_names(args)
+        wait_for_kafka(settings.kafka_bootstrap)
+        create_topics(settings.kafka_bootstrap, settings.topic_partitions, names.catalogue())
+        readmodel = build(settings).open_read_model()
+        runner = ProjectionRunner(readmodel, names.events)
+        group = worker_group(args.group_id, readmodel)
+        try:
+            set_group_offsets(settings.kafka_bootstrap, group, names.events, runner.positions, 3.0)
+        except RuntimeError as exc:
+            # A worker that died a moment ago can hold the group (on Tansu for good): join a
+            # fresh one; the first assignment seeks to the read model's checkpoint anyway.
+            group = f"{group}.r{int(time.time())}"
+            log.warning("%s; joining %s instead, from the read model's checkpoint", exc, group)
+        observer = Observer()
+        observer.load(readmodel)
+        if args.metrics_port:
+            start_http_server(args.metrics_port, addr=settings.metrics_host)
+        failures: list[Exception] = []
+
+        def stop(exc: Exception) -> None:
+            failures.append(exc)
+            os.kill(os.getpid(), signal.SIGTERM)  # faust's own clean shutdown
+
+        def give_up() -> None:
+            reason = f" after {one_line(failures[0])}" if failures else ""
+            try:  # stderr may be a pipe whose reader is gone (a supervisor killed)
+                print(f"peerpulse worker: stop did not complete within {STOP_DEADLINE_S:.0f} s"
+                      f"{reason}; exiting now", file=sys.stderr, flush=True)  # fmt: skip
+            finally:
+                os._exit(ProjectionStopped.exit_code if failures else 0)
+
+        (settings.data_dir / "faust").mkdir(parents=True, exist_ok=True)  # also on PostgreSQL
+        watch = _watch(settings, runner, names.events)
+        app = build_app(settings, runner, names, group, observer, on_failure=stop)
+        worker = _worker_with_deadline(faust.Worker, app, give_up)
+        code = 0
+        try:
+            worker.execute_from_commandline()
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        finally:
+            readmodel.close()
+        if watch is not None:
+            watch.stop()
+        if failures:
+            raise ProjectionStopped(
+                f"projection stopped: {one_line(failures[0])}; exiting for a restart from"
+                " the read model's checkpoint"
+            )
+        return code
+
+
+def _worker_with_deadline(base: type, app, give_up: Callable[[], None]):
+    """A faust worker whose stop on SIGTERM/SIGINT calls ``give_up`` after the deadline."""
+
+    class Worker(base):
+        _deadline: threading.Timer | None = None
+
+        def _schedule_shutdown(self, sig: signal.Signals) -> None:  # mode's one signal path
+            if self._deadline is None:
+                self._deadline = threading.Timer(STOP_DEADLINE_S, give_up)
+                self._deadline.daemon = True
+                self._deadline.start()
+            super()._schedule_shutdown(sig)
+
+    return Worker(app, loglevel="INFO", quiet=True, override_logging=False)
+
+
+def _watch(settings: Settings, runner, topic: str):
+    """Ends the process if the worker's checkpoint stops moving while records wait (a
+    wedged agent: faust would keep the process up)."""
+    from kafka import TopicPartition
+
+    from infra.kafka import end_offsets
+    from infra.progress import ProgressWatch
+    from projections.worker.group_offsets import partitions
+
+    if not settings.stall_after_s:
+        return None
+    tps = [TopicPartition(topic, p) for p in partitions(settings.kafka_bootstrap, topic)]
+
+    def waiting() -> int:  # its own client: safe beside faust's
+        ends = end_offsets(settings.kafka_bootstrap, tps)
+        at = dict(runner.positions)
+        return sum(max(0, end - at.get(tp.partition, 0)) for tp, end in ends.items())
+
+    return ProgressWatch(
+        "worker", waiting, lambda: sum(dict(runner.positions).values()), settings.stall_after_s
+    ).start(every=15.0)

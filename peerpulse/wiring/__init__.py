@@ -1,0 +1,1 @@
+"""How the parts of one role are put together (used by :mod:`peerpulse.build` only)."""
