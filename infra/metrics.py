@@ -125,3 +125,26 @@ STAGE_LAST_PROGRESS = Gauge(
     "Unix time a stage last made progress (or was seen idle), by stage.",
     ["stage"],
 )
+
+# -- clock -----------------------------------------------------------------------
+# Silence (a missed session, a lapsing member) is only judged when time passes as
+# Clock.Ticked events; a dead clock means no group is ever flagged, so it is watched too.
+CLOCK_LAST_TICK = Gauge(
+    "peerpulse_clock_last_tick_timestamp_seconds",
+    "Unix time of the newest tick boundary the clock service confirmed in the event store.",
+)
+CLOCK_LAST_CHECK = Gauge(
+    "peerpulse_clock_last_check_timestamp_seconds",
+    "Unix time the clock service last read the wall clock and confirmed its tick.",
+)
+CLOCK_TICKS = Counter(
+    "peerpulse_clock_ticks_total", "Clock.Ticked events recorded by the clock service."
+)
+
+# -- programs ------------------------------------------------------------------------
+PROGRAM_INFO = Gauge(
+    "peerpulse_program_info",
+    "Always 1: the name of each program labelled in peerpulse_projection_groups, to join "
+    "on ``program`` for readable legends (same bound: the first 200 programs).",
+    ["program", "program_name"],
+)

@@ -21,20 +21,40 @@ class Observer:
 
     def __init__(self) -> None:
         self._programs: set[str] = set()
+        self._names: dict[str, str] = {}
         self._rejected = 0
 
     def program_label(self, program_id: str) -> str:
         """The program's label, bounded to the first ``MAX_PROGRAM_LABELS`` programs."""
         if program_id in self._programs or len(self._programs) < MAX_PROGRAM_LABELS:
-            self._programs.add(program_id)
+            if program_id not in self._programs:
+                self._programs.add(program_id)
+                self._show_name(program_id, program_id)  # until its name is known
             return program_id
+        self._show_name("other", "other programs")
         return "other"
+
+    def name_program(self, program_id: str, name: str | None) -> None:
+        """Publish the program's name beside its label, so legends need no UUIDs."""
+        label = self.program_label(program_id)
+        if label != "other":
+            self._show_name(label, name or program_id)
+
+    def _show_name(self, label: str, name: str) -> None:
+        old = self._names.get(label)
+        if old == name:
+            return
+        if old is not None:
+            metrics.PROGRAM_INFO.remove(label, old)
+        metrics.PROGRAM_INFO.labels(label, name).set(1)
+        self._names[label] = name
 
     def load(self, readmodel: ReadModel) -> None:
         """Start the groups gauge from the stored roll-up (worker restart)."""
         cols = T.PROGRAM_ROLLUP.columns
         for row in readmodel.rows(T.PROGRAM_ROLLUP):
             values = dict(zip(cols, row, strict=True))
+            self.name_program(values["program_id"], values["name"])
             for level in LEVEL_COLUMNS:
                 label = self.program_label(values["program_id"])
                 metrics.PROJECTION_GROUPS.labels(label, level).inc(values[level] or 0)
@@ -48,7 +68,9 @@ class Observer:
             metrics.PROJECTION_REJECTED.inc(runner.rejected - self._rejected)
             self._rejected = runner.rejected
         for r in out.rows:
-            if r.table == T.PROGRAM_ROLLUP.name and r.op == "incr":
+            if r.table == T.PROGRAM_ROLLUP.name and r.op != "incr" and "name" in r.values:
+                self.name_program(r.key[0], r.values["name"])
+            elif r.table == T.PROGRAM_ROLLUP.name and r.op == "incr":
                 for level, delta in r.values.items():
                     metrics.PROJECTION_GROUPS.labels(self.program_label(r.key[0]), level).inc(delta)
         if newest_ts_ms:

@@ -1,14 +1,16 @@
-"""docker-compose.yml stays runnable: it parses, pins every image, and runs real commands."""
+"""docker-compose.yml stays runnable: it is valid compose, pins every image, runs real commands,
+and every service has an init process, a healthcheck, and alerting that goes somewhere."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 import yaml
 
-from infra.cli import build_parser
+from peerpulse.cli import build_parser
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -67,7 +69,7 @@ def test_dependencies_name_real_services():
 
 
 def test_mounted_observability_files_exist():
-    for service in ("prometheus", "grafana"):
+    for service in ("prometheus", "grafana", "alertmanager"):
         for volume in SERVICES[service]["volumes"]:
             source = volume.split(":")[0]
             if source.startswith("./"):
@@ -75,7 +77,7 @@ def test_mounted_observability_files_exist():
 
 
 def test_prometheus_scrapes_every_long_running_service_on_the_port_compose_gives_it() -> None:
-    from infra.cli import SERVICES_WITH_METRICS
+    from peerpulse.cli import SERVICES_WITH_METRICS
 
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     prom = yaml.safe_load((ROOT / "infra/observability/prometheus/prometheus.yml").read_text())
@@ -88,3 +90,95 @@ def test_prometheus_scrapes_every_long_running_service_on_the_port_compose_gives
     for service in SERVICES_WITH_METRICS:
         assert service in compose["services"], service
         assert f"{service}:{port}" in targets, service
+
+
+# -- the compose spec, init, healthchecks and Alertmanager ------------------------------
+ONE_SHOT = {name for name, s in SERVICES.items() if s.get("restart") == "on-failure"}
+
+
+def test_compose_file_is_valid_against_the_compose_spec_schema():
+    import jsonschema_rs
+
+    schema = json.loads((ROOT / "tests/unit/schemas/compose-spec.json").read_text())
+    errors = [f"{'/'.join(map(str, e.instance_path))}: {e.message}"
+              for e in jsonschema_rs.validator_for(schema).iter_errors(COMPOSE)]  # fmt: skip
+    assert not errors, errors
+
+
+def test_the_schema_check_catches_a_misspelt_healthcheck():
+    import jsonschema_rs
+
+    schema = json.loads((ROOT / "tests/unit/schemas/compose-spec.json").read_text())
+    broken = {**COMPOSE, "services": {**SERVICES, "api": {**SERVICES["api"], "healthcheck": {
+        "tests": ["CMD", "true"]}}}}  # fmt: skip
+    assert not jsonschema_rs.validator_for(schema).is_valid(broken)
+
+
+@pytest.mark.parametrize("name", sorted(SERVICES))
+def test_every_service_runs_under_an_init_process(name):
+    assert SERVICES[name].get("init") is True, f"{name}: no init process (init: true)"
+
+
+@pytest.mark.parametrize("name", sorted(set(SERVICES) - ONE_SHOT))
+def test_every_long_running_service_has_a_healthcheck(name):
+    check = SERVICES[name].get("healthcheck") or {}
+    assert not check.get("disable"), name
+    assert check.get("test", [None])[0] in ("CMD", "CMD-SHELL"), f"{name}: no healthcheck"
+    assert check.get("interval") and check.get("retries"), name
+
+
+def test_one_shot_services_declare_that_they_have_no_healthcheck():
+    """The image's own HEALTHCHECK (an HTTP probe) must not judge a job that exits."""
+    assert {"topics"} == ONE_SHOT
+    for name in ONE_SHOT:
+        assert SERVICES[name]["healthcheck"] == {"disable": True}, name
+
+
+@pytest.mark.parametrize("name", sorted(PEERPULSE))
+def test_peerpulse_healthchecks_probe_the_port_the_service_serves(name):
+    probe = " ".join(SERVICES[name].get("healthcheck", {}).get("test", []))
+    env = SERVICES[name]["environment"]
+    if name == "api":
+        assert "127.0.0.1:8400/readyz" in probe and "8400" in PEERPULSE[name]["command"]
+    elif name not in ONE_SHOT:
+        assert "os.environ['PEERPULSE_METRICS_PORT']" in probe and env["PEERPULSE_METRICS_PORT"]
+
+
+def test_prometheus_fires_into_the_compose_alertmanager():
+    prom = yaml.safe_load((ROOT / "infra/observability/prometheus/prometheus.yml").read_text())
+    [manager] = prom["alerting"]["alertmanagers"]
+    [target] = [t for c in manager["static_configs"] for t in c["targets"]]
+    host, port = target.split(":")
+    assert SERVICES[host]["image"].startswith("prom/alertmanager:")
+    assert "--config.file=/etc/alertmanager/alertmanager.yml" in SERVICES[host]["command"]
+    assert "./infra/observability/alertmanager:/etc/alertmanager:ro" in SERVICES[host]["volumes"]
+    assert (ROOT / "infra/observability/alertmanager/alertmanager.yml").is_file()
+    assert port == "9093"
+
+
+def test_the_alert_router_posts_its_ops_copy_to_the_same_alertmanager(monkeypatch):
+    from infra.settings import Settings
+
+    prom = yaml.safe_load((ROOT / "infra/observability/prometheus/prometheus.yml").read_text())
+    target = prom["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"][0]
+    for key, value in SERVICES["alerts"]["environment"].items():
+        monkeypatch.setenv(key, value)
+    settings = Settings(_env_file=None)  # read the way `peerpulse alerts run` reads it
+    assert settings.alerts.alertmanager_url == f"http://{target}"
+    assert settings.store == "postgres"  # the anchor's environment is still merged in
+
+
+def test_every_scrape_target_is_a_compose_service_on_a_port_it_serves():
+    prom = yaml.safe_load((ROOT / "infra/observability/prometheus/prometheus.yml").read_text())
+    metrics_port = COMPOSE["x-peerpulse"]["environment"]["PEERPULSE_METRICS_PORT"]
+    for job in prom["scrape_configs"]:
+        for config in job["static_configs"]:
+            for target in config["targets"]:
+                host, port = target.split(":")
+                if host == "localhost":
+                    assert job["job_name"] == "prometheus"
+                    continue
+                assert host in SERVICES, f"{job['job_name']}: {host} is not a compose service"
+                assert config["labels"]["service"] == host, target
+                served = {"api": "8400", "alertmanager": "9093"}.get(host, metrics_port)
+                assert port == served, target
