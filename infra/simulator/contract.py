@@ -1,6 +1,6 @@
 """The thin adapter from simulated facts to ingest-contract messages (CloudEvents JSON).
 
-The simulator speaks only the public ingest contract (``consumers/ingest/contract.py``),
+The simulator speaks only the public ingest contract (``infra/contract/inbound/``),
 exactly as a calendar, LMS or check-in app would; nothing here knows peerpulse internals.
 """
 
@@ -67,6 +67,6 @@ def validate(message: dict[str, Any]) -> Any:
     """Parse ``message`` with the ingest contract's models; raises ``ValidationError``."""
     import json
 
-    from consumers.ingest.contract import MESSAGE_ADAPTER
+    from infra.contract.inbound.messages import MESSAGE_ADAPTER
 
     return MESSAGE_ADAPTER.validate_json(json.dumps(message))

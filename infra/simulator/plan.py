@@ -19,9 +19,9 @@ PERIODS: dict[str, timedelta] = {
 }
 """Cadence -> length of one period (the same lengths as docs/contract/EVENTS.md)."""
 
-DORMANT_AFTER_PERIODS = 4
+DORMANT_AFTER_PERIODS = 3
 """A dying group is dormant this many cadence periods after its last held session (or its
-forming, if it never met): peerpulse's own definition of dormant (decision 0005)."""
+forming, if it never met): the definition issue 13 scores against (decision 0011)."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,10 @@ class Phase:
     """The calendar still schedules a session (recurring invites outlive dead groups)."""
     cancel_share: float = 0.5
     """Of the sessions not held, the share cancelled explicitly (the rest simply don't happen)."""
+    host_absent: bool = False
+    """The facilitator (first on the roster) no longer comes: absent, not excused."""
+    cancel_reason: str | None = None
+    """The reason every cancellation of this period gives (None: an ordinary one, drawn)."""
 
 
 STEADY = Phase()
@@ -82,19 +86,43 @@ class GroupTruth:
 
     group: str
     fate: str
+    """The fate family the group was drawn from (``steady``, ``slow_fade``, ...)."""
     cadence: str
     period_days: int
     formed_at: datetime
     members: int
     dies: bool
+    """Its fate killed it inside the window: the last held session is known to be the last
+    (``dormant_at`` is set, possibly after the window end; then it is also censored)."""
     censored: bool
-    """A dying fate whose death falls after the window: neither dying nor healthy here."""
+    """A dying fate whose dormancy falls after the window end (or that is still meeting at
+    the end): counted neither as dying nor as healthy."""
     last_session_at: datetime | None
     dormant_at: datetime | None
+    """Last held session (or forming, if it never met) + 3 cadence periods; dying only."""
     pauses: list[tuple[datetime, datetime]] = field(default_factory=list)
+    """Announced breaks ``(group.paused, until)``: its own pause and/or the program holiday."""
     sessions_held: int = 0
     decline_at: datetime | None = None
     """When the fate's trajectory left the group's healthy base (None: it never did)."""
+    coordinator: str = "coord-1"
+    """The external id of the coordinator who looks after the group (alerts go to them)."""
+    roster_first: bool = False
+    """Its roster (``member.joined``) was published before its ``group.formed``."""
+    records_commitments: bool = True
+    """False: the group never records commitments (no ``commitment.*`` messages at all)."""
+    replaced: int = 0
+    """How many members left and were replaced by a newcomer (leave + join)."""
+
+    @property
+    def family(self) -> str:
+        """The fate family (each family is one fate: the same name as :attr:`fate`)."""
+        return self.fate
+
+    @property
+    def last_held_at(self) -> datetime | None:
+        """The last held session (the name issue 13 uses for :attr:`last_session_at`)."""
+        return self.last_session_at
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict (ISO 8601 times)."""
@@ -116,4 +144,10 @@ class GroupTruth:
             "pauses": [{"start": iso(a), "until": iso(b)} for a, b in self.pauses],
             "sessions_held": self.sessions_held,
             "decline_at": iso(self.decline_at),
+            "family": self.family,
+            "last_held_at": iso(self.last_held_at),
+            "coordinator": self.coordinator,
+            "roster_first": self.roster_first,
+            "records_commitments": self.records_commitments,
+            "replaced": self.replaced,
         }

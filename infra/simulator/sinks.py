@@ -3,6 +3,8 @@
 Every sink speaks only the public ingest contract. :func:`paced` groups messages into
 batches and, with a ``speed``, sleeps the scaled event-time gap between them (``speed``
 simulated seconds per real second); without one it goes as fast as the sink allows.
+Messages arrive out of event-time order (late deliveries): the pace follows the newest
+event time seen, and a late message goes out at once, with whatever is pending.
 """
 
 from __future__ import annotations
@@ -54,9 +56,9 @@ def paced(
         if pending and last is not None and (at > last or len(pending) >= batch):
             yield pending
             pending = []
-            sleep((at - last).total_seconds() / speed)
+            sleep(max(0.0, (at - last).total_seconds()) / speed)
         pending.append(message)
-        last = at
+        last = at if last is None else max(last, at)
     if pending:
         yield pending
 

@@ -19,6 +19,8 @@ class GroupView:
     present: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     commitments: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     paused: list[datetime] = field(default_factory=list)
+    cancelled: dict[str, tuple[datetime, str]] = field(default_factory=dict)
+    """Session -> (when the cancellation was sent, its reason)."""
 
     def sessions(self) -> list[str]:
         """Held session ids in time order."""
@@ -38,6 +40,10 @@ def views(sim: Simulation) -> dict[str, GroupView]:
             v.present[d["session"]].add(d["member"])
         elif kind == "commitment.made":
             v.commitments[d["session"]] += 1
+        elif kind == "session.cancelled":
+            v.cancelled[d["session"]] = (datetime.fromisoformat(m["time"]), d.get("reason", ""))
+        elif kind == "group.paused":
+            v.paused.append(datetime.fromisoformat(m["time"]))
     return out
 
 
