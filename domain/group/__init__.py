@@ -38,14 +38,21 @@ class Group(Roster, Sessions, Attendance, Commitments, Lifecycle, ReplacedRecord
     aggregate cache costs O(containers) instead of O(history).
     """
 
-    class_version = 2
-    """Version 2 added ``provisional`` and ``provisional_members`` (snapshots upcast)."""
+    class_version = 3
+    """Version 2 added ``provisional`` and ``provisional_members``, version 3 ``left_at``
+    (snapshots upcast)."""
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         """Groups snapshotted before provisioning was recorded were all formed for real."""
         state.setdefault("provisional", False)
         state.setdefault("provisional_members", [])
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        """Groups snapshotted before leave times were kept: no time known for anyone who
+        left, so a late mark for them stays refused, as it was."""
+        state.setdefault("left_at", {})
 
     @classmethod
     def form(cls, group_id: UUID, program_id: UUID, name: str, cadence: str, goal: str,
@@ -127,7 +134,7 @@ class Group(Roster, Sessions, Attendance, Commitments, Lifecycle, ReplacedRecord
             group.program_id, group.name, group.cadence = self.program_id, self.name, self.cadence
             group.goal, group.coordinator_id = self.goal, self.coordinator_id
             group.provisional, group.provisional_members = self.provisional, []
-            group.members, group.former, group.lapsed = {}, [], []
+            group.members, group.former, group.lapsed, group.left_at = {}, [], [], {}
             group.sessions, group.commitments, group.pauses = {}, {}, []
             group.last_pause, group.last_check_in, group.closed = None, None, None
             group.next_seq, group.held_order = 0, []

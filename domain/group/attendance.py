@@ -81,11 +81,12 @@ class Attendance(GroupGuards):
     def _change_mark(
         self, session_id: UUID, member_id: UUID, status: str, now: datetime, lapse_after: int
     ) -> None:
-        previous = self.sessions[str(session_id)]["attendance"].get(str(member_id))
+        session = self.sessions[str(session_id)]
+        previous = session["attendance"].get(str(member_id))
         if previous == status:
             return
         self.require_open(f"mark member {member_id} in session {session_id}")
-        self.require_member(member_id, session_id)
+        self.require_member(member_id, session_id, at=session["held_at"])
         if previous is None:
             self.trigger_event(
                 self.AttendanceMarked,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -13,6 +14,8 @@ class GroupGuards:
 
     id: UUID
     members: dict[str, str]
+    left_at: dict[str, datetime]
+    """When each former member left (``MemberLeft``'s time; see :meth:`require_member`)."""
     closed: list[str] | None
     trigger_event: Any
 
@@ -21,7 +24,19 @@ class GroupGuards:
         if self.closed:
             raise GroupClosed(self.id, self.closed[0], what)
 
-    def require_member(self, member_id: UUID, session_id: UUID | None = None) -> None:
-        """Refuse attendance or commitments for someone outside the group."""
-        if str(member_id) not in self.members:
+    def require_member(
+        self, member_id: UUID, session_id: UUID | None = None, at: datetime | None = None
+    ) -> None:
+        """Refuse attendance or commitments for someone outside the group.
+
+        ``at``: the time of the session being marked. A member who left *after* it was on
+        the roster then, so a roll call that arrives late (decision 0015) may still mark
+        them; one who left at or before it, or whose leaving time is unknown (a snapshot
+        from before it was kept), may not.
+        """
+        key = str(member_id)
+        if key in self.members:
+            return
+        left = self.left_at.get(key)
+        if at is None or left is None or at >= left:
             raise NotAMember(self.id, member_id, session_id)

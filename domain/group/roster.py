@@ -89,6 +89,7 @@ class Roster(GroupGuards):
             group.members[key] = self.role
             if key in group.former:
                 group.former.remove(key)
+                group.left_at.pop(key, None)
             group.provisional_members = [m for m in group.provisional_members if m != key]
             if self.provisional:
                 group.provisional_members.append(key)
@@ -113,6 +114,7 @@ class Roster(GroupGuards):
             key = str(self.member_id)
             group.members.pop(key, None)
             group.former.append(key)
+            group.left_at[key] = self.timestamp
             group.provisional_members = [m for m in group.provisional_members if m != key]
             if key in group.lapsed:
                 group.lapsed.remove(key)

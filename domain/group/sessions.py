@@ -82,7 +82,7 @@ class Sessions(GroupGuards):
                 "given although attendance was not taken"
             )
         for member in {str(m): m for m in (*present, *absent, *excused)}.values():
-            self.require_member(member, session_id)
+            self.require_member(member, session_id, at=now)
         self.trigger_event(
             self.SessionHeld,
             timestamp=now,

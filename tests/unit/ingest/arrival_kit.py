@@ -2,10 +2,12 @@
 
 :func:`program_messages` is a realistic fortnightly group (program, coordinator, roster,
 sessions scheduled and held with roll calls, a late one-by-one mark, commitments made and
-settled, a cancellation) as wire messages with their event times. :func:`project` runs
-messages, in the order given, through the real path: decoder -> mapper -> the domain's
-intake use cases -> EngagementApp (POPO) ticking with the newest event time -> the relay's
-translator -> :class:`~projections.engine.Projector`, as ``benchmarks/_detection_replay.py``.
+settled, a cancellation, a member leaving just after a session that marked them, with their
+replacement joining before it, and the mentor leaving just after their late mark) as wire
+messages with their event times. :func:`project` runs messages, in the order given, through
+the real path: decoder -> mapper -> the domain's intake use cases -> EngagementApp (POPO)
+ticking with the newest event time -> the relay's translator ->
+:class:`~projections.engine.Projector`, as ``benchmarks/_detection_replay.py``.
 """
 
 from __future__ import annotations
@@ -64,7 +66,9 @@ def program_messages() -> list[Message]:
         Message(0.03, "member.joined", {"member": "ada", "role": "facilitator"}),
         Message(0.04, "member.joined", {"member": "bob"}),
         Message(0.05, "member.joined", {"member": "cy"}),
+        Message(0.055, "member.joined", {"member": "fay"}),
         Message(0.06, "member.joined", {"member": "dee", "role": "mentor"}),
+        Message(44, "member.joined", {"member": "eve"}),  # cy's successor, from s4 on
     ]  # fmt: skip
     for k, day in enumerate((3, 17, 31, 45), start=1):
         s = f"s{k}"
@@ -74,7 +78,8 @@ def program_messages() -> list[Message]:
             m.append(Message(day - 1, "session.cancelled", {"session": s, "reason": "holiday"}))
             continue
         absent = ["cy"] if k == 2 else []
-        present = [p for p in ("ada", "bob", "cy") if p not in absent]
+        peers = ("ada", "bob", "cy", "fay", "eve") if k == 4 else ("ada", "bob", "cy", "fay")
+        present = [p for p in peers if p not in absent]
         m.append(Message(day, "session.held", {"session": s, "present": present,
                                                "absent": absent}))  # fmt: skip
     m += [
@@ -85,8 +90,10 @@ def program_messages() -> list[Message]:
         Message(20, "commitment.missed", {"commitment": "c2", "member": "bob"}),
         Message(45.1, "attendance.marked", {"session": "s4", "member": "dee",
                                             "status": "present"}),
-        Message(45.2, "commitment.made", {"commitment": "c3", "member": "cy", "session": "s4"}),
-        Message(47, "commitment.kept", {"commitment": "c3", "member": "cy"}),
+        Message(45.15, "member.left", {"member": "dee"}),  # just after their late mark
+        Message(45.2, "commitment.made", {"commitment": "c3", "member": "bob", "session": "s4"}),
+        Message(45.5, "member.left", {"member": "cy"}),  # after s4, which marked cy present
+        Message(47, "commitment.kept", {"commitment": "c3", "member": "bob"}),
     ]  # fmt: skip
     return sorted(m, key=lambda x: x.at)
 

@@ -10,6 +10,10 @@ One known exception, bounded here: a one-by-one mark that arrives before its ses
 roll call holds the session at the mark's time (decision 0015), and the roll call that
 follows merges into it without moving that time (no fact says "held earlier"). So a held
 session's time may be later than in event-time order, by at most how late its marks are.
+
+A member who leaves after a session may have its roll call or a mark for it arrive after
+the ``member.left``: they were on the roster at the session's time, so the mark is
+recorded and they stay left (decision 0015); nothing is dead-lettered.
 """
 
 from __future__ import annotations
@@ -71,10 +75,17 @@ def _reversed_in_window() -> list[float]:
     return [WINDOW * (1 - i / len(MESSAGES)) for i in range(len(MESSAGES))]
 
 
+def _delays(late: dict[tuple[str, str], float]) -> list[float]:
+    """No delay but for the messages named by (kind, their session, else their member)."""
+    return [late.get((m.kind, m.data.get("session") or m.data.get("member")), 0.0)
+            for m in MESSAGES]  # fmt: skip
+
+
 def test_the_canonical_order_is_clean_and_projects_the_real_details():
     assert CANONICAL.rejected == []
     state = settled(CANONICAL.projector)
     assert state["group"][:2] == ("Thursday circle", "fortnightly")
+    assert [active for _, active, *_ in state["members"].values()].count(False) == 2  # cy, dee
     assert state["sessions"][:2] == (3, 1)
     assert not [level for _, level in CANONICAL.levels if level in FLAGS]
 
@@ -85,6 +96,11 @@ def test_the_canonical_order_is_clean_and_projects_the_real_details():
     repeats=st.dictionaries(st.integers(0, len(MESSAGES) - 1), st.floats(0, WINDOW), max_size=5),
 )
 @example(delays=_reversed_in_window(), repeats={})
+@example(delays=_delays({("session.held", "s4"): 1, ("attendance.marked", "s4"): 1}),
+         repeats={})  # s4's roll call after cy and dee left, then dee's mark  # fmt: skip
+@example(delays=_delays({("session.held", "s4"): 1}), repeats={})  # merged after cy left
+@example(delays=_delays({("session.held", "s4"): 0.5, ("attendance.marked", "s4"): 0.1}),
+         repeats={})  # dee's mark, after dee left, holds s4 before its roll call  # fmt: skip
 @example(delays=_reversed_in_window(), repeats={i: WINDOW for i in range(0, len(MESSAGES), 3)})
 def test_any_arrival_order_within_the_window_settles_to_the_same_read_model(delays, repeats):
     run = project(delivered(delays, repeats), HORIZON)
