@@ -39,7 +39,7 @@ class Commitments(GroupGuards):
             self._amend_commitment(existing, commitment_id, member_id, now, session_id, due)
             return
         self.require_open(f"record commitment {commitment_id}")
-        self.require_member(member_id, session_id)
+        self.require_member(member_id, session_id, at=now)
         self.trigger_event(
             self.CommitmentMade,
             timestamp=now,

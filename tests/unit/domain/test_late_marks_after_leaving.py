@@ -107,3 +107,13 @@ def test_a_group_snapshot_from_before_leave_times_loads_and_refuses_as_before(
     restored.leave(b, day(20))
     restored.hold_session(uuid4(), day(18), [a], [b], [], True, 3)  # leaves after it: kept
     assert str(b) in restored.left_at and restored.lapsed == []
+
+
+def test_a_late_commitment_made_before_the_member_left_is_recorded(world: World) -> None:
+    _, c = left_after_two_absences(world)  # c left on day 15
+    made, refused = uuid4(), uuid4()
+    recorded = world.when(world.app.make_commitment, world.group_id, made, c, day(14))
+    assert world.names(recorded) == ["CommitmentMade"]
+    with pytest.raises(NotAMember):
+        world.app.make_commitment(world.group_id, refused, c, day(15))
+    assert str(c) not in world.app.get_group(world.group_id).members
