@@ -6,6 +6,8 @@ import json
 from datetime import datetime
 from typing import Any
 
+from api.ports import AlertView
+
 LEVELS = ("healthy", "watch", "at_risk", "dormant")
 
 
@@ -101,8 +103,8 @@ def member(row: dict[str, Any], profile: Any) -> dict[str, Any]:
             **counts, **commitments}  # fmt: skip
 
 
-def alert(a: Any) -> dict[str, Any]:
-    """An :class:`consumers.alerts.model.Alert` as JSON-ready data."""
+def alert(a: AlertView) -> dict[str, Any]:
+    """An alert (:class:`api.ports.AlertView`) as JSON-ready data."""
     keep = ("alert_id", "alert_key", "kind", "program_id", "group_id", "member_id", "status",
             "acknowledged_by", "ack_comment", "detail")  # fmt: skip
     times = ("raised_at", "updated_at", "escalate_at", "resolved_at")

@@ -1,85 +1,40 @@
-"""Replays one simulated program through the real pipeline, in process, and records flags.
+"""One simulated program through the real write side, in process: its public events.
 
 :class:`Pipeline`: simulated ingest messages -> the ingest decoder and mapper (as
 ``consumers/ingest``) -> EngagementApp on in-memory (POPO) persistence, ticking with the
 newest event time -> the relay's translator (``infra.contract.translate.to_wire``) ->
-``projections.fold.envelope`` decode: the public events in notification order, with clock ticks
-carried on past the window so dying groups can reach dormancy (also used by the
-projection timeline tests). :class:`Replay` feeds them to the
-:class:`~projections.engine.Projector` and records its level changes (at the times they
-were judged); alongside, the naive rule "no session for 2 cadence periods" sees the same
-decoded wire events.
+``projections.fold.envelope`` decode: the public events in notification order, with clock
+ticks carried on to a horizon if asked. The detection benchmark feeds them to the
+backtest engine (:mod:`projections.backtest`); the projection timeline tests and the risk
+fitting use them too.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from consumers.ingest import mapper
-from consumers.ingest.decoder import Command, decode
 from domain.application import EngagementApp
 from domain.errors import DomainError
 from domain.ids import derive_id
+from infra.contract.inbound.decoder import Command, decode
 from infra.contract.translate import is_published, to_wire
 from infra.simulator import Simulation
 from infra.vault import MemoryVault
-from projections.engine import Outputs, Projector
 from projections.fold import envelope as wire
-from projections.readmodel.tables import LEVEL_HISTORY
 
 TICK_EVERY = timedelta(hours=6)
-BATCH = 250
-FLAGGED = ("at_risk", "dormant")
-
-
-@dataclass
-class Flags:
-    """Per group id: level changes ``(time, level)`` of the model and of the naive rule."""
-
-    model: dict[str, list[tuple[datetime, str]]] = field(default_factory=dict)
-    naive: dict[str, list[tuple[datetime, str]]] = field(default_factory=dict)
-    rejected: int = 0
-    events: int = 0
-
-
-class Naive:
-    """ "No session for 2 cadence periods" — flagged until the group meets again."""
-
-    def __init__(self, periods: float = 2.0) -> None:
-        self.periods = periods
-        self.quiet_since: dict[str, datetime] = {}
-        self.period: dict[str, timedelta] = {}
-
-    def see(self, ev: wire.Envelope, flags: Flags) -> None:
-        """Update from one decoded wire event."""
-        if ev.type == "peerpulse.group.formed.v1":
-            days = {"weekly": 7, "fortnightly": 14, "monthly": 30}[ev.data["cadence"]]
-            self.period[ev.subject] = timedelta(days=days)
-            self.quiet_since[ev.subject] = ev.time
-        elif ev.type == "peerpulse.session.held.v1" and ev.subject in self.quiet_since:
-            self.quiet_since[ev.subject] = max(self.quiet_since[ev.subject], ev.time)
-            self._set(flags, ev.subject, ev.time, "healthy")
-        elif ev.type == wire.TICK:
-            for group, since in self.quiet_since.items():
-                if ev.time - since >= self.periods * self.period[group]:
-                    self._set(flags, group, ev.time, "at_risk")
-
-    @staticmethod
-    def _set(flags: Flags, group: str, at: datetime, level: str) -> None:
-        changes = flags.naive.setdefault(group, [])
-        if (changes[-1][1] if changes else "healthy") != level:
-            changes.append((at, level))
 
 
 class Pipeline:
     """The in-process ingest -> event store -> relay path for one simulation."""
 
-    def __init__(self) -> None:
-        self.app = EngagementApp(env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
-                                 vault=MemoryVault())  # fmt: skip
+    def __init__(self, app: EngagementApp | None = None) -> None:
+        """``app``: the application to ingest into (default: in memory, POPO)."""
+        self.app = app or EngagementApp(env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
+                                        vault=MemoryVault())  # fmt: skip
         self.position, self.programs, self.rejected = 0, {}, 0
 
     def events(self, sim: Simulation, horizon: datetime) -> Iterator[wire.Envelope]:
@@ -128,34 +83,6 @@ class Pipeline:
                 record = to_wire(event, n.id, program_of=self.programs.__getitem__)
                 yield wire.decode(record.value, record.headers)
             self.position = batch[-1].id
-
-
-class Replay:
-    """The pipeline for one simulation, projected, with the naive rule beside it."""
-
-    def __init__(self) -> None:
-        self.pipeline, self.projector = Pipeline(), Projector()
-        self.naive, self.flags = Naive(), Flags()
-
-    def run(self, sim: Simulation, horizon: datetime) -> Flags:
-        """Ingest, tick on to ``horizon``, project; returns the flags."""
-        out = Outputs()
-        for ev in self.pipeline.events(sim, horizon):
-            self.projector.process(ev, out)
-            self.naive.see(ev, self.flags)
-            if len(out.rows) > 5000:
-                self._observe(out)
-                out = Outputs(processed=out.processed)
-        self._observe(out)
-        self.flags.events, self.flags.rejected = out.processed, self.pipeline.rejected
-        return self.flags
-
-    def _observe(self, out: Outputs) -> None:
-        """Level changes, stamped with the time the group was judged at."""
-        for row in out.rows:
-            if row.table == LEVEL_HISTORY.name:
-                changes = self.flags.model.setdefault(row.key[0], [])
-                changes.append((wire.parse_time(row.values["at"]), row.values["level"]))
 
 
 def _slot(t: datetime) -> int:

@@ -28,10 +28,10 @@ from uuid import UUID
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 
-from peerpulse.build import build
 from infra.eventstore import eventstore_env
 from infra.settings import Settings
 from infra.vault import MemoryVault
+from peerpulse.build import build
 
 PG_DSN = os.environ.get("PEERPULSE_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 T0 = datetime(2025, 1, 6, 18, 0, tzinfo=UTC)

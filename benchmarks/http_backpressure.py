@@ -104,8 +104,8 @@ async def _measure(port: int, token: str, rates: tuple[int, ...], seconds: float
 
 def run(rates: tuple[int, ...] = RATES, seconds: float = SECONDS) -> list[dict[str, Any]]:
     """One row per offered rate, against a fresh broker and API."""
-    from peerpulse.build import build
     from infra.topics import ATTENDANCE, create_topics
+    from peerpulse.build import build
 
     broker = EmbeddedBroker(host="127.0.0.1", port=free_port())
     broker.start()

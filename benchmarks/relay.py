@@ -27,11 +27,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from peerpulse.build import build
 from infra.broker import EmbeddedBroker, free_port
 from infra.kafka import producer, read_all
 from infra.relay import PRODUCER_CONFIG
 from infra.settings import Settings
+from peerpulse.build import build
 
 
 def _record(settings: Settings, n: int) -> int:

@@ -32,6 +32,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "peerpulse.commands.simulate",
     "peerpulse.commands.worker",
     "peerpulse.commands.rebuild",
+    "peerpulse.commands.backtest",
     "peerpulse.commands.members",
     "peerpulse.commands.ingest",
     "peerpulse.commands.import_csv",

@@ -26,9 +26,9 @@ from projections.fold.state import GroupState, ProgramState
 from projections.outputs import alert_intents, rows
 from projections.outputs.rollups import iso_week, rollup, trend
 from projections.outputs.timeline import timeline
-from projections.risk.assess import DEFAULT_POLICY, RiskPolicy, assess
+from projections.risk.assess import DEFAULT_POLICY, RiskPolicy, Timeless, assess, summarise
 from projections.risk.schedule import Wakeups, due_at, grid_after
-from projections.risk.signals import COMMITMENT_SIGNALS, NARROW_TYPES, NEUTRAL_TYPES, TIMELESS
+from projections.risk.signals import NARROW, NARROW_TYPES, NEUTRAL_TYPES, TIMELESS
 
 
 @dataclass
@@ -43,8 +43,8 @@ class Outputs:
 
 
 QUIET_TYPES = (
-    NARROW_TYPES  # the commitment events
-    | NEUTRAL_TYPES  # session.scheduled
+    NARROW_TYPES  # the commitment events and session.scheduled
+    | NEUTRAL_TYPES
     | {f"peerpulse.{t}.v1" for t in ("attendance.marked", "attendance.corrected")}
     | {"peerpulse.mentor.checked-in.v1"}
 )
@@ -53,7 +53,7 @@ other event, if sooner): keeps replay fast, and being a property of the group's 
 timeline, keeps outputs deterministic."""
 
 
-_COMMITMENT_AT = tuple(TIMELESS.index(signal) for signal in COMMITMENT_SIGNALS)
+_NARROW_AT = {kind: tuple(TIMELESS.index(f) for f in touched) for kind, touched in NARROW.items()}
 
 
 class Projector:
@@ -70,7 +70,7 @@ class Projector:
         self.dirty: set[tuple[str, str]] = set()
         self.wakeups: dict[int, Wakeups] = {}
         self._seq = 0
-        self._timeless: dict[str, tuple[tuple | None, list]] = {}
+        self._timeless: dict[str, tuple[Timeless | None, list, tuple[int, ...], Timeless]] = {}
 
     def run(self, events: Iterable[Envelope], out: Outputs | None = None) -> Outputs:
         """Process many events; returns the outputs (appended to ``out`` if given)."""
@@ -177,36 +177,41 @@ class Projector:
             self._assess(s, out)
 
     def _timeless_after(self, group_id: str, kind: str) -> None:
-        """Keep what an applied event left valid of the group's timeless reasons: an entry is
-        ``(reasons, per-signal results)``, its reasons None while the commitment signals'
-        results are stale."""
+        """Keep what an applied event left valid of the group's timeless features: an entry
+        is ``(summary, per-feature results, stale features, last summary)``, its summary
+        None while the results of the features a :data:`~projections.risk.signals.NARROW`
+        event touched are stale."""
         kept = self._timeless.get(group_id)
         if kept is None or kind in NEUTRAL_TYPES:
             return
-        if kind in NARROW_TYPES:
-            self._timeless[group_id] = (None, kept[1])
+        stale = _NARROW_AT.get(kind)
+        if stale is None:
+            del self._timeless[group_id]  # every timeless feature may change
+        elif kept[0] is not None:
+            self._timeless[group_id] = (None, kept[1], stale, kept[0])
         else:
-            del self._timeless[group_id]  # every timeless signal may change
+            self._timeless[group_id] = (None, kept[1], kept[2] + stale, kept[3])
 
-    def _timeless_reasons(self, s: GroupState) -> tuple:
+    def _timeless_reasons(self, s: GroupState) -> Timeless:
         """:func:`~projections.risk.assess.timeless_reasons` of the group, kept between events
-        (they depend on the state alone): after :data:`~projections.risk.signals.NARROW_TYPES`
-        events (over half of a typical stream) only the
-        :data:`~projections.risk.signals.COMMITMENT_SIGNALS` are recomputed, after
-        :data:`~projections.risk.signals.NEUTRAL_TYPES` events none."""
+        (they depend on the state alone): after a :data:`~projections.risk.signals.NARROW`
+        event (over half of a typical stream) only the features it touches are recomputed."""
         kept = self._timeless.get(s.group_id)
         if kept is not None and kept[0] is not None:
             return kept[0]
         p = self.policy
         if kept is None:
-            found = [signal(s, None, p) for signal in TIMELESS]
+            found = [feature(s, None, p) for feature in TIMELESS]
+            summary = summarise(found, p)
         else:
-            found = kept[1]  # ours alone: updated in place
-            for i in _COMMITMENT_AT:
-                found[i] = TIMELESS[i](s, None, p)
-        reasons = tuple(r for r in found if r is not None)
-        self._timeless[s.group_id] = (reasons, found)
-        return reasons
+            found, same = kept[1], True  # ours alone: updated in place
+            for i in set(kept[2]):
+                now = TIMELESS[i](s, None, p)
+                same = same and now == found[i]
+                found[i] = now
+            summary = kept[3] if same else summarise(found, p)  # e.g. a commitment kept
+        self._timeless[s.group_id] = (summary, found, (), summary)
+        return summary
 
     def _program_event(self, ev: Envelope, out: Outputs) -> None:
         p = self.programs.get(ev.subject)
@@ -222,9 +227,9 @@ class Projector:
     def _assess(self, s: GroupState, out: Outputs) -> bool:
         """Judge one group at its ``now``; emit what changed. True if the health row was
         written."""
-        timeless = self._timeless_reasons(s) if s.status == "active" else ()
+        timeless = self._timeless_reasons(s) if s.status == "active" else None
         a = assess(s, s.now, self.policy, timeless)
-        self._wakeups(s.partition).schedule(s, due_at(s, s.now, self.policy))
+        self._wakeups(s.partition).schedule(s, due_at(s, s.now, self.policy, a))
         previous = s.level
         if s.program_id:
             week = iso_week(s.now)

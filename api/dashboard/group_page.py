@@ -6,13 +6,14 @@ from typing import Any
 
 from api.dashboard.charts import heatmap, member_label
 from api.dashboard.html import h, layout, level_badge, table, when
+from api.dashboard.pages import chance
 
 
 def _reasons(reasons: list[dict[str, Any]]) -> str:
     if not reasons:
         return '<p class="empty">No concerns: nothing is pulling this group down.</p>'
-    items = "".join(f'<li>{h(r["text"])} <span class="weight">(weight {r["weight"]:.2f})'
-                    "</span></li>" for r in reasons)  # fmt: skip
+    items = "".join(f'<li>{h(r["text"])} <span class="weight">({r["weight"]:+.2f} to the '
+                    "log-odds)</span></li>" for r in reasons)  # fmt: skip
     return f'<ol class="reasons">{items}</ol>'
 
 
@@ -34,12 +35,12 @@ def _commitments(members: list[dict[str, Any]]) -> str:
 def _history(history: list[dict[str, Any]]) -> str:
     rows = [[when(c.get("at"), True), level_badge(c.get("level")),
              level_badge(c["previous_level"]) if c.get("previous_level") else "—",
-             f'{float(c.get("score") or 0):.2f}',
+             chance(c),
              h(c["reasons"][0]["text"]) if c.get("reasons") else "—"]
             for c in reversed(history)]  # fmt: skip
     return table(
         "Level changes, newest first",
-        ["When", "Level", "Before", "Score", "Main reason"],
+        ["When", "Level", "Before", "Chance dormant in 3 periods", "Main reason"],
         rows,
         table_id="history",
         numeric=(3,),
@@ -75,8 +76,9 @@ def group_page(detail: dict[str, Any], members: list[dict[str, Any]],
         f'<p class="crumbs"><a href="/programs/{h(g.get("program_id"))}">'
         f"{h(program_name or 'Program')}</a> › {h(g.get('name'))}</p>"
     )
-    summary = (f'<p class="status">{level_badge(g.get("level"))} risk score '
-               f'<strong>{float(g.get("score") or 0):.2f}</strong> · {h(g.get("cadence"))} · '
+    summary = (f'<p class="status">{level_badge(g.get("level"))} '
+               f'<strong>{chance(g)}</strong> chance of going dormant within 3 periods · '
+               f'{h(g.get("cadence"))} · '
                f'{h(g.get("members"))} members · last session {when(g.get("last_session_at"))}'
                "</p>")  # fmt: skip
     sections = [

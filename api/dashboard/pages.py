@@ -43,16 +43,24 @@ def level_cards(levels: dict[str, int]) -> str:
     return f'<dl class="cards" aria-label="Groups per level">{items}</dl>'
 
 
+def chance(row: dict[str, Any]) -> str:
+    """The model's probability that the group goes dormant within 3 cadence periods, as a
+    percentage (rows written before the probability existed show their score)."""
+    p = row.get("probability")
+    return f"{float(p if p is not None else row.get('score') or 0):.0%}"
+
+
 def triage_table(groups: list[dict[str, Any]]) -> str:
     """Groups riskiest first, each with its level, score and top reason."""
     rows = [
         [f'<a href="/groups/{h(g["group_id"])}">{h(g.get("name") or g["group_id"])}</a>',
-         level_badge(g.get("level")), f'{float(g.get("score") or 0):.2f}',
+         level_badge(g.get("level")), chance(g),
          h(g.get("top_reason") or "—"), when(g.get("last_session_at")),
          h(g.get("members") if g.get("members") is not None else "—")]
         for g in groups
     ]  # fmt: skip
-    heads = ["Group", "Level", "Risk score", "Top reason", "Last session", "Members"]
+    heads = ["Group", "Level", "Chance dormant in 3 periods", "Top reason", "Last session",
+             "Members"]  # fmt: skip
     return html_table("Triage: groups sorted by risk, riskiest first", heads, rows,
                       table_id="triage", numeric=(2, 5), sortable=True,
                       empty="No groups in this program yet.")  # fmt: skip

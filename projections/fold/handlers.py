@@ -100,7 +100,31 @@ def _held(s: GroupState, d: Data, at: datetime) -> None:
     _outcome(s, "held")
     if s.last_held_at is None or at > s.last_held_at:
         s.last_held_at = at
+    _move_awaiting(s, d["session_id"], rec.ordinal)
     _prune_commitments(s)
+
+
+def _move_awaiting(s: GroupState, session_id: str, ordinal: int) -> None:
+    """Commitments made for this session before its roll call arrived join its window."""
+    for cid in [c for c, (sid, _, _) in s.awaiting.items() if sid == session_id]:
+        _, n, outcome = s.awaiting.pop(cid)
+        _move(s, cid, n, outcome, ordinal)
+
+
+def _move(s: GroupState, cid: str, n: int, outcome: str | None, ordinal: int) -> None:
+    """One commitment counted in window ``n`` (made, and its outcome if settled) moves to
+    window ``ordinal``."""
+    if n != ordinal:
+        old, new = s.windows.get(n), s.window(ordinal)
+        if old is not None:
+            old.made = max(0, old.made - 1)
+        new.made += 1
+        if outcome is not None:
+            if old is not None:
+                setattr(old, outcome, max(0, getattr(old, outcome) - 1))
+            setattr(new, outcome, getattr(new, outcome) + 1)
+    if outcome is None and cid in s.open_commitments:
+        s.open_commitments[cid] = (s.open_commitments[cid][0], ordinal)
 
 
 def _count(s: GroupState, rec: SessionRecord, member: str, status: str, at: datetime) -> None:
@@ -116,6 +140,7 @@ def _count(s: GroupState, rec: SessionRecord, member: str, status: str, at: date
 def _cancelled(s: GroupState, d: Data, at: datetime) -> None:
     s.scheduled.pop(d["session_id"], None)
     s.cancelled_count += 1
+    s.last_cancelled_at = at
     _outcome(s, "cancelled")
 
 
@@ -146,6 +171,8 @@ def _made(s: GroupState, d: Data, at: datetime) -> None:
     n = rec.ordinal if rec is not None else s.held_count
     s.window(n).made += 1
     s.open_commitments[d["commitment_id"]] = (intern(d["member_id"]), n)
+    if rec is None:  # its session not held yet, or none named yet (settled first, 0015)
+        s.awaiting[d["commitment_id"]] = (d.get("session_id") or "", n, None)
     s.commitments_made += 1
     m = s.members.get(d["member_id"])
     if m is not None:
@@ -153,11 +180,20 @@ def _made(s: GroupState, d: Data, at: datetime) -> None:
 
 
 def _amended(s: GroupState, d: Data, at: datetime) -> None:
-    """An open commitment moves to its session's window, as if made there. A settled one
-    stays where its outcome was counted (the state keeps no settled commitments)."""
+    """A commitment gets its session: it moves to that session's window, as if made there
+    (with its outcome, if it was settled first); if the session is not held yet, it moves
+    when the session is (:func:`_move_awaiting`)."""
     cid = d["commitment_id"]
     entry = s.open_commitments.get(cid)
     rec = _find_session(s, d["session_id"]) if d.get("session_id") else None
+    if cid in s.awaiting:  # counted where it was first heard of: moves to its session
+        _, n, outcome = s.awaiting[cid]
+        if rec is None:
+            s.awaiting[cid] = (d.get("session_id") or "", n, outcome)
+        else:
+            del s.awaiting[cid]
+            _move(s, cid, n, outcome, rec.ordinal)
+        return
     if entry is None or rec is None or rec.ordinal == entry[1]:
         return
     member, n = entry
@@ -170,6 +206,9 @@ def _amended(s: GroupState, d: Data, at: datetime) -> None:
 def _resolver(outcome: str) -> Callable[[GroupState, Data, datetime], None]:
     def resolve(s: GroupState, d: Data, at: datetime) -> None:
         member, n = s.open_commitments.pop(d["commitment_id"], (d.get("member_id"), None))
+        waiting = s.awaiting.get(d["commitment_id"])
+        if waiting is not None:
+            s.awaiting[d["commitment_id"]] = (waiting[0], waiting[1], outcome)
         if n is not None and n in s.windows:
             w = s.windows[n]
             setattr(w, outcome, getattr(w, outcome) + 1)
@@ -187,6 +226,8 @@ def _prune_commitments(s: GroupState) -> None:
     stale = [c for c, (_, n) in s.open_commitments.items() if n < oldest]
     for c in stale:
         del s.open_commitments[c]
+    for c in [c for c, (_, n, _) in s.awaiting.items() if n < oldest]:
+        del s.awaiting[c]
 
 
 def _lapse(flag: bool) -> Callable[[GroupState, Data, datetime], None]:

@@ -105,12 +105,18 @@ class GroupState:
     outcomes: list[str] = field(default_factory=list)
     held_count: int = 0
     cancelled_count: int = 0
+    last_cancelled_at: datetime | None = None
+    """When the latest cancellation was announced (a later scheduled session: a new date)."""
     last_held_at: datetime | None = None
     paused_until: datetime | None = None
     pause_reason: str = ""
     resumed_at: datetime | None = None
     windows: dict[int, Window] = field(default_factory=dict)
     open_commitments: dict[str, tuple[str, int]] = field(default_factory=dict)
+    awaiting: dict[str, tuple[str, int, str | None]] = field(default_factory=dict)
+    """Commitments made for a session not held yet (its roll call arrives later):
+    id -> (session id, window counted in meanwhile, outcome if settled meanwhile). When
+    the session is held they move to its window, so arrival order does not matter."""
     commitments_made: int = 0
     last_mentor_check_in: datetime | None = None
     last_version: int = 0

@@ -75,6 +75,7 @@ def level_alert(s: GroupState, a: Assessment, previous: str | None, out: list) -
                 "level": a.level,
                 "previous_level": previous,
                 "score": a.score,
+                "probability": a.probability,
                 "reasons": a.reasons_dicts(),
             },
         )
@@ -89,6 +90,7 @@ def health_record(s: GroupState, a: Assessment) -> dict[str, Any]:
         "status": s.status,
         "level": a.level,
         "score": a.score,
+        "probability": a.probability,
         "reasons": a.reasons_dicts(),
         "level_since": iso(s.level_since),
         "assessed_at": iso(s.now),

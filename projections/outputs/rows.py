@@ -36,8 +36,18 @@ _ISO: dict[datetime, tuple[object, str]] = {}
 
 
 def reasons_json(a: Assessment) -> str:
-    """Reasons as stored: a JSON list of ``{code, text, weight}``."""
-    return _compact(a.reasons_dicts())
+    """Reasons as stored: a JSON list of ``{code, text, weight}``, largest contribution
+    (log-odds of dormancy) first (memoised: a group's reasons often outlive a change of
+    its probability)."""
+    hit = _REASONS.get(a.reasons)
+    if hit is None:
+        if len(_REASONS) >= 65536:
+            _REASONS.clear()
+        hit = _REASONS[a.reasons] = _compact(a.reasons_dicts())
+    return hit
+
+
+_REASONS: dict[tuple, str] = {}
 
 
 def group_health(s: GroupState) -> RowChange:
@@ -54,6 +64,7 @@ def group_health(s: GroupState) -> RowChange:
             "members": s.active_count(),
             "level": a.level,
             "score": a.score,
+            "probability": a.probability,
             "reasons": reasons_json(a),
             "level_since": iso(s.level_since),
             "last_session_at": iso(s.last_held_at),
@@ -77,6 +88,7 @@ def level_history(s: GroupState, a: Assessment, previous: str | None) -> RowChan
             "level": a.level,
             "previous_level": previous,
             "score": a.score,
+            "probability": a.probability,
             "reasons": reasons_json(a),
             "version": s.last_version,
         },

@@ -78,6 +78,36 @@ def ddl(d: Dialect) -> list[str]:
     return out
 
 
+def existing_columns_sql(d: Dialect) -> str:
+    """``(table, column)`` of every read-model column the backend has now."""
+    if d.kind == "sqlite":
+        names = ", ".join(f"'{t.name}'" for t in T.ALL_TABLES)
+        return (
+            "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p"
+            f" WHERE m.type = 'table' AND m.name IN ({names})"
+        )
+    schema = f"'{d.schema}'" if d.schema else "current_schema()"
+    return (
+        "SELECT table_name, column_name FROM information_schema.columns"
+        f" WHERE table_schema = {schema}"
+    )
+
+
+def added_columns(d: Dialect, existing: set[tuple[str, str]]) -> list[str]:
+    """ALTER TABLE for every catalogue column a read model made by an older release lacks.
+
+    New columns are nullable (filled as the worker replays: a new ``STATE_FORMAT`` makes
+    it start from the beginning), so a read model is upgraded in place, never dropped."""
+    tables = {name for name, _ in existing}
+    return [
+        f'ALTER TABLE {d.qualified(t.name)} ADD COLUMN "{c}" {d.column_type(ty)}'
+        for t in T.ALL_TABLES
+        if t.name in tables
+        for c, ty in t.columns.items()
+        if (t.name, c) not in existing and "NOT NULL" not in ty
+    ]
+
+
 @lru_cache(maxsize=256)
 def upsert_sql(d: Dialect, table: str, cols: tuple[str, ...]) -> str:
     """Insert a row or set the given columns of the existing one."""

@@ -17,7 +17,14 @@ from infra.settings import Settings
 from infra.sql import setup_lock
 from projections.readmodel import tables as T
 from projections.readmodel.batch import Batch
-from projections.readmodel.sqlgen import Dialect, ddl, incr_sql, upsert_sql
+from projections.readmodel.sqlgen import (
+    Dialect,
+    added_columns,
+    ddl,
+    existing_columns_sql,
+    incr_sql,
+    upsert_sql,
+)
 
 TABLES = T.ALL_TABLES
 
@@ -43,6 +50,9 @@ class ReadModel:
             self.dialect.bulk(self._conn)
         with setup_lock(self.settings), self._tx() as cur:
             for stmt in ddl(self.dialect):
+                cur.execute(stmt)
+            cur.execute(existing_columns_sql(self.dialect))
+            for stmt in added_columns(self.dialect, {(t, c) for t, c in cur.fetchall()}):
                 cur.execute(stmt)
         return self
 
@@ -164,7 +174,7 @@ class ReadModel:
 
 REBUILDING = ("meta", "rebuilding")
 """The projector-state key marking a rebuild in progress."""
-STATE_FORMAT = 2
+STATE_FORMAT = 3
 """Bump when GroupState/ProgramState change shape: stored states are then ignored and the
 worker replays the topic from the start (decision 0006)."""
 

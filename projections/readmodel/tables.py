@@ -35,6 +35,7 @@ GROUP_HEALTH = _t(
     members="INTEGER",
     level="TEXT",
     score="REAL",
+    probability="REAL",
     reasons="TEXT",
     level_since="TEXT",
     last_session_at="TEXT",
@@ -54,6 +55,7 @@ LEVEL_HISTORY = _t(
     level="TEXT",
     previous_level="TEXT",
     score="REAL",
+    probability="REAL",
     reasons="TEXT",
     version="INTEGER",
 )

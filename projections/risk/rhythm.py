@@ -1,83 +1,127 @@
-"""Risk signals about a group's meeting rhythm and its start (decision 0005).
+"""The group's own meeting rhythm, and the silence judged against it (decision 0017).
 
-* :func:`skipped_sessions` — the group still meets, but less often than its cadence:
-  "Met 3 times in the last 6 weekly slots (3 skipped or cancelled)". Counted up to the
-  latest held session, so it does not depend on ``now`` and a single good session does
-  not wipe out the skips before it.
-* :func:`weak_start` — a young group (few sessions) that most of its roster has never
-  attended: "Only 2 of 5 members have come to any of its first 2 sessions".
-
-Both are pure functions of ``(state, now, policy)`` returning a :class:`Reason` or None.
+A group's **usual gap** is the mean plus one standard deviation of the gaps between its
+recent held sessions before the last three (all of them while it has few), in cadence
+periods (at least 1; 1 until it has a few gaps): a group
+that met every week has a usual gap near 1.1, one that skips a week in three near 1.8. The
+``silence`` feature is the silence beyond that usual gap, so the same 2 weeks without a
+session say more about the first group than about the second. Gaps across a pause are
+not part of the rhythm.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import math
+from datetime import datetime, timedelta
 
 from projections.fold.state import GroupState
-from projections.risk.thresholds import Reason, RiskPolicy
+from projections.risk.thresholds import Evidence, RiskPolicy
 
 
-def _window_start(s: GroupState, times: list[datetime], p: RiskPolicy) -> datetime | None:
-    """Start of the skip window ending at the latest session: ``skip_window`` slots back
-    (with ``skip_slack`` of a period for rescheduled sessions), or None for a full window;
-    a group that began, or came back from a pause, inside it is counted from its first
-    session."""
-    last = times[-1]
-    start, full = last - (p.skip_window - 1 + p.skip_slack) * s.period, True
-    for back in (s.resumed_at, s.paused_until):
-        if back is not None and start < back <= last:
-            start, full = back, False
-    if s.held_count == len(times) and times[0] > start:
-        start, full = times[0], False
-    return None if full else start
-
-
-def skipped_sessions(s: GroupState, now: datetime, p: RiskPolicy) -> Reason | None:
-    """Sessions the cadence expected in the last ``skip_window`` slots that were not held."""
-    if not s.recent:
-        return None
+def gaps(s: GroupState) -> list[float]:
+    """Periods between consecutive recent held sessions (gaps spanning a pause left out)."""
     times = sorted(r.at for r in s.recent)
-    start = _window_start(s, times, p)
-    if start is None:
-        expected = p.skip_window
-        reach = (p.skip_window - 1 + p.skip_slack) * s.period
-        held = sum(1 for t in times if t > times[-1] - reach)
-    else:
-        first = next(t for t in times if t >= start)
-        expected = int((times[-1] - first) / s.period + 1 - p.skip_slack) + 1
-        held = sum(1 for t in times if t >= first)
-    if expected < p.skip_min_expected:
-        return None
-    missed = max(0, expected - held)
-    weight = max((w for bound, w in p.skip_steps if missed / expected >= bound), default=0.0)
-    if not weight:
-        return None
-    text = (
-        f"Met {expected - missed} times in the last {expected} {s.cadence} slots"
-        f" ({missed} skipped or cancelled)"
-    )
-    return Reason("sessions_skipped", text, weight)
+    days = s.cadence_days * 86400
+    back = [t for t in (s.resumed_at, s.paused_until) if t is not None]
+    return [
+        (b - a).total_seconds() / days
+        for a, b in zip(times, times[1:], strict=False)
+        if not any(a < t <= b for t in back)
+    ]
 
 
-def weak_start(s: GroupState, now: datetime, p: RiskPolicy) -> Reason | None:
-    """A young group that at most ``weak_start_share`` of its members have ever attended."""
-    if not 0 < s.held_count <= p.young_sessions:
+def usual_gap(s: GroupState, p: RiskPolicy) -> float:
+    """The group's usual gap between sessions, in periods (mean + 1 sd, at least 1)."""
+    found = gaps(s)
+    if len(found) >= p.baseline_min_gaps + p.recent_sessions:
+        found = found[: -p.recent_sessions]  # a fading rhythm must not become the baseline
+    n = len(found)
+    if n < p.baseline_min_gaps:
+        return 1.0
+    mean = sum(found) / n
+    sd = math.sqrt(max(0.0, sum(g * g for g in found) / n - mean * mean))
+    return max(1.0, mean + sd)
+
+
+def silence_periods(state: GroupState, now: datetime) -> float | None:
+    """Cadence periods since the group last met (or formed, or came back from a pause)."""
+    since = state.quiet_since(now)
+    if since is None:
         return None
-    sessions = [r for r in s.recent if r.attendance_taken]
-    members = [m for m, st in s.members.items() if st.left_at is None]
-    if not sessions or len(members) < 3:
+    return max(0.0, (now - since).total_seconds() / (state.cadence_days * 86400))
+
+
+def baseline(s: GroupState, now: datetime | None, p: RiskPolicy) -> Evidence:
+    """The group's usual gap as a timeless item (kept between events with the features;
+    no coefficient, so never a reason of its own)."""
+    usual = usual_gap(s, p)
+    return Evidence("usual_gap", usual, f"Usually at most {usual:.1f} periods between sessions")
+
+
+def silence(
+    s: GroupState, now: datetime, p: RiskPolicy, usual: float, declining: str = ""
+) -> list[Evidence]:
+    """The timed features: silence beyond the usual gap (or since forming; after a pause,
+    since its end), and the same silence again when it follows signs of decline
+    (``declining`` names them): a group on an unannounced break shows none."""
+    since = s.quiet_since(now)
+    if since is None:
+        return []
+    seconds = (now - since).total_seconds()
+    periods = max(0.0, seconds / (s.cadence_days * 86400))
+    never_met = s.last_held_at is None or since == s.formed_at
+    if periods <= (1.0 if never_met else usual):
+        return []  # before any text is made: most judgements end here
+    days = int(seconds // 86400)
+    tail = f"{s.cadence} cadence, {periods:.1f} periods"
+    if never_met:
+        text = f"No session since forming {days} days ago: {tail}"
+        return [Evidence("never_met", periods - 1.0, text)]
+    text = f"No session for {days} days: {tail} (usually at most {usual:.1f} between sessions)"
+    found = [Evidence("silence", periods - usual, text)]
+    if declining:
+        text = f"The silence follows signs of decline ({declining})"
+        found.append(Evidence("silence_after_decline", periods - usual, text))
+    return found
+
+
+NO_SHOW_AFTER = timedelta(days=4)
+"""A scheduled session neither held nor cancelled this long after its time is a no-show.
+As long as the arrival window ingest tolerates (decision 0015: roll calls come late from
+independent systems), so a roll call still on its way is never taken for a no-show."""
+
+
+def calendar(s: GroupState, now: datetime) -> list[Evidence]:
+    """The timed calendar features: a session on the calendar ahead (the group still plans
+    to meet: evidence of life), and sessions on the calendar since the last one that were
+    neither held nor cancelled (no-shows)."""
+    if not s.scheduled:
+        return []
+    ahead, missed, last = None, 0, s.last_held_at or s.formed_at
+    for at in s.scheduled.values():
+        if at > now:
+            ahead = at if ahead is None or at < ahead else ahead
+        elif last is not None and at > last and at + NO_SHOW_AFTER <= now:
+            missed += 1
+    found = []
+    if ahead is not None:
+        found.append(Evidence("on_calendar", 1.0, f"Next session on the calendar: {ahead:%d %b}"))
+    if missed:
+        noun = "session" if missed == 1 else "sessions"
+        text = f"{missed} scheduled {noun} since the last one neither held nor cancelled"
+        found.append(Evidence("no_shows", min(missed, 3), text))
+    return found
+
+
+def calendar_changes(s: GroupState, now: datetime) -> datetime | None:
+    """The first time after ``now`` at which :func:`calendar` may change by itself."""
+    if not s.scheduled:
         return None
-    attended = set().union(*(r.present for r in sessions))
-    came = sum(1 for m in members if m in attended)
-    if came > p.weak_start_share * len(members):
-        return None
-    if len(sessions) >= p.core_min_sessions and came < p.min_core:
-        return None  # the small-core signal says it
-    n, roster = s.held_count, len(members)
-    text = (
-        f"Only {came} of {roster} members came to its first session"
-        if n == 1
-        else f"Only {came} of {roster} members have come to any of its first {n} sessions"
-    )
-    return Reason("weak_start", text, p.weak_start_weight)
+    last = s.last_held_at or s.formed_at
+    times = [at for at in s.scheduled.values() if at > now]
+    times += [
+        at + NO_SHOW_AFTER
+        for at in s.scheduled.values()
+        if (last is None or at > last) and at + NO_SHOW_AFTER > now
+    ]
+    return min(times, default=None)

@@ -8,6 +8,7 @@ Tansu broker, SQLite), and the simulation travels through the public ingest cont
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import httpx
@@ -15,10 +16,10 @@ import pytest
 
 from domain.ids import derive_id
 from infra.broker import free_port
-from infra.commands import demo
-from infra.commands.demo import demo_settings, replay_history
 from infra.mailsink import read_index
 from infra.settings import Settings
+from peerpulse.commands import demo
+from peerpulse.commands.demo import demo_settings, replay_history
 
 pytestmark = [pytest.mark.slow, pytest.mark.kafka]
 
@@ -76,6 +77,24 @@ def test_a_simulated_program_reaches_the_dashboard_api_and_the_coordinators_inbo
     assert all(m["message_id"].endswith("@peerpulse>") for m in mail)
     names = {f"Circle {t.group}" for t in flagged}
     assert any(any(name in m["subject"] for name in names) for m in mail), mail
+
+    # the operations team's question next: how would the policy have done on this history?
+    backtest = _backtest_demo(settings.data_dir.parent)
+    assert backtest.returncode == 0, backtest.stderr
+    assert "recall: standing flag before dormancy" in backtest.stdout
+    labels = re.search(r"hindsight label: dormant (\d+)", backtest.stdout)
+    assert labels and int(labels[1]) >= 0.8 * len(dead), backtest.stdout  # the truth, seen after
+
+
+def _backtest_demo(data_dir: Path):
+    """``peerpulse backtest --demo`` as a user runs it after ``make demo``."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PEERPULSE_DATA_DIR": str(data_dir)}
+    cmd = [sys.executable, "-m", "peerpulse", "backtest", "--demo", "--no-progress"]
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
 
 
 def _wait_for_mail(settings: Settings, timeout: float = 30.0) -> list[dict]:

@@ -181,3 +181,24 @@ def test_a_runner_resets_a_read_model_left_by_an_unfinished_rebuild(store_settin
         assert all(rm.rows(t) == [] for t in T.READ_MODEL)
     finally:
         rm.close()
+
+
+def test_a_read_model_made_by_an_older_release_gains_the_new_columns(store_settings):
+    """An older release's group_health and level_history had no ``probability``: opening
+    the read model adds the column in place, and rows with it can be written and read."""
+    rm = ReadModel(store_settings).open()
+    try:
+        with rm._tx() as cur:
+            for table in (T.GROUP_HEALTH, T.LEVEL_HISTORY):
+                cur.execute(f'ALTER TABLE {rm.name(table)} DROP COLUMN "probability"')
+    finally:
+        rm.close()
+    values = records()
+    project(store_settings, values, 0, len(values))  # opens it again, then writes every row
+    rm = ReadModel(store_settings).open()
+    try:
+        assert rm.rows(T.GROUP_HEALTH) == expected_rows(values)[T.GROUP_HEALTH.name]
+        assert {r[list(T.LEVEL_HISTORY.columns).index("probability")]
+                for r in rm.rows(T.LEVEL_HISTORY)} - {None}  # fmt: skip
+    finally:
+        rm.close()
