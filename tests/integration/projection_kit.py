@@ -29,7 +29,10 @@ def histories() -> list[GroupScript]:
     for at in weekly(T0, 4):
         stop.session(at, commitments=2, kept=1)
         back.session(at, commitments=2, kept=1)
-    back.session(T0 + timedelta(days=21 + 20), commitments=2)
+    for at in weekly(T0 + timedelta(days=28), 2):  # thinning: two come, nobody commits
+        back.session(at, present=2)
+    for at in weekly(T0 + timedelta(days=35 + 16), 4):  # then, after a silence, back in full
+        back.session(at, commitments=2, kept=1)
     lapse.session(T0, present=2)
     lapse.lapse(T0 + timedelta(days=1), lapse.members[4])
     lapse.emit(
