@@ -8,6 +8,7 @@ so the tests can signal it, close its output and kill it outright.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import io
 import os
 import signal
@@ -19,11 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from infra.broker import free_port, port_in_use
+from infra.broker import EmbeddedBroker, free_port, port_in_use
 from peerpulse.supervisor import Service, Supervisor
 
 ROOT = Path(__file__).resolve().parents[2]
 PY = sys.executable
+BROKER_STOP_GRACE = inspect.signature(EmbeddedBroker).parameters["stop_grace"].default
 
 SCRIPT = """
 import pathlib, sys
@@ -189,7 +191,8 @@ def test_services_and_the_broker_stop_when_the_supervisor_is_killed(tmp_path: Pa
         assert len(family) >= 4, family  # peerpulse broker, its Tansu, alpha, beta
         proc.kill()
         proc.wait()
-        _assert_all_gone(family, within=5)
+        # the broker asks Tansu to stop (SIGINT) and kills it after its stop grace (5 s)
+        _assert_all_gone(family, within=BROKER_STOP_GRACE + 5)
         assert not port_in_use("127.0.0.1", port), "the broker port is still bound"
     finally:
         _reap(proc, tmp_path, family)
