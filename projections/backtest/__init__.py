@@ -55,4 +55,6 @@ def run_backtest(
     labels = hindsight(replayed.facts)
     evaluations = evaluate(replayed, labels, replayed.start, replayed.end, families)
     kinds = Counter(label.kind for label in labels.values())
-    return Report(evaluations, replayed.start, replayed.end, replayed.events, kinds)
+    return Report(
+        evaluations, replayed.start, replayed.end, replayed.events, kinds, replayed.refused
+    )

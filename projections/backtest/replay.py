@@ -11,6 +11,7 @@ later event would not; it only makes the sample exact.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,6 +26,7 @@ from projections.fold.envelope import TICK, Envelope, parse_time
 from projections.readmodel.tables import LEVEL_HISTORY
 from projections.risk.assess import RiskPolicy
 
+log = logging.getLogger(__name__)
 DAY = timedelta(days=1)
 NAIVE = "naive"
 
@@ -58,6 +60,9 @@ class Replayed:
     start: datetime | None
     end: datetime | None
     events: int = 0
+    refused: int = 0
+    """Events a projector could not take: left out and counted, as the live worker
+    quarantines them (``ProjectionRunner.handle``), so one bad event never stops a backtest."""
 
 
 class Replay:
@@ -82,6 +87,7 @@ class Replay:
         self.next_sample = _midnight_after(start) if start else None
         self.partitions: set[int] = set()
         self.events = 0
+        self.refused = 0
         self.first: datetime | None = None
         self.latest: datetime | None = None
 
@@ -108,16 +114,26 @@ class Replay:
             self._sample(self.next_sample)
             self.next_sample += DAY
         start, end = self.start or self.first, self.end or self.latest
-        return Replayed(self.traces, self.facts, start, end, self.events)
+        return Replayed(self.traces, self.facts, start, end, self.events, self.refused)
 
     def _in_range(self, at: datetime) -> bool:
         return self.end is None or at <= self.end
 
     def _project(self, ev: Envelope) -> None:
         self.naive.see(ev)
+        refused = False
         for name, projector in self.projectors.items():
             out = self.outs[name]
-            projector.process(ev, out)
+            try:
+                projector.process(ev, out)
+            except (MemoryError, RecursionError):
+                raise  # the process's resources, not the event
+            except Exception as exc:  # the worker's rule: this event is quarantined
+                if not refused:
+                    self.refused += 1
+                    log.warning("event %s (%s) left out of the backtest: %s: %s",
+                                ev.id, ev.type, type(exc).__name__, exc)  # fmt: skip
+                refused = True
             changes, judged = self.traces[name].changes, self.traces[name].judged
             for row in out.rows:
                 if row.table == LEVEL_HISTORY.name:

@@ -51,6 +51,8 @@ class Report:
     end: datetime
     events: int = 0
     labels: Counter[str] = field(default_factory=Counter)
+    refused: int = 0
+    """Events the projector could not take, left out as the live worker quarantines them."""
 
     def summaries(self) -> dict[str, Summary]:
         """The headline :class:`Summary` of every detector."""
@@ -92,7 +94,13 @@ class Report:
         parts = [
             f"# Backtest {self.start:%Y-%m-%d} – {self.end:%Y-%m-%d}",
             f"{self.events:,} events; groups by hindsight label: "
-            + ", ".join(f"{k} {v}" for k, v in sorted(self.labels.items())),
+            + ", ".join(f"{k} {v}" for k, v in sorted(self.labels.items()))
+            + (
+                f"; {self.refused:,} events the projector could not take were left out "
+                "(the live worker quarantines them too)"
+                if self.refused
+                else ""
+            ),
             _markdown(self.headline()),
         ]
         families = self.families()

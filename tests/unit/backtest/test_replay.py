@@ -90,3 +90,21 @@ def test_run_backtest_reports_every_detector(program):
     assert summaries[NAIVE].dormant == summaries["current"].dormant > 0
     assert sum(report.labels.values()) == len(sim.truth)
     assert {o.family for o in report.evaluations["current"].outcomes} <= set(families.values())
+
+
+def test_an_event_the_projector_cannot_take_is_left_out_and_counted_not_fatal(program):
+    """The backtest follows the live worker: one bad event is quarantined, the rest go on."""
+    sim, events = program
+    joined = next(ev for ev in events if ev.type == "peerpulse.member.joined.v1")
+    broken = replace(joined, id="broken", data={"role": "peer"})  # names no member
+    spliced = [*events[:5], broken, *events[5:]]
+    with_bad = replay(spliced, {"current": DEFAULT_POLICY}, progress=False)
+    clean = replay(events, {"current": DEFAULT_POLICY}, progress=False)
+    assert with_bad.refused == 1 and clean.refused == 0
+    bad, good = with_bad.traces["current"].changes, clean.traces["current"].changes
+    assert bad.keys() == good.keys()
+    others = set(good) - {broken.subject}
+    assert {g: bad[g] for g in others} == {g: good[g] for g in others}
+    report = run_backtest(spliced, {"current": DEFAULT_POLICY}, progress=False)
+    assert report.refused == 1
+    assert "1 events the projector could not take were left out" in report.to_markdown()
