@@ -5,7 +5,8 @@ Names and contacts are sealed with their owner's key before any event is recorde
 snapshots, values the HTTP door sealed on ``peerpulse.attendance.v1``) and leaves an
 empty key in its place, so a forgotten person is never given a new one. Keys live in
 ``data_dir/vault.sqlite`` (embedded) or the ``member_keys`` table of the configured
-PostgreSQL schema (production) — never in the event tables.
+PostgreSQL schema (production) — never in the event tables. The ``vault`` branch of
+:mod:`infra.migrations` creates and changes that table.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import base64
 import os
 import threading
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 from uuid import UUID
 
@@ -23,10 +23,11 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from domain.errors import MemberForgotten
 from domain.vault import PersonalDataVault
+from infra.migrations.catalogue import MEMBER_KEYS, VAULT_STORE
 from infra.settings import Settings
-from infra.sql import connect, is_postgres, setup_lock
+from infra.sql import connect, is_postgres
 
-TABLE = "member_keys"
+TABLE = MEMBER_KEYS
 _PREFIX = "v1."
 TRANSIT_PREFIX = "pp-sealed:"
 """Marks a value the HTTP door sealed before producing it (then ``v1.<base64>``)."""
@@ -105,12 +106,12 @@ class SqlVault:
         connect: Callable[[], Any],
         table: str,
         placeholder: str,
-        setup: Callable[[], AbstractContextManager[Any]] = nullcontext,
+        prepare: Callable[[], None] = lambda: None,
     ) -> None:
         """``connect`` opens an autocommit connection; ``table`` is the (qualified) key table;
-        ``setup`` is held while the table is created (:func:`infra.sql.setup_lock`)."""
+        ``prepare`` runs before the first connection (brings the table to head)."""
         self._connect = connect
-        self._setup = setup
+        self._prepare = prepare
         self._conn: Any = None
         self._table = table
         self._p = placeholder
@@ -164,24 +165,25 @@ class SqlVault:
     def _execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
         with self._lock:
             if self._conn is None:
+                self._prepare()
                 self._conn = self._connect()
-                with self._setup():
-                    self._conn.execute(
-                        f"CREATE TABLE IF NOT EXISTS {self._table} "
-                        "(member_id TEXT PRIMARY KEY, key BYTEA NOT NULL)"
-                    )
             cursor = self._conn.execute(sql, params)
             return cursor.fetchall() if cursor.description else []
 
 
 def build_vault(settings: Settings) -> SqlVault:
     """The vault for the configured backend (its own SQLite file, or a PostgreSQL table)."""
-    path = settings.data_dir / "vault.sqlite"
+    path = settings.data_dir / VAULT_STORE.sqlite_file
 
     def open_connection() -> Any:
         return connect(settings, path, pragmas=("secure_delete = ON",))
 
+    def prepare() -> None:
+        from infra.migrations.runner import ensure_at_head
+
+        ensure_at_head(settings, VAULT_STORE)
+
     if not is_postgres(settings):
-        return SqlVault(open_connection, TABLE, "?")
+        return SqlVault(open_connection, TABLE, "?", prepare)
     schema = settings.postgres_schema or "public"
-    return SqlVault(open_connection, f'"{schema}".{TABLE}', "%s", lambda: setup_lock(settings))
+    return SqlVault(open_connection, f'"{schema}".{TABLE}', "%s", prepare)

@@ -36,6 +36,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "peerpulse.commands.members",
     "peerpulse.commands.ingest",
     "peerpulse.commands.import_csv",
+    "peerpulse.commands.db",
 )
 
 

@@ -23,8 +23,9 @@ from api.auth.tokens import (
     new_secret,
     token_id_of,
 )
+from infra.migrations.runner import ensure_at_head
 from infra.settings import Settings
-from infra.sql import connect, is_postgres, placeholders, setup_lock
+from infra.sql import connect, is_postgres, placeholders
 
 TABLE = schema.TOKENS
 Clock = Callable[[], datetime]
@@ -54,7 +55,7 @@ class TokenStore:
         self._ready = False
 
     def _connect(self):
-        return connect(self.settings, self.settings.data_dir / "api.sqlite")
+        return connect(self.settings, self.settings.data_dir / schema.AUTH_STORE.sqlite_file)
 
     def _run(self, sql: str, params: Iterable[object] = ()) -> list[tuple]:
         """Run one statement (``{table}``, ``{sessions}``, ``?``); its rows, if any."""
@@ -62,8 +63,7 @@ class TokenStore:
         conn = self._connect()
         try:
             if not self._ready:
-                with setup_lock(self.settings):
-                    schema.prepare(conn, self._pg, self.table, self.sessions_table, self.clock())
+                ensure_at_head(self.settings, schema.AUTH_STORE, now=self.clock())
                 self._ready = True
             cur = conn.execute(sql.format(table=self.table, sessions=self.sessions_table),
                                tuple(params))  # fmt: skip

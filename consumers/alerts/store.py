@@ -29,9 +29,9 @@ from consumers.alerts.rows import (
     log_from,
     notice_from,
 )
-from consumers.alerts.schema import ALERTS, DDL, LOG, OUTBOX
+from consumers.alerts.schema import ALERT_STORE, ALERTS, LOG, OUTBOX
 from consumers.alerts.sql import Database, Tx, ts
-from infra.sql import setup_lock
+from infra.migrations.runner import ensure_at_head
 
 _OPEN = ",".join(f"'{s}'" for s in OPEN_STATUSES)
 
@@ -50,9 +50,7 @@ class AlertStore:
 
     def __init__(self, db: Database, clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
         self.db, self.clock = db, clock
-        with setup_lock(db.settings), db.tx() as tx:
-            for stmt in DDL:
-                tx.run(stmt)
+        ensure_at_head(db.settings, ALERT_STORE, sqlite_file=db.path)
 
     # -- router -------------------------------------------------------------
     def receive(
@@ -131,6 +129,17 @@ class AlertStore:
         with self.db.tx() as tx:
             rows = tx.run(f"SELECT {ALERT_COLUMNS} FROM {ALERTS} WHERE alert_id = ?", (alert_id,))
         return alert_from(rows[0]) if rows else None
+
+    def ids_starting_with(self, prefix: str, limit: int = 10) -> list[str]:
+        """Alert ids beginning with ``prefix`` (the CLI takes unique id prefixes)."""
+        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        with self.db.tx() as tx:
+            rows = tx.run(
+                f"SELECT alert_id FROM {ALERTS} WHERE alert_id LIKE ? ESCAPE '\\' "
+                f"ORDER BY alert_id LIMIT {int(limit)}",
+                (pattern,),
+            )
+        return [r[0] for r in rows]
 
     def list(
         self, status: str | None = None, program_ids: Iterable[str] | None = None, limit: int = 500

@@ -1,0 +1,35 @@
+"""The durable stores the migrations own, and their table names — declared once, here, so
+the stores above (``consumers/alerts``, ``api/auth``) and the migrations below share them.
+
+On SQLite each store is its own file under ``data_dir`` with its own ``alembic_version``;
+on PostgreSQL all of them live in the configured schema and share one ``alembic_version``,
+one row per store (each store is an Alembic branch named after it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ALERTS = "alert_alerts"
+ALERT_LOG = "alert_log"
+ALERT_OUTBOX = "alert_outbox"
+TOKENS = "api_tokens"
+SESSIONS = "api_sessions"
+MEMBER_KEYS = "member_keys"
+VERSION_TABLE = "alembic_version"
+
+
+@dataclass(frozen=True)
+class Store:
+    """One migrated store: its Alembic branch, its embedded file, the tables it holds."""
+
+    name: str
+    sqlite_file: str
+    tables: tuple[str, ...]
+
+
+ALERT_STORE = Store("alerts", "alerts.sqlite", (ALERTS, ALERT_LOG, ALERT_OUTBOX))
+AUTH_STORE = Store("auth", "api.sqlite", (TOKENS, SESSIONS))
+VAULT_STORE = Store("vault", "vault.sqlite", (MEMBER_KEYS,))
+STORES: tuple[Store, ...] = (ALERT_STORE, AUTH_STORE, VAULT_STORE)
+BY_NAME: dict[str, Store] = {s.name: s for s in STORES}
