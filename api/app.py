@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import errors
+from api import errors, openapi
 from api.middleware import MetricsMiddleware
 from api.ports import ApiParts
 
@@ -20,6 +20,7 @@ def create_app(parts: ApiParts) -> FastAPI:
     """A new app serving ``parts``' read model, alerts, tokens and attendance topic."""
     from api.dashboard.routes import install as install_pages
     from api.dashboard.routes import router as dashboard
+    from api.routes import docs
     from api.routes.alerts import router as alerts
     from api.routes.ingest import router as ingest
     from api.routes.ops import router as ops
@@ -36,10 +37,14 @@ def create_app(parts: ApiParts) -> FastAPI:
         summary="Engagement of peer-mentoring groups: attendance in, risk and alerts out.",
         description=_DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.parts = parts
     app.state.tokens = parts.token_store
     errors.install(app)
+    openapi.install(app)
+    docs.install(app)
     install_pages(app)
     app.add_middleware(MetricsMiddleware)
     for router in (ingest, read, alerts, ops, dashboard):
@@ -48,9 +53,12 @@ def create_app(parts: ApiParts) -> FastAPI:
 
 
 _DESCRIPTION = """
-Authenticate with `Authorization: Bearer <token>` (`peerpulse tokens create`).
+Authenticate with `Authorization: Bearer <token>` (`peerpulse tokens create`); a browser
+signed in to the dashboard (`/login`) is authenticated by its `pp_session` cookie instead.
 Scopes: `ingest` (post attendance), `read` (queries, dashboard, acknowledging alerts),
-`admin` (everything). A token limited to programs sees only those programs.
+`ops` (the pipeline's status), `admin` (everything); each operation lists the scope it
+needs under its security.
+A token limited to programs sees only those programs.
 Tokens expire (90 days unless created with `--expires-in DAYS`).
 401 means no usable token (missing, unknown, revoked or expired; the message says which);
 403 means the token lacks the scope, or names a program filter it does not cover.

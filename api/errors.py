@@ -1,7 +1,9 @@
 """Every API error is JSON naming the field at fault: ``{"error": {code, message, field}}``.
 
 Route code raises :class:`ApiError`; FastAPI's own validation and HTTP errors are turned
-into the same shape, and anything unexpected becomes a 500 without a stack trace.
+into the same shape, and anything unexpected becomes a 500 without a stack trace. A body
+that cannot be read as JSON is a 400 on every route (``invalid_json``, ``not_utf8``, as
+``POST /v1/attendance`` answers), a readable body with a bad field a 422.
 """
 
 from __future__ import annotations
@@ -44,8 +46,16 @@ def _api_error(request: Request, exc: ApiError) -> JSONResponse:
     return JSONResponse(body, status_code=exc.status, headers=exc.headers)
 
 
+_UNREADABLE_BODY = "There was an error parsing the body"
+"""FastAPI's 400 detail for a JSON body it could not decode (not UTF-8)."""
+
+
 def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+    if first.get("type") == "json_invalid":
+        why = (first.get("ctx") or {}).get("error", "invalid")
+        message = f"body: not JSON: {why} at position {first['loc'][-1]}"
+        return JSONResponse(error_body(400, message, "body", "invalid_json"), status_code=400)
     field = ".".join(str(part) for part in first.get("loc", ())) or None
     more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
     message = f"{field or 'request'}: {first.get('msg', 'invalid')}{more}"
@@ -53,6 +63,9 @@ def _validation_error(request: Request, exc: RequestValidationError) -> JSONResp
 
 
 def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    if exc.status_code == 400 and exc.detail == _UNREADABLE_BODY:
+        body = error_body(400, "body: could not be read as UTF-8 JSON", "body", "not_utf8")
+        return JSONResponse(body, status_code=400)
     body = error_body(exc.status_code, str(exc.detail))
     return JSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
 

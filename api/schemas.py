@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -201,3 +201,57 @@ class AlertList(BaseModel):
     """Alerts, newest first."""
 
     items: list[AlertOut]
+
+
+class PartitionLagOut(BaseModel):
+    """One partition of a role's input topic."""
+
+    partition: int
+    end: int = Field(description="Offset the next record on the partition will get.")
+    position: int = Field(description="Next offset the role will apply.")
+    lag_events: int = Field(description="Records waiting for the role.")
+    lag_seconds: float | None = Field(
+        description="Age of the oldest waiting record (0: caught up; null: not measured)."
+    )
+
+
+class HolderOut(BaseModel):
+    """The process holding a role's singleton lock."""
+
+    pid: int | None = Field(description="Its pid (null when the lock does not say).")
+    host: str | None = Field(description="PostgreSQL: its lock session's client address.")
+
+
+class RelayOut(BaseModel):
+    """The relay's position: newest stored notification id against the newest relayed."""
+
+    stored: int
+    relayed: int
+    per_partition: dict[str, int] = Field(description="Newest relayed id per partition.")
+
+
+class RoleOut(BaseModel):
+    """One role: who runs it, what it owns, how far behind it is."""
+
+    role: Literal["ingest", "relay", "worker", "alerts"]
+    title: str
+    lock: str = Field(description="The role's singleton lock.")
+    topic: str = Field(description="Input topic (the relay: the topic it publishes to).")
+    running: bool
+    holder: HolderOut | None
+    owns: str = Field(description='"all N" partitions of the topic, or "none".')
+    partition_count: int
+    lag_events: int
+    lag_seconds: float | None
+    partitions: list[PartitionLagOut]
+    relay: RelayOut | None
+    error: str | None = Field(description="Why the role could not be read (null: it was).")
+
+
+class StatusOut(BaseModel):
+    """``GET /v1/status``: every role of the pipeline (as ``peerpulse status --json``)."""
+
+    measured_at: str = Field(description="When the status was read (ISO 8601, UTC).")
+    complete: bool = Field(description="Every role could be read.")
+    caught_up: bool = Field(description="Every role was read and nothing waits for any.")
+    roles: list[RoleOut]

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from uuid import UUID
 
-from fastapi import Request
+from fastapi import Request, Security
+from fastapi.security import APIKeyCookie, HTTPBearer
 
 from api.auth.tokens import UNKNOWN, ApiToken, Scope
 from api.errors import ApiError
@@ -22,6 +23,18 @@ COOKIE = "pp_session"
 LEGACY_COOKIE = "pp_token"
 """The cookie of releases that kept the secret in it: ignored, and cleared at sign-in/out."""
 NO_TOKEN = "an API token is required: send 'Authorization: Bearer <token>'"
+BEARER = HTTPBearer(
+    scheme_name="bearer", bearerFormat="ppt_<id>_<random>", auto_error=False,
+    description="An API token (`peerpulse tokens create --scope SCOPE`). The scope an "
+    "operation needs is listed with it; an `admin` token carries every scope.",
+)  # fmt: skip
+SESSION = APIKeyCookie(
+    name=COOKIE, scheme_name="session", auto_error=False,
+    description="The dashboard's session: a random id set (HttpOnly, SameSite=Strict) by "
+    "`/login` and looked up server-side; it stands for the token signed in with, with that "
+    "token's scopes. Used only when no `Authorization` header is sent.",
+)  # fmt: skip
+"""How :func:`identify` reads a request, declared so the OpenAPI lists them (``security``)."""
 
 
 def identify(request: Request) -> tuple[ApiToken | None, str | None]:
@@ -67,7 +80,11 @@ def authenticate(request: Request) -> ApiToken:
 def require(scope: Scope) -> Callable[[Request], ApiToken]:
     """A dependency: the request's token, which must carry ``scope`` (403 if not)."""
 
-    def dependency(request: Request) -> ApiToken:
+    def dependency(
+        request: Request,
+        _bearer: object = Security(BEARER, scopes=[str(scope)]),
+        _session: object = Security(SESSION, scopes=[str(scope)]),
+    ) -> ApiToken:
         token = authenticate(request)
         if not token.allows(scope):
             raise forbidden(f"this token lacks the '{scope}' scope", field="authorization")

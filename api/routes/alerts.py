@@ -11,15 +11,18 @@ from pydantic import BaseModel, Field
 from api.auth.deps import check_program, not_found, require
 from api.auth.tokens import ApiToken, Scope
 from api.errors import ApiError
-from api.schemas import AlertList, AlertOut, ErrorResponse
+from api.openapi import errors
+from api.schemas import AlertList, AlertOut
 
 router = APIRouter(prefix="/v1", tags=["alerts"])
 Reader = Annotated[ApiToken, Depends(require(Scope.READ))]
 Status = Literal["open", "raised", "delivered", "acknowledged", "escalated", "snoozed",
                  "inhibited", "resolved", "failed"]  # fmt: skip
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    s: {"model": ErrorResponse} for s in (401, 403, 404, 409, 422)
-}
+_ACK_ERRORS = errors({
+    400: "The body is not JSON, or not UTF-8 (`invalid_json`, `not_utf8`).",
+    404: "No such alert, or one outside the token's programs (one answer).",
+    409: "The alert is already resolved.",
+})  # fmt: skip
 
 
 class Ack(BaseModel):
@@ -28,7 +31,7 @@ class Ack(BaseModel):
     comment: str = Field("", max_length=2000, description="What the coordinator will do.")
 
 
-@router.get("/alerts", response_model=AlertList, responses=_ERRORS,
+@router.get("/alerts", response_model=AlertList,
             summary="Alerts of the programs this token covers, newest first")  # fmt: skip
 def list_alerts(
     request: Request, token: Reader,
@@ -43,7 +46,7 @@ def list_alerts(
     return {"items": items}
 
 
-@router.post("/alerts/{alert_id}/ack", response_model=AlertOut, responses=_ERRORS,
+@router.post("/alerts/{alert_id}/ack", response_model=AlertOut, responses=_ACK_ERRORS,
              summary="Acknowledge an alert (stops escalation)")  # fmt: skip
 def acknowledge(
     request: Request,

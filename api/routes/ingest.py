@@ -13,7 +13,15 @@ from fastapi.responses import JSONResponse
 from api.auth.deps import check_program, require
 from api.auth.tokens import ApiToken, Scope
 from api.errors import ApiError
-from api.ingest import check_media_type, parse_attendance, seal_personal, unavailable
+from api.ingest import (
+    MAX_BATCH,
+    MEDIA_TYPES,
+    check_media_type,
+    parse_attendance,
+    seal_personal,
+    unavailable,
+)
+from api.openapi import errors, message_body
 from api.ports import ApiParts
 from api.schemas import AttendanceAccepted, ErrorResponse
 from infra.contract.inbound.ids import Ids
@@ -26,16 +34,25 @@ router = APIRouter(prefix="/v1", tags=["ingest"])
 _BODY = {
     "requestBody": {
         "required": True,
-        "content": {
-            media: {"schema": {"oneOf": [{"type": "object"}, {"type": "array",
-                                                               "items": {"type": "object"}}]}}
-            for media in ("application/json", "application/cloudevents+json")
-        },
+        "description": "One message, or a JSON array of 1 to 1000 (all-or-nothing), each "
+        "valid against the published schema its `type` names (docs/contract/ingest/). "
+        "The server checks more than a schema can say: see 422.",
+        "content": {media: message_body(MAX_BATCH) for media in MEDIA_TYPES},
     }
-}  # fmt: skip
-_ERRORS: dict[int | str, dict] = {
-    s: {"model": ErrorResponse} for s in (400, 401, 403, 413, 415, 422)
 }
+_ERRORS = errors({
+    400: "The body is not JSON, or not UTF-8 (`invalid_json`, `not_utf8`).",
+    413: f"The body is over {MAX_MESSAGE_BYTES} bytes, or the batch over {MAX_BATCH} "
+    "messages (`too_large`).",
+    415: f"`Content-Type` is not one of {', '.join(MEDIA_TYPES)}.",
+    403: "The token lacks the `ingest` scope, or does not cover a message's `data.program`.",
+    422: "A message breaks the contract, or the batch is empty; `field` names where "
+    "(`[index].` in a batch) and `code` says how (e.g. `missing_field`, `unknown_type`, "
+    "`invalid_field`). Also for what a schema cannot say: a `time` more than a day ahead or "
+    "over ten years back (`future_time`, `past_time`), a member twice in one roll call, a "
+    "roll call with `attendance_taken: false`, a person whose data was forgotten "
+    "(`member_forgotten`).",
+})  # fmt: skip
 _ERRORS[503] = {
     "model": ErrorResponse,
     "description": "Not accepted now; re-send after `Retry-After` seconds. Codes: `busy` (the "

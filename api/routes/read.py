@@ -9,14 +9,13 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from api.auth.deps import check_program, not_found, require
 from api.auth.tokens import ApiToken, Scope
-from api.schemas import ErrorResponse, GroupDetail, GroupPage, MemberList, ProgramList
+from api.openapi import errors
+from api.schemas import GroupDetail, GroupPage, MemberList, ProgramList
 
 router = APIRouter(prefix="/v1", tags=["read"])
 Reader = Annotated[ApiToken, Depends(require(Scope.READ))]
 Level = Literal["healthy", "watch", "at_risk", "dormant"]
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    s: {"model": ErrorResponse} for s in (401, 403, 404, 422)
-}
+_MISSING = errors({404: "No such group, or one outside the token's programs (one answer)."})
 
 
 def _queries(request: Request):
@@ -31,14 +30,14 @@ def _group_or_404(request: Request, token: ApiToken, group_id: UUID) -> dict[str
     return group
 
 
-@router.get("/programs", response_model=ProgramList, responses=_ERRORS,
+@router.get("/programs", response_model=ProgramList,
             summary="Programs this token covers, with groups per level")  # fmt: skip
 def list_programs(request: Request, token: Reader) -> dict[str, Any]:
     """Every program the token may see, with its count of groups per risk level."""
     return {"items": _queries(request).programs(token)}
 
 
-@router.get("/groups", response_model=GroupPage, responses=_ERRORS,
+@router.get("/groups", response_model=GroupPage,
             summary="Groups with their health, riskiest first by default")  # fmt: skip
 def list_groups(
     request: Request, token: Reader,
@@ -58,7 +57,7 @@ def list_groups(
     return {"total": total, "limit": limit, "offset": offset, "items": items}
 
 
-@router.get("/groups/{group_id}", response_model=GroupDetail, responses=_ERRORS,
+@router.get("/groups/{group_id}", response_model=GroupDetail, responses=_MISSING,
             summary="One group: assessment, reasons, timeline and level history")  # fmt: skip
 def get_group(request: Request, token: Reader, group_id: UUID) -> dict[str, Any]:
     """The group's current assessment with its reasons, sessions, attendance, commitments."""
@@ -66,7 +65,7 @@ def get_group(request: Request, token: Reader, group_id: UUID) -> dict[str, Any]
     return _queries(request).group_detail(group)
 
 
-@router.get("/groups/{group_id}/members", response_model=MemberList, responses=_ERRORS,
+@router.get("/groups/{group_id}/members", response_model=MemberList, responses=_MISSING,
             summary="A group's members with their engagement and lapse status")  # fmt: skip
 def get_members(request: Request, token: Reader, group_id: UUID) -> dict[str, Any]:
     """Members with attendance counts and lapse status; names resolved for the reader."""
