@@ -41,8 +41,9 @@ lint: install
 bench: install
 	$(BIN)/python -m benchmarks
 
+# A data dir already in use is moved to .peerpulse/previous-<time>/; DEMO_ARGS=--fresh deletes it.
 demo: install
-	$(BIN)/peerpulse demo
+	$(BIN)/peerpulse demo $(DEMO_ARGS)
 
 clean:
 	rm -rf .peerpulse .pytest_cache

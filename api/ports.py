@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from api.auth.store import TokenStore
     from api.ingest import Accepted
     from api.queries import Queries
+    from api.status_reader import StatusReader
     from domain.vault import PersonalDataVault
     from infra.settings import Settings
 
@@ -109,3 +110,5 @@ class ApiParts(Protocol):
     def attendance_publisher(self) -> Publisher: ...
     @property
     def vault(self) -> PersonalDataVault: ...
+    @property
+    def status_reader(self) -> StatusReader: ...

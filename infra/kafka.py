@@ -2,9 +2,9 @@
 
 Every peerpulse process builds its clients here so the defaults stay in one place:
 acks=all + idempotence for producers, explicit commits and a short session timeout for
-consumers. ``end_offsets``/``read_last_record``/``read_all`` find the TRUE end of a
-partition: Tansu's ListOffsets(LATEST) answers *first offset of the last produced batch
-+ 1*, while its Fetch responses carry the correct high watermark (see
+consumers. ``end_offsets``/``read_last_record``/``oldest_waiting``/``read_all`` find the
+TRUE end of a partition: Tansu's ListOffsets(LATEST) answers *first offset of the last
+produced batch + 1*, while its Fetch responses carry the correct high watermark (see
 docs/decisions/0004-embedded-broker-tansu.md). On a correct Kafka the probe is a no-op.
 """
 
@@ -198,6 +198,47 @@ def _read_range(
             if record.offset < end:
                 out.append(record)
     return out
+
+
+def oldest_waiting(
+    bootstrap: str, positions: dict[TopicPartition, int], timeout: float = 10.0
+) -> dict[TopicPartition, ConsumerRecord | None]:
+    """Per partition, the first record at or after ``positions[tp]`` (the oldest one a
+    consumer at that position has not applied yet), or None when there is none yet.
+
+    For ``peerpulse status``: its timestamp is how long the oldest waiting record waited.
+    """
+    tps = list(positions)
+    if not tps:
+        return {}
+    ends = end_offsets(bootstrap, tps, timeout)
+    deadline = time.monotonic() + timeout
+    c = _probe_consumer(bootstrap)
+    try:
+        c.assign(tps)
+        out: dict[TopicPartition, ConsumerRecord | None] = {}
+        for tp in tps:
+            c.pause(*[other for other in tps if other != tp])
+            c.resume(tp)
+            out[tp] = _first_from(c, tp, positions[tp], ends[tp], deadline)
+        return out
+    finally:
+        c.close(autocommit=False)
+
+
+def _first_from(
+    c: KafkaConsumer, tp: TopicPartition, first: int, end: int, deadline: float
+) -> ConsumerRecord | None:
+    if first >= end:
+        return None
+    c.seek(tp, max(0, first))
+    while c.position(tp) < end:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"reading {tp.topic}[{tp.partition}] at offset {first} timed out")
+        for record in c.poll(timeout_ms=100).get(tp, []):
+            if record.offset >= first:
+                return record
+    return None
 
 
 def read_all(bootstrap: str, topic: str, timeout: float = 10.0) -> list[ConsumerRecord]:

@@ -63,8 +63,8 @@ API_AUTH_FAILURES = Counter(
 CONSUMER_LAG = Gauge(
     "peerpulse_consumer_lag_messages",
     "Records on a consumer's input topic not yet applied, in messages, by consumer "
-    "(ingest, projections, alerts); measured by the API process (api/lag.py).",
-    ["consumer"],
+    "(ingest, projections, alerts) and partition; measured by the API process (api/lag.py).",
+    ["consumer", "partition"],
 )
 
 # -- alert router ------------------------------------------------------------

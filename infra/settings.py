@@ -77,7 +77,10 @@ class Settings(BaseSettings):
         "", description="Optional PostgreSQL schema (tests isolate by it)."
     )
 
-    kafka_bootstrap: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers.")
+    kafka_bootstrap: str = Field(
+        "127.0.0.1:9092",
+        description="Kafka bootstrap servers; unset: the embedded broker's host and port.",
+    )
     broker_host: str = Field("127.0.0.1", description="Embedded broker listen host.")
     broker_port: int = Field(9092, description="Embedded broker listen port.")
     stall_after_s: float = Field(
@@ -93,7 +96,10 @@ class Settings(BaseSettings):
 
     api_host: str = "127.0.0.1"
     api_port: int = 8400
-    public_url: str = Field("http://127.0.0.1:8400", description="Base URL used in alert links.")
+    public_url: str = Field(
+        "http://127.0.0.1:8400",
+        description="Base URL used in alert links; unset: http://<api host>:<api port>.",
+    )
     api_max_pending: int = Field(
         64, ge=1, description="POST /v1/attendance requests in progress at once (received, "
         "not yet answered); past it the door answers 503 with Retry-After instead of queueing.",
@@ -114,6 +120,23 @@ class Settings(BaseSettings):
 
     alerts: AlertSettings = Field(default_factory=AlertSettings, description="The alert router.")
 
+    @model_validator(mode="after")
+    def _derive_addresses(self) -> Settings:
+        """One source of truth: an address not set explicitly follows the port it names.
+
+        ``PEERPULSE_BROKER_PORT=9192`` alone moves the embedded broker *and* every
+        command's bootstrap; ``PEERPULSE_API_PORT`` alone moves the links in alerts too.
+        An explicitly set ``kafka_bootstrap`` / ``public_url`` always wins.
+        """
+        derived = {
+            "kafka_bootstrap": f"{_reachable(self.broker_host)}:{self.broker_port}",
+            "public_url": f"http://{_reachable(self.api_host)}:{self.api_port}",
+        }
+        for name, value in derived.items():
+            if name not in self.model_fields_set:
+                self.__dict__[name] = value  # frozen: set once, during validation
+        return self
+
     @field_validator("data_dir")
     @classmethod
     def _expand(cls, v: Path) -> Path:
@@ -128,3 +151,11 @@ class Settings(BaseSettings):
     def readmodel_sqlite_path(self) -> Path:
         """The embedded read-model file."""
         return self.data_dir / "readmodel.sqlite"
+
+
+def _reachable(host: str) -> str:
+    """The address a client on this machine dials for a server listening on ``host``
+    (a wildcard means loopback; an IPv6 address is bracketed for ``host:port``)."""
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host

@@ -21,6 +21,7 @@ dies, even by SIGKILL, so a restart after a crash is never refused. The server f
 dead holder's lock a moment after the death (when its backend exits), so a PostgreSQL
 lock is retried for :data:`ACQUIRE_GRACE_S` before a second instance is refused, and a
 holder that stops normally unlocks explicitly before it disconnects.
+:mod:`infra.lock_holder` tells who holds a lock without taking it (``peerpulse status``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from pathlib import Path
 from typing import Any
 
 from infra.errors import UserFacingError, one_line
@@ -75,11 +77,15 @@ def only_one(settings: Settings, name: str) -> Iterator[None]:
             yield
 
 
+def lock_path(settings: Settings, name: str) -> Path:
+    """The file whose ``flock`` is the lock ``name`` on a SQLite store."""
+    return settings.data_dir / "locks" / f"{name.replace('/', '_')}.lock"
+
+
 @contextmanager
 def _file_lock(settings: Settings, name: str) -> Iterator[None]:
-    folder = settings.data_dir / "locks"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name.replace('/', '_')}.lock"
+    path = lock_path(settings, name)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:

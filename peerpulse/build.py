@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from api.lag import LagMonitor
     from api.ports import AlertReads, Publisher
     from api.queries import Queries
+    from api.status_reader import StatusReader
     from consumers.alerts.delivery import Deliverer
     from consumers.alerts.directory import CoordinatorDirectory
     from consumers.alerts.router import AlertRouter
@@ -44,6 +45,7 @@ class Overrides(TypedDict, total=False):
     alert_sleeper: Callable[[float], None]
     alert_store: AlertStore
     alert_directory: CoordinatorDirectory
+    status_reader: StatusReader
 
 
 class Parts:
@@ -159,6 +161,15 @@ class Parts:
         reader = self.api_queries.reader
         return LagMonitor(self.settings, reader, self.ingest_positions, interval, topics)
 
+    @cached_property
+    def status_reader(self) -> StatusReader:
+        """Every role's lock holder, partitions and lag (``peerpulse status``, ``/v1/status``)."""
+        if "status_reader" in self._given:
+            return self._given["status_reader"]
+        from peerpulse.pipeline import status_reader
+
+        return status_reader(self)
+
     # -- alert router (consumers/alerts) -------------------------------------------------
     @cached_property
     def alert_clock(self) -> Callable[[], datetime]:
@@ -208,7 +219,7 @@ class Parts:
 
     def close(self) -> None:
         """Release connections held by whatever was built here (not what was given)."""
-        for name in ("app", "vault"):
+        for name in ("app", "vault", "status_reader"):
             part = self.__dict__.get(name)
             close = getattr(part, "close", None)
             if part is not None and name not in self._given and close is not None:

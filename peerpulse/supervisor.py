@@ -9,6 +9,9 @@ No service outlives the supervisor: it stops them on every way out of its own (a
 exception, a signal, a log reader that went away — output errors are dropped, never
 raised), and on Linux each child is told by the kernel when the supervisor dies, even by
 SIGKILL (:func:`die_with_parent`).
+
+Given a data dir, it records its pid there and pauses a service on request
+(:mod:`peerpulse.pause`: ``peerpulse rebuild`` borrows the worker's lock this way).
 """
 
 from __future__ import annotations
@@ -23,9 +26,11 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from infra.child_process import die_with_parent
 from infra.errors import UserFacingError
+from peerpulse import pause
 
 COLOURS = ("36", "35", "33", "32", "34", "31", "96", "95")
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -72,8 +77,11 @@ class Supervisor:
         out=None,
         max_restarts: int = 5,
         reset_after: float = 60.0,
+        data_dir: Path | None = None,
     ) -> None:
         self.services = services
+        self.data_dir = data_dir  # given: pid recorded there, pause requests honoured
+        self.paused: dict[str, Service] = {}
         self.out = out or sys.stdout
         self.max_restarts = max_restarts
         self.reset_after = reset_after
@@ -144,6 +152,8 @@ class Supervisor:
         ``finally: supervisor.stop()``. Any failure stops what was already started.
         """
         self._trap_signals()
+        if self.data_dir is not None:
+            pause.record_supervisor(self.data_dir)
         with self._stopped_on_failure():
             for service in self.services:
                 self.log("supervisor", f"starting {service.name}: {' '.join(service.argv[-3:])}")
@@ -210,6 +220,7 @@ class Supervisor:
 
     def _watch(self) -> None:
         while not self._stopping.wait(1.0):
+            self._honour_pauses()
             for name, run in list(self.running.items()):
                 code = run.proc.poll()
                 if code is None or self._stopping.is_set():
@@ -237,6 +248,39 @@ class Supervisor:
             new.restarts = restarts + 1
             self.running[name] = new
 
+    def _honour_pauses(self) -> None:
+        """Stop a service someone asked to pause (:mod:`peerpulse.pause`); start it again
+        once the request is withdrawn or its requester is gone."""
+        if self.data_dir is None:
+            return
+        for name in list(self.running):
+            if (pid := pause.requester(self.data_dir, name)) is not None:
+                self.log("supervisor", f"pausing {name} for pid {pid}")
+                with self._spawning:
+                    run = self.running.pop(name, None)
+                if run is not None:
+                    self.paused[name] = run.service
+                    self._end(run, grace=10.0)
+        for name, service in list(self.paused.items()):
+            if pause.requester(self.data_dir, name) is None:
+                with self._spawning:
+                    if self._stopping.is_set():
+                        return
+                    self.log("supervisor", f"resuming {name}")
+                    del self.paused[name]
+                    self.running[name] = self._spawn(service)
+
+    def _end(self, run: _Running, grace: float) -> None:
+        """SIGTERM the service's process group, SIGKILL after ``grace``."""
+        if run.proc.poll() is not None:
+            return
+        _signal_group(run.proc, signal.SIGTERM)
+        try:
+            run.proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            _signal_group(run.proc, signal.SIGKILL)
+            run.proc.wait()
+
     def stop(self, grace: float = 10.0) -> None:
         """Stop every service in reverse start order: SIGTERM, then SIGKILL after ``grace``."""
         with self._spawning:
@@ -245,13 +289,11 @@ class Supervisor:
             run = self.running.get(name)
             if run is not None and run.proc.poll() is None:
                 self.log("supervisor", f"stopping {name}")
-                _signal_group(run.proc, signal.SIGTERM)
-                try:
-                    run.proc.wait(grace)
-                except subprocess.TimeoutExpired:
-                    _signal_group(run.proc, signal.SIGKILL)
-                    run.proc.wait()
+                self._end(run, grace)
         self.running.clear()
+        self.paused.clear()
+        if self.data_dir is not None:
+            pause.forget_supervisor(self.data_dir)
         self._release_signals()
 
     def wait(self) -> None:

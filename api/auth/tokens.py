@@ -23,10 +23,12 @@ MAX_LIFETIME_DAYS = 3650
 
 
 class Scope(StrEnum):
-    """What a token is for: posting attendance, reading and acknowledging, or everything."""
+    """What a token is for: posting attendance, reading and acknowledging, watching the
+    pipeline's roles (``GET /v1/status``), or everything."""
 
     INGEST = "ingest"
     READ = "read"
+    OPS = "ops"
     ADMIN = "admin"
 
 

@@ -8,8 +8,10 @@ import signal
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from consumers.alerts.model import FAILED, OPEN_STATUSES, RESOLVED
 from infra.errors import UserFacingError
 from infra.settings import Settings
+from peerpulse.where import ALERTS, BROKER
 
 if TYPE_CHECKING:
     from peerpulse.build import Parts
@@ -17,32 +19,42 @@ if TYPE_CHECKING:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``alerts`` command group."""
-    p = sub.add_parser("alerts", help="route lapse warnings to coordinators (default: run)")
-    p.set_defaults(handler=_run, topic=None, metrics_port=0)
+    p = sub.add_parser(
+        "alerts", help="list, ack, snooze alerts; `alerts run` routes them to coordinators"
+    )
+    p.set_defaults(handler=_run, topic=None, metrics_port=0, uses=(BROKER, ALERTS))
     cmds = p.add_subparsers(dest="alerts_command", metavar="ACTION")
-    run = cmds.add_parser("run", help="consume alert intents and deliver them")
+    run = cmds.add_parser("run", help="consume alert intents and deliver them (the default)")
     run.add_argument("--topic", help="alert-intent topic (default: peerpulse.alerts.v1)")
     run.add_argument("--metrics-port", type=int, default=0, help="serve /metrics here (0: off)")
-    run.set_defaults(handler=_run)
+    run.set_defaults(handler=_run, uses=(BROKER, ALERTS))
     ls = cmds.add_parser("list", help="show alerts and their lifecycle status")
-    ls.add_argument(
-        "--status",
-        help="raised, delivered, acknowledged, escalated, resolved, snoozed, inhibited, open",
-    )
+    ls.add_argument("--status", choices=STATUSES, help="only alerts in this status")
     ls.add_argument("--failed", action="store_true", help="only alerts whose delivery failed")
     ls.add_argument("--program", action="append", help="restrict to a program id (repeatable)")
     ls.add_argument("--json", action="store_true", help="one JSON object per line")
-    ls.set_defaults(handler=_list)
+    ls.set_defaults(handler=_list, uses=(ALERTS,))
     ack = cmds.add_parser("ack", help="acknowledge an alert (stops escalation)")
-    ack.add_argument("alert_id")
+    ack.add_argument("alert_id", help="the alert's id or a unique prefix of it")
     ack.add_argument("--by", required=True, help="who takes it on")
     ack.add_argument("--comment", default="", help="what they will do")
-    ack.set_defaults(handler=_ack)
+    ack.set_defaults(handler=_ack, uses=(ALERTS,))
     snooze = cmds.add_parser("snooze", help="quiet an alert for some days (ends if worse)")
-    snooze.add_argument("alert_id")
+    snooze.add_argument("alert_id", help="the alert's id or a unique prefix of it")
     snooze.add_argument("--by", required=True)
     snooze.add_argument("--days", type=float, default=7.0)
-    snooze.set_defaults(handler=_snooze)
+    snooze.set_defaults(handler=_snooze, uses=(ALERTS,))
+
+
+STATUSES = (*OPEN_STATUSES, RESOLVED, "open")
+"""``alerts list --status``: a lifecycle status, or ``open`` for any unresolved one."""
+
+
+def alert_id(store, given: str) -> str:
+    """The stored alert id that ``given`` is, or uniquely begins."""
+    from peerpulse.commands.ids import resolve
+
+    return resolve(given, "alert", lambda prefix: store.ids_starting_with(prefix, limit=1000))
 
 
 def _stall_watch(settings: Settings):
@@ -101,7 +113,7 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
     from peerpulse.build import build
 
     store = build(settings).alert_store
-    status = "failed" if args.failed else args.status
+    status = FAILED if args.failed else args.status
     for a in store.list(status=status, program_ids=args.program):
         failures = store.failed_notices(a.alert_id) if args.failed else []
         row = {
@@ -129,8 +141,9 @@ def _ack(args: argparse.Namespace, settings: Settings) -> int:
     from consumers.alerts.lifecycle import LifecycleError
     from peerpulse.build import build
 
+    store = build(settings).alert_store
     try:
-        a = build(settings).alert_store.acknowledge(args.alert_id, args.by, args.comment)
+        a = store.acknowledge(alert_id(store, args.alert_id), args.by, args.comment)
     except KeyError as exc:
         raise UserFacingError(f"no alert {args.alert_id}") from exc
     except LifecycleError as exc:
@@ -146,7 +159,7 @@ def _snooze(args: argparse.Namespace, settings: Settings) -> int:
     c = build(settings)
     until = c.alert_clock() + timedelta(days=args.days)
     try:
-        a = c.alert_store.snooze(args.alert_id, until, args.by)
+        a = c.alert_store.snooze(alert_id(c.alert_store, args.alert_id), until, args.by)
     except KeyError as exc:
         raise UserFacingError(f"no alert {args.alert_id}") from exc
     except LifecycleError as exc:

@@ -6,6 +6,7 @@ import argparse
 import logging
 
 from infra.settings import Settings
+from peerpulse.where import API, BROKER, READMODEL
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="SECONDS",
         help="how often to measure consumer lag for /metrics (0: never)",
     )
-    p.set_defaults(handler=_serve)
+    p.set_defaults(handler=_serve, uses=(API, BROKER, READMODEL))
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:

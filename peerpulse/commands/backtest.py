@@ -18,6 +18,7 @@ from pathlib import Path
 
 from infra.errors import UserFacingError
 from infra.settings import Settings
+from peerpulse.where import BROKER, STORE
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,14 +31,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="store",
         help="read the event store (default) or the public events topic",
     )
-    p.add_argument("--demo", action="store_true", help="the last `peerpulse demo`'s data")
+    # The demo now runs in the data dir itself; --demo stays accepted for old scripts.
+    p.add_argument("--demo", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--current", type=Path, help="policy file of the current policy")
     p.add_argument("--candidate", type=Path, help="policy file to compare with the current")
     p.add_argument("--start", type=_day, help="first day judged (YYYY-MM-DD, UTC)")
     p.add_argument("--end", type=_day, help="last day judged (YYYY-MM-DD, UTC)")
     p.add_argument("--html", type=Path, help="also write the report with charts here")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.set_defaults(handler=_run)
+    p.set_defaults(handler=_run, uses=(STORE, BROKER))
 
 
 def _day(text: str) -> date:
@@ -70,10 +72,6 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         raise UserFacingError(f"--start {args.start} is after --end {args.end}")
     start = datetime.combine(args.start, time.min, UTC) if args.start else None
     end = datetime.combine(args.end, time.max, UTC) if args.end else None
-    if args.demo:
-        from peerpulse.commands.demo import demo_settings
-
-        settings = demo_settings(settings)
     source = _source(args.source, settings)
     try:
         report = run_backtest(

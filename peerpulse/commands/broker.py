@@ -11,6 +11,7 @@ import signal
 import threading
 
 from infra.settings import Settings
+from peerpulse.where import DATA, EMBEDDED
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--host", help="listen host (default: PEERPULSE_BROKER_HOST)")
     p.add_argument("--port", type=int, help="listen port (default: PEERPULSE_BROKER_PORT)")
     p.add_argument("--no-topics", action="store_true", help="do not create the catalogue topics")
-    p.set_defaults(handler=_run)
+    p.set_defaults(handler=_run, uses=(EMBEDDED, DATA))
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:

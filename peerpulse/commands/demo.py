@@ -1,6 +1,7 @@
 """``peerpulse demo``: the whole system, a simulated program, and what peerpulse saw.
 
-Starts everything on the embedded default in a fresh ``<data_dir>/demo`` folder, publishes
+Starts everything on the embedded default in the data dir (an earlier run's data is moved
+aside first, :mod:`peerpulse.commands.demo_data`), publishes
 a simulated program through the public ingest contract, waits (with a progress line) until
 every stage has caught up, then prints the dashboard link, the groups at risk with their
 top reasons, and the lapse warnings delivered to the local mail sink.
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 import time
 from datetime import UTC, datetime
@@ -18,6 +18,7 @@ from typing import Any
 
 from infra.errors import UserFacingError
 from infra.settings import Settings
+from peerpulse.where import API, EMBEDDED, MAIL, STORE
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,14 +28,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=7, help="simulation seed (default 7)")
     p.add_argument("--exit", action="store_true", help="stop after the summary instead of serving")
     p.add_argument("--timeout", type=float, default=240, help="seconds to wait for the pipeline")
-    p.set_defaults(handler=_demo)
+    p.add_argument(
+        "--fresh",
+        action="store_true",
+        help="delete the data dir's previous data instead of moving it to previous-<time>/",
+    )
+    p.set_defaults(handler=_demo, uses=(EMBEDDED, STORE, API, MAIL))
 
 
 def demo_settings(settings: Settings) -> Settings:
-    """The demo runs in its own folder so it never mixes with other local data."""
+    """The demo's settings: the embedded broker, in the ordinary data dir (so every other
+    command finds the demo's data without a flag)."""
     from peerpulse.commands.up import embedded
 
-    return embedded(settings.model_copy(update={"data_dir": settings.data_dir / "demo"}))
+    return embedded(settings)
 
 
 def start(settings: Settings, out=None) -> Any:
@@ -54,9 +61,12 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.groups < 1 or args.weeks < 1:
         raise UserFacingError("--groups and --weeks must be at least 1")
+    from peerpulse.commands.demo_data import prepare
+
     settings = demo_settings(settings)
     up.check_ports(settings)
-    shutil.rmtree(settings.data_dir, ignore_errors=True)
+    print(f"peerpulse demo: {prepare(settings.data_dir, args.fresh, datetime.now(UTC))}",
+          flush=True)  # fmt: skip
     supervisor = start(settings)
     try:
         login = _login_url(settings)
@@ -120,11 +130,10 @@ def wait_for_pipeline(settings: Settings, expected: int, timeout: float, log) ->
     from peerpulse.pipeline import pipeline_status
 
     parts = build(settings)
-    readmodel = parts.open_read_model()
     deadline, steady = time.monotonic() + timeout, 0
     try:
         while time.monotonic() < deadline:
-            status = pipeline_status(parts, readmodel)
+            status = pipeline_status(parts)
             log("demo", status.line())
             done = status.caught_up and status.attendance_available >= expected
             steady = steady + 1 if done else 0
@@ -132,7 +141,6 @@ def wait_for_pipeline(settings: Settings, expected: int, timeout: float, log) ->
                 return
             time.sleep(1.0)
     finally:
-        readmodel.close()
         parts.close()
     raise UserFacingError(
         f"the pipeline did not catch up within {timeout:.0f} s; see the log above"

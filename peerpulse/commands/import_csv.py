@@ -15,13 +15,14 @@ from pathlib import Path
 
 from infra.errors import UserFacingError
 from infra.settings import Settings
+from peerpulse.where import STORE
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("import", help="import attendance from a CSV spreadsheet export")
     p.add_argument("file", type=Path, help="CSV file: one row per member per session")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    p.set_defaults(handler=_run)
+    p.set_defaults(handler=_run, uses=(STORE,))
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:

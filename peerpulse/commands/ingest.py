@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from infra.settings import Settings
 from infra.topics import ATTENDANCE, ATTENDANCE_DLQ
+from peerpulse.where import BROKER, STORE
 
 if TYPE_CHECKING:
     from consumers.ingest.consumer import IngestConsumer
@@ -28,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dlq-topic", default=ATTENDANCE_DLQ.name, help="dead-letter topic")
     p.add_argument("--group-id", default="peerpulse-ingest", help="Kafka consumer group")
     p.add_argument("--max-records", type=int, default=5000, help="records per poll")
-    p.set_defaults(handler=_run)
+    p.set_defaults(handler=_run, uses=(BROKER, STORE))
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:

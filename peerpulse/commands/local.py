@@ -13,15 +13,16 @@ import threading
 from datetime import UTC, datetime
 
 from infra.settings import Settings
+from peerpulse.where import DATA, MAIL, STORE
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("mailsink", help="run a local SMTP sink that saves mail under data_dir/mail")
-    p.set_defaults(handler=_mailsink)
+    p.set_defaults(handler=_mailsink, uses=(MAIL, DATA))
     p = sub.add_parser("clock", help="record wall-clock ticks so silence is noticed")
     p.add_argument("--every", type=float, default=60.0, help="seconds between checks")
     p.add_argument("--once", action="store_true", help="tick once and exit")
-    p.set_defaults(handler=_clock)
+    p.set_defaults(handler=_clock, uses=(STORE,))
 
 
 def _until_signalled() -> threading.Event:

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from infra.errors import UserFacingError
 from infra.settings import Settings
+from peerpulse.where import STORE
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     actions = members.add_subparsers(dest="members_command", metavar="ACTION", required=True)
     forget = actions.add_parser("forget", help="destroy a member's personal data for good")
     forget.add_argument("id", help="member UUID or source:external_id")
-    forget.set_defaults(handler=_forget)
+    forget.set_defaults(handler=_forget, uses=(STORE,))
 
 
 def parse_member_id(raw: str) -> UUID:

@@ -8,6 +8,7 @@ import signal
 from typing import Any
 
 from infra.settings import Settings
+from peerpulse.where import BROKER, STORE
 
 log = logging.getLogger("peerpulse.relay")
 
@@ -21,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--until-caught-up", action="store_true", help="exit once every stored event is out"
     )
-    p.set_defaults(handler=_relay)
+    p.set_defaults(handler=_relay, uses=(BROKER, STORE))
 
 
 def _relay(args: argparse.Namespace, settings: Settings) -> int:

@@ -18,6 +18,7 @@ from typing import NoReturn
 from infra.errors import UserFacingError
 from infra.settings import Settings
 from infra.topics import ATTENDANCE
+from peerpulse.where import BROKER
 
 TARGETS = ("kafka", "http", "file")
 
@@ -36,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--speed", type=float, help="simulated seconds per real second (default: ASAP)")
     p.add_argument("--truth", type=Path, help="write the ground truth (JSON) here")
     p.add_argument("--source", default="sim.peerpulse", help="CloudEvents source of the sender")
-    p.set_defaults(handler=_run)
+    p.set_defaults(handler=_run, uses=(BROKER,))
     p.error = _one_line_error  # type: ignore[method-assign]
 
 

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from infra.errors import UserFacingError
 from infra.settings import Settings
+from peerpulse.where import API, TOKENS
 
 DEFAULT_DAYS = 90
 MAX_DAYS = 3650
@@ -24,9 +25,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     c = tsub.add_parser("create", help="create a token and print its secret once")
     c.add_argument("--name", required=True, help="who or what the token is for")
     c.add_argument(
-        "--scope", action="append", required=True, choices=["ingest", "read", "admin"],
+        "--scope", action="append", required=True, choices=["ingest", "read", "ops", "admin"],
         help="ingest: POST attendance; read: dashboards, queries, acknowledging alerts; "
-        "admin: everything (repeatable)",
+        "ops: the pipeline's status (GET /v1/status); admin: everything (repeatable)",
     )  # fmt: skip
     c.add_argument(
         "--program", action="append", default=[], type=_uuid, metavar="ID",
@@ -36,14 +37,22 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--expires-in", default=str(DEFAULT_DAYS), metavar="DAYS",
         help=f"days until the token expires (1 to {MAX_DAYS}; default {DEFAULT_DAYS})",
     )  # fmt: skip
-    c.set_defaults(handler=_create)
-    tsub.add_parser("list", help="list tokens (never their secrets)").set_defaults(handler=_list)
+    c.set_defaults(handler=_create, uses=(TOKENS, API))
+    ls = tsub.add_parser("list", help="list tokens (never their secrets)")
+    ls.set_defaults(handler=_list, uses=(TOKENS,))
     r = tsub.add_parser("revoke", help="revoke a token by id")
-    r.add_argument("id")
-    r.set_defaults(handler=_revoke)
+    r.add_argument("id", help="the token's id or a unique prefix of it")
+    r.set_defaults(handler=_revoke, uses=(TOKENS,))
     k = tsub.add_parser("link", help="print a one-time dashboard login link for a token")
-    k.add_argument("id")
-    k.set_defaults(handler=_link)
+    k.add_argument("id", help="the token's id or a unique prefix of it")
+    k.set_defaults(handler=_link, uses=(TOKENS, API))
+
+
+def token_id(store, given: str) -> str:
+    """The stored token id that ``given`` is, or uniquely begins."""
+    from peerpulse.commands.ids import from_ids, resolve
+
+    return resolve(given, "token", from_ids([t.id for t in store.list()]))
 
 
 def _uuid(value: str) -> UUID:
@@ -109,15 +118,17 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _revoke(args: argparse.Namespace, settings: Settings) -> int:
-    if not _store(settings).revoke(args.id):
-        raise UserFacingError(f"no active token with id {args.id}")
-    print(f"token {args.id} revoked")
+    store = _store(settings)
+    tid = token_id(store, args.id)
+    if not store.revoke(tid):
+        raise UserFacingError(f"token {tid} is already revoked")
+    print(f"token {tid} revoked")
     return 0
 
 
 def _link(args: argparse.Namespace, settings: Settings) -> int:
     store = _store(settings)
-    token = store.get(args.id)
+    token = store.get(token_id(store, args.id))
     refusal = token.refusal(store.clock()) if token else f"no token with id {args.id}"
     if refusal:
         raise UserFacingError(refusal)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from infra.settings import Settings
+from peerpulse.where import BROKER
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -12,10 +13,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     create = actions.add_parser("create", help="create missing catalogue topics (idempotent)")
     create.add_argument("--partitions", type=int, help="default: PEERPULSE_TOPIC_PARTITIONS")
-    create.set_defaults(handler=_create)
-    actions.add_parser("list", help="show each catalogue topic and its partitions").set_defaults(
-        handler=_list
-    )
+    create.set_defaults(handler=_create, uses=(BROKER,))
+    ls = actions.add_parser("list", help="show each catalogue topic and its partitions")
+    ls.set_defaults(handler=_list, uses=(BROKER,))
 
 
 def _create(args: argparse.Namespace, settings: Settings) -> int:

@@ -14,12 +14,13 @@ import urllib.request
 from infra.errors import UserFacingError
 from infra.settings import Settings
 from peerpulse.supervisor import Service, Supervisor
+from peerpulse.where import API, EMBEDDED, MAIL, STORE
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("up", help="run the whole system locally (embedded broker, SQLite)")
     p.add_argument("--no-clock", action="store_true", help="do not record wall-clock ticks")
-    p.set_defaults(handler=_up)
+    p.set_defaults(handler=_up, uses=(EMBEDDED, STORE, API, MAIL))
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
@@ -124,7 +125,7 @@ def start(
     check_ports(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     listed = services(settings, clock=clock, ingest=ingest, quiet_hours=quiet_hours)
-    supervisor = Supervisor(listed, out=out)
+    supervisor = Supervisor(listed, out=out, data_dir=settings.data_dir)  # rebuild pauses it
     supervisor.start()
     return supervisor
 

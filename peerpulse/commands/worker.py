@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 from infra.errors import UserFacingError, one_line
 from infra.settings import Settings
+from peerpulse.where import BROKER, READMODEL
 
 log = logging.getLogger(__name__)
 STOP_DEADLINE_S = 3.0
@@ -62,7 +63,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("worker", help="run the live projection worker")
     add_topic_args(p)
     p.add_argument("--metrics-port", type=int, default=0, help="serve /metrics here (0: off)")
-    p.set_defaults(handler=_run)
+    p.set_defaults(handler=_run, uses=(BROKER, READMODEL))
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:

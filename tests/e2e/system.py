@@ -64,21 +64,19 @@ class System:
         """Until ingest has read every published record and the worker every event."""
         from peerpulse.build import build
         from peerpulse.pipeline import pipeline_status
-        from projections.readmodel.store import ReadModel
 
-        container, readmodel = build(self.settings), ReadModel(self.settings).open()
+        container = build(self.settings)
         deadline, steady, status = time.monotonic() + timeout, 0, None
         try:
             while time.monotonic() < deadline:
                 self.assert_nothing_restarted()
-                status = pipeline_status(container, readmodel)
+                status = pipeline_status(container)
                 done = status.caught_up and status.attendance_available >= self.published
                 steady = steady + 1 if done else 0
                 if steady >= settle:
                     return
                 time.sleep(0.3)
         finally:
-            readmodel.close()
             container.close()
         pytest.fail(f"the pipeline did not catch up within {timeout:.0f} s: "
                     f"{status.line() if status else 'no status'}\n{self.tail()}")  # fmt: skip

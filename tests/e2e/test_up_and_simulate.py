@@ -79,7 +79,7 @@ def test_a_simulated_program_reaches_the_dashboard_api_and_the_coordinators_inbo
     assert any(any(name in m["subject"] for name in names) for m in mail), mail
 
     # the operations team's question next: how would the policy have done on this history?
-    backtest = _backtest_demo(settings.data_dir.parent)
+    backtest = _backtest_demo(settings.data_dir)
     assert backtest.returncode == 0, backtest.stderr
     assert "recall: standing flag before dormancy" in backtest.stdout
     labels = re.search(r"hindsight label:.*\bdormant (\d+)", backtest.stdout)
@@ -87,13 +87,13 @@ def test_a_simulated_program_reaches_the_dashboard_api_and_the_coordinators_inbo
 
 
 def _backtest_demo(data_dir: Path):
-    """``peerpulse backtest --demo`` as a user runs it after ``make demo``."""
+    """``peerpulse backtest`` as a user runs it after ``make demo`` (same data dir)."""
     import os
     import subprocess
     import sys
 
     env = {**os.environ, "PEERPULSE_DATA_DIR": str(data_dir)}
-    cmd = [sys.executable, "-m", "peerpulse", "backtest", "--demo", "--no-progress"]
+    cmd = [sys.executable, "-m", "peerpulse", "backtest", "--no-progress"]
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
 
 

@@ -65,5 +65,9 @@ def test_lag_is_measured_from_each_consumers_own_position(sqlite_settings, kafka
 
     from prometheus_client import REGISTRY
 
-    value = REGISTRY.get_sample_value("peerpulse_consumer_lag_messages", {"consumer": "ingest"})
-    assert value == 3
+    def gauge(consumer: str, partition: int) -> float | None:
+        labels = {"consumer": consumer, "partition": str(partition)}
+        return REGISTRY.get_sample_value("peerpulse_consumer_lag_messages", labels)
+
+    assert [gauge("ingest", p) for p in (0, 1)] == [3, 0]  # every record went to partition 0
+    assert [gauge("projections", p) for p in (0, 1)] == [2, 0]
