@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import signal
+import sys
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls.add_argument("--failed", action="store_true", help="only alerts whose delivery failed")
     ls.add_argument("--program", action="append", help="restrict to a program id (repeatable)")
     ls.add_argument("--json", action="store_true", help="one JSON object per line")
+    ls.add_argument("--limit", type=_positive, default=500, help="at most this many (500)")
     ls.set_defaults(handler=_list, uses=(ALERTS,))
     ack = cmds.add_parser("ack", help="acknowledge an alert (stops escalation)")
     ack.add_argument("alert_id", help="the alert's id or a unique prefix of it")
@@ -109,12 +111,29 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         parts.close()
 
 
+def _positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
 def _list(args: argparse.Namespace, settings: Settings) -> int:
     from peerpulse.build import build
 
     store = build(settings).alert_store
     status = FAILED if args.failed else args.status
-    for a in store.list(status=status, program_ids=args.program):
+    found = store.list(status=status, program_ids=args.program, limit=args.limit + 1)
+    if not found:
+        print("no alerts" + (f" with status {status}" if status else ""), file=sys.stderr)
+    elif len(found) > args.limit:
+        found = found[: args.limit]
+        print(f"showing the first {args.limit} alerts; --limit N shows more", file=sys.stderr)
+    for a in found:
         failures = store.failed_notices(a.alert_id) if args.failed else []
         row = {
             "alert_id": a.alert_id,

@@ -95,3 +95,19 @@ def test_a_token_is_revoked_and_linked_by_prefix(store_settings, monkeypatch, ca
     assert (
         capsys.readouterr().err.strip() == f"peerpulse tokens: token {token.id} is already revoked"
     )
+
+
+def test_alerts_list_says_when_it_shows_only_the_first_ones_and_when_there_are_none(
+    alerts, capsys
+):
+    """No silent cap: a list cut at --limit says so; an empty one says so (on stderr)."""
+    assert main(["alerts", "list", "--limit", "2"]) == 0
+    out, err = capsys.readouterr()
+    assert len(out.strip().splitlines()) == 2
+    assert "showing the first 2 alerts; --limit N shows more" in err
+    assert main(["alerts", "list"]) == 0
+    out, err = capsys.readouterr()
+    assert len(out.strip().splitlines()) == 3 and "showing" not in err
+    assert main(["alerts", "list", "--status", "resolved"]) == 0
+    out, err = capsys.readouterr()
+    assert out == "" and err.strip() == "no alerts with status resolved"
