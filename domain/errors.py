@@ -32,8 +32,9 @@ class UnknownGroup(DomainError):
 
     code = "unknown-group"
 
-    def __init__(self, group_id: UUID) -> None:
-        super().__init__(f"group {group_id} is unknown")
+    def __init__(self, group_id: UUID, external_id: str | None = None) -> None:
+        named = f" (the sender's {external_id!r})" if external_id else ""
+        super().__init__(f"group {group_id}{named} is unknown")
 
 
 class UnknownMember(DomainError):

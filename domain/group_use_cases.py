@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from domain.errors import UnknownGroup
+from domain.errors import InvalidCommand, NotACoordinator, UnknownGroup
 from domain.group import Group
 from domain.moments import aware as _aware
 from domain.program_use_cases import program_in
@@ -171,6 +171,27 @@ class GroupUseCases:
         """Disband the group early."""
         with self._group(group_id) as group:
             group.dissolve(reason, _aware(now))
+
+    def log_intervention(self, group_id: UUID, coordinator_id: UUID, kind: str, now: datetime,
+                         note: str = "", merged_into: UUID | None = None) -> None:  # fmt: skip
+        """Record what a coordinator of the group's program did about the group.
+
+        ``merged`` names another group of the same program (and dissolves this one);
+        ``ended`` concludes the group (decision 0019).
+        """
+        with self.unit() as uow:
+            group = _group(uow, group_id)
+            program = program_in(uow, group.program_id)
+            if str(coordinator_id) not in program.coordinators:
+                raise NotACoordinator(
+                    f"coordinator {coordinator_id} is not assigned to program {program.id}"
+                )
+            if kind == "merged" and merged_into is not None and merged_into != group_id:
+                target = _group(uow, merged_into)
+                if target.program_id != group.program_id:
+                    raise InvalidCommand(f"group {group_id} cannot be merged into group "
+                                         f"{merged_into} of another program")  # fmt: skip
+            group.log_intervention(coordinator_id, kind, _aware(now), note, merged_into)
 
     @contextmanager
     def _group(self, group_id: UUID) -> Iterator[Group]:

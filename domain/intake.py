@@ -19,6 +19,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from domain.errors import UnknownGroup
+from domain.group import Group
 from domain.people_use_cases import PeopleUseCases
 from domain.provisioning import NamedGroup, NamedProgram, Provisioning
 
@@ -50,7 +52,7 @@ class IntakeUseCases(Provisioning, PeopleUseCases):
 
     def intake_coordinator_assigned(self, program: NamedProgram, coordinator_id: UUID,
                                     name: str, contact: str, time_zone: str, channel: str,
-                                    now: datetime, digest: str = "immediate",
+                                    now: datetime, digest: str = "daily",
                                     digest_hour: int = 8) -> None:  # fmt: skip
         """A coordinator took on the program's groups."""
         with self._atomically():
@@ -153,6 +155,19 @@ class IntakeUseCases(Provisioning, PeopleUseCases):
         with self._atomically():
             self.provision_group(group, now)
             self.resume_group(group.id, now)
+
+    def intake_intervention(self, group: NamedGroup, coordinator_id: UUID, kind: str,
+                            now: datetime, note: str = "",
+                            merged_into: NamedGroup | None = None) -> None:  # fmt: skip
+        """A coordinator acted on a group (decision 0019). Nothing is provisioned: an
+        intervention on a group, or a merge into one, that peerpulse never heard of is
+        refused (``UnknownGroup`` naming the sender's id)."""
+        with self._atomically(), self.unit() as uow:
+            for named in (group, merged_into):
+                if named is not None and uow.find(named.id, Group) is None:
+                    raise UnknownGroup(named.id, named.external_id)
+            target = None if merged_into is None else merged_into.id
+            self.log_intervention(group.id, coordinator_id, kind, now, note, target)
 
     def _provision_commitment(
         self, group: NamedGroup, commitment_id: UUID, member_id: UUID, now: datetime

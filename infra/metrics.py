@@ -112,6 +112,13 @@ PROJECTION_GROUPS = Gauge(
     'Groups per program and health level (programs beyond the first 200: program="other").',
     ["program", "level"],
 )
+PROJECTION_FLAG_EPISODES = Gauge(
+    "peerpulse_projection_flag_episodes",
+    "Flag episodes per program since it launched, by stage: flagged (entered at_risk), "
+    "reached_out (an intervention before the outcome), recovered, went_dormant, ended "
+    '(decision 0019; programs beyond the first 200: program="other").',
+    ["program", "stage"],
+)
 
 # -- every stage ---------------------------------------------------------------
 STAGE_STALLED = Gauge(

@@ -23,7 +23,7 @@ from projections.fold.apply import advance, apply, apply_program
 from projections.fold.envelope import TICK, Envelope, parse_time
 from projections.fold.handlers import HANDLERS, PROGRAM_HANDLERS
 from projections.fold.state import GroupState, ProgramState
-from projections.outputs import alert_intents, rows
+from projections.outputs import alert_intents, episodes, rows
 from projections.outputs.rollups import iso_week, rollup, trend
 from projections.outputs.timeline import timeline
 from projections.risk.assess import DEFAULT_POLICY, RiskPolicy, Timeless, assess, summarise
@@ -126,7 +126,9 @@ class Projector:
             return
         self._catch_up(s, ev.time, out)
         self.dirty.add(("group", s.group_id))  # before apply: a handler that raises midway
+        reached = episodes.reached(s)
         apply(s, ev)  # leaves a changed state, which must be stored as a rebuild stores it
+        episodes.after_intervention(s, ev, reached, out.rows)
         self._timeless_after(s.group_id, ev.type)
         s.program_id = s.program_id or str(ev.data.get("program_id") or "")
         out.rows.append(timeline(s, ev))
@@ -236,6 +238,7 @@ class Projector:
             if week >= s.trend_week:
                 trend(s, a.level, week, out.rows)
             rollup(s, "ended" if s.status != "active" else a.level, out.rows)
+            episodes.judge(s, a.level, out.rows)
         if a.level != previous:
             s.transitions += 1
             s.level, s.level_since = a.level, s.now

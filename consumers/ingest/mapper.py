@@ -80,6 +80,12 @@ def apply(app: EngagementApp, command: Command) -> None:
             app.intake_group_paused(_group(ids), utc(d.until), d.reason, now)
         case m.GroupResumedV1():
             app.intake_group_resumed(_group(ids), now)
+        case m.InterventionLoggedV1(data=d):
+            target = None
+            if d.merged_into is not None:
+                target = NamedGroup(ids.of("group", d.merged_into), d.merged_into, _program(ids))
+            app.intake_intervention(_group(ids), ids.of("coordinator", d.coordinator), d.kind,
+                                    now, d.note, target)  # fmt: skip
         case _:
             raise TypeError(f"no intake use case for {command.type}")
 

@@ -3,7 +3,8 @@
 Each concept's commands sit beside the events they emit, in one mixin module per
 concept: :mod:`~domain.group.roster`, :mod:`~domain.group.sessions`,
 :mod:`~domain.group.attendance` (with the pure lapse policy, :mod:`domain.lapse`),
-:mod:`~domain.group.commitments` and :mod:`~domain.group.lifecycle`. eventsourcing
+:mod:`~domain.group.commitments`, :mod:`~domain.group.lifecycle` and
+:mod:`~domain.group.interventions` (what a coordinator did). eventsourcing
 redefines every mixin's events on :class:`Group`, so they are ``Group.SessionHeld``
 and so on, stored under the topics ``domain.group:Group.<Event>``: stored event names
 are schema, which is why the aggregate itself lives here at the package root. Group
@@ -21,16 +22,19 @@ from eventsourcing.domain import Aggregate
 from domain.errors import AlreadyExists, InvalidCommand
 from domain.group.attendance import Attendance
 from domain.group.commitments import Commitments
+from domain.group.interventions import KINDS as INTERVENTION_KINDS
+from domain.group.interventions import Interventions
 from domain.group.lifecycle import Lifecycle
 from domain.group.roster import ROLES, Roster
 from domain.group.sessions import Sessions
 from domain.records import ReplacedRecords
 
 CADENCES = {"weekly": 7, "fortnightly": 14, "monthly": 30}
-__all__ = ["CADENCES", "ROLES", "Group"]
+__all__ = ["CADENCES", "INTERVENTION_KINDS", "ROLES", "Group"]
 
 
-class Group(Roster, Sessions, Attendance, Commitments, Lifecycle, ReplacedRecords, Aggregate):
+class Group(Roster, Sessions, Attendance, Commitments, Lifecycle, Interventions, ReplacedRecords,
+            Aggregate):  # fmt: skip
     """A group of 3–6 peers meeting on a cadence; it can quietly die, which is what we watch.
 
     State records (sessions, commitments, pauses) are replaced, never changed in
@@ -38,9 +42,9 @@ class Group(Roster, Sessions, Attendance, Commitments, Lifecycle, ReplacedRecord
     aggregate cache costs O(containers) instead of O(history).
     """
 
-    class_version = 3
-    """Version 2 added ``provisional`` and ``provisional_members``, version 3 ``left_at``
-    (snapshots upcast)."""
+    class_version = 4
+    """Version 2 added ``provisional`` and ``provisional_members``, version 3 ``left_at``,
+    version 4 ``interventions`` (snapshots upcast)."""
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -53,6 +57,11 @@ class Group(Roster, Sessions, Attendance, Commitments, Lifecycle, ReplacedRecord
         """Groups snapshotted before leave times were kept: no time known for anyone who
         left, so a late mark for them stays refused, as it was."""
         state.setdefault("left_at", {})
+
+    @staticmethod
+    def upcast_v3_v4(state: dict[str, Any]) -> None:
+        """Groups snapshotted before interventions were recorded had none."""
+        state.setdefault("interventions", [])
 
     @classmethod
     def form(cls, group_id: UUID, program_id: UUID, name: str, cadence: str, goal: str,
@@ -137,7 +146,7 @@ class Group(Roster, Sessions, Attendance, Commitments, Lifecycle, ReplacedRecord
             group.members, group.former, group.lapsed, group.left_at = {}, [], [], {}
             group.sessions, group.commitments, group.pauses = {}, {}, []
             group.last_pause, group.last_check_in, group.closed = None, None, None
-            group.next_seq, group.held_order = 0, []
+            group.next_seq, group.held_order, group.interventions = 0, [], []
 
     class DetailsAmended(Aggregate.Event):
         """The real details of a provisionally formed group arrived (ingest, 0015)."""

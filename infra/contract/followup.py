@@ -1,7 +1,9 @@
-"""Wire data for the Group aggregate: commitments, lapses, pauses, mentoring, endings."""
+"""Wire data for the Group aggregate: commitments, lapses, pauses, mentoring, interventions,
+endings."""
 
 from __future__ import annotations
 
+from typing import Literal
 from uuid import UUID
 
 from pydantic import Field
@@ -109,6 +111,22 @@ class MentorCheckedIn(GroupData):
     mentor_id: UUID
 
 
+class InterventionLogged(GroupData):
+    """A coordinator acted on the group: a call, a message, a meeting, a merge into another
+    group (``merged_into``; the group is then dissolved) or its end (then concluded).
+
+    ``coordinator_id`` is who acted (never a name); ``note`` is the coordinator's own short
+    note, published as written (decision 0019: no personal data in it)."""
+
+    TYPE = "peerpulse.intervention.logged.v1"
+    DOMAIN = "Group.InterventionLogged"
+
+    coordinator_id: UUID
+    kind: Literal["call", "message", "meeting", "merged", "ended"]
+    note: Reason
+    merged_into: UUID | None = None
+
+
 class GroupConcluded(GroupData):
     """The group reached its planned end."""
 
@@ -138,6 +156,7 @@ MODELS: tuple[type[GroupData], ...] = (
     GroupPaused,
     GroupResumed,
     MentorCheckedIn,
+    InterventionLogged,
     GroupConcluded,
     GroupDissolved,
 )

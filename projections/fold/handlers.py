@@ -258,6 +258,18 @@ def _mentor(s: GroupState, d: Data, at: datetime) -> None:
     s.last_mentor_check_in = at
 
 
+def _intervened(s: GroupState, d: Data, at: datetime) -> None:
+    """A coordinator acted: counted in the open flag episode if it came after the flag
+    (the first one is the episode's "reached out"; decision 0019)."""
+    e = s.episode
+    if e is None or at < e.flagged_at:
+        return
+    e.interventions += 1
+    if e.intervention_at is None:
+        e.intervention_at, e.intervention_kind = at, d["kind"]
+        e.intervention_by = d.get("coordinator_id")
+
+
 P = "peerpulse."
 HANDLERS: dict[str, Callable[[GroupState, Data, datetime], None]] = {
     P + "group.formed.v1": _formed,
@@ -280,6 +292,7 @@ HANDLERS: dict[str, Callable[[GroupState, Data, datetime], None]] = {
     P + "group.paused.v1": _paused,
     P + "group.resumed.v1": _resumed,
     P + "mentor.checked-in.v1": _mentor,
+    P + "intervention.logged.v1": _intervened,
     P + "group.concluded.v1": _ended("concluded"),
     P + "group.dissolved.v1": _ended("dissolved"),
 }

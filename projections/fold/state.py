@@ -85,6 +85,20 @@ class Window:
 
 
 @dataclass(slots=True)
+class Episode:
+    """The group's open flag episode (decision 0019): it began when the group entered
+    ``at_risk`` and lasts until an outcome (:mod:`projections.outputs.episodes`)."""
+
+    seq: int
+    flagged_at: datetime
+    intervention_at: datetime | None = None
+    """The first intervention logged between the flag and the outcome, if any."""
+    intervention_kind: str | None = None
+    intervention_by: str | None = None
+    interventions: int = 0
+
+
+@dataclass(slots=True)
 class GroupState:
     """Everything the projections know about one group."""
 
@@ -129,6 +143,10 @@ class GroupState:
     counted_level: str | None = None
     due: datetime | None = None
     """When the group's own timeline is next judged without a new event (decision 0013)."""
+    episode: Episode | None = None
+    """The open flag episode, if the group is flagged now (decision 0019)."""
+    episodes: int = 0
+    """Flag episodes begun so far (the open one's ``seq``)."""
 
     @property
     def cadence_days(self) -> int:

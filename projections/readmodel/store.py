@@ -174,9 +174,9 @@ class ReadModel:
 
 REBUILDING = ("meta", "rebuilding")
 """The projector-state key marking a rebuild in progress."""
-STATE_FORMAT = 3
+STATE_FORMAT = 4
 """Bump when GroupState/ProgramState change shape: stored states are then ignored and the
-worker replays the topic from the start (decision 0006)."""
+worker replays the topic from the start (decision 0006). 4: flag episodes (decision 0019)."""
 
 
 def q(ident: str) -> str:

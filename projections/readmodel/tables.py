@@ -117,6 +117,38 @@ MEMBER_ENGAGEMENT = _t(
     missed="INTEGER",
     dropped="INTEGER",
 )
+FLAG_EPISODES = _t(
+    "flag_episodes",
+    ("group_id", "seq"),
+    group_id="TEXT NOT NULL",
+    seq="INTEGER NOT NULL",
+    program_id="TEXT",
+    flagged_at="TEXT",
+    first_intervention_at="TEXT",
+    first_intervention_kind="TEXT",
+    first_intervention_by="TEXT",
+    interventions="INTEGER",
+    outcome="TEXT",
+    outcome_at="TEXT",
+)
+"""One row per flag episode (decision 0019): flagged (entered at_risk) → first intervention,
+if any → outcome: ``recovered``, ``recovered_late``, ``went_dormant``, ``ended`` or
+``still_at_risk`` (open, ``outcome_at`` null)."""
+PROGRAM_EPISODES = _t(
+    "program_episodes",
+    ("program_id",),
+    program_id="TEXT NOT NULL",
+    flagged="INTEGER DEFAULT 0",
+    reached_out="INTEGER DEFAULT 0",
+    recovered="INTEGER DEFAULT 0",
+    reached_out_recovered="INTEGER DEFAULT 0",
+    recovered_late="INTEGER DEFAULT 0",
+    went_dormant="INTEGER DEFAULT 0",
+    ended="INTEGER DEFAULT 0",
+    still_at_risk="INTEGER DEFAULT 0",
+)
+"""Per program since it launched: flag episodes begun, reached out (an intervention between
+flag and outcome), each outcome, and ``reached_out_recovered`` (recovered after outreach)."""
 CHECKPOINT = _t(
     "projector_checkpoint",
     ("topic", "partition"),
@@ -140,6 +172,8 @@ READ_MODEL: tuple[Table, ...] = (
     WEEKLY_TREND,
     GROUP_TIMELINE,
     MEMBER_ENGAGEMENT,
+    FLAG_EPISODES,
+    PROGRAM_EPISODES,
 )
 """The tables a dashboard reads (compared row by row between live and rebuild)."""
 INTERNAL: tuple[Table, ...] = (CHECKPOINT, STATE)

@@ -151,5 +151,6 @@ commitment events change only commitment windows, open commitments and counters
 (``handlers._made``, ``_amended``, ``_resolver``); ``session.scheduled`` only the
 calendar (a new date after a cancellation). After them only those features are recomputed."""
 NARROW_TYPES = frozenset(NARROW)
-NEUTRAL_TYPES: frozenset[str] = frozenset()
-"""Group events whose handlers change nothing a timeless feature reads (none at present)."""
+NEUTRAL_TYPES: frozenset[str] = frozenset({"peerpulse.intervention.logged.v1"})
+"""Group events whose handlers change nothing a timeless feature reads: an intervention
+only touches the flag episode (a merge or an end follows as its own event)."""

@@ -7,6 +7,7 @@ import time
 from infra import metrics
 from projections.engine import Outputs
 from projections.fold.handlers import HANDLERS, PROGRAM_HANDLERS
+from projections.outputs.episodes import STAGES
 from projections.readmodel import tables as T
 from projections.readmodel.store import ReadModel
 from projections.worker.runner import ProjectionRunner
@@ -50,7 +51,7 @@ class Observer:
         self._names[label] = name
 
     def load(self, readmodel: ReadModel) -> None:
-        """Start the groups gauge from the stored roll-up (worker restart)."""
+        """Start the groups and flag-episode gauges from the stored roll-ups (worker restart)."""
         cols = T.PROGRAM_ROLLUP.columns
         for row in readmodel.rows(T.PROGRAM_ROLLUP):
             values = dict(zip(cols, row, strict=True))
@@ -58,6 +59,16 @@ class Observer:
             for level in LEVEL_COLUMNS:
                 label = self.program_label(values["program_id"])
                 metrics.PROJECTION_GROUPS.labels(label, level).inc(values[level] or 0)
+        cols = T.PROGRAM_EPISODES.columns
+        for row in readmodel.rows(T.PROGRAM_EPISODES):
+            values = dict(zip(cols, row, strict=True))
+            self._count_episodes(values["program_id"], values)
+
+    def _count_episodes(self, program_id: str, deltas: dict) -> None:
+        label = self.program_label(program_id)
+        for stage in STAGES:
+            if deltas.get(stage):
+                metrics.PROJECTION_FLAG_EPISODES.labels(label, stage).inc(deltas[stage])
 
     def after(self, runner: ProjectionRunner, out: Outputs, newest_ts_ms: int | None) -> None:
         """Record one committed batch."""
@@ -73,5 +84,7 @@ class Observer:
             elif r.table == T.PROGRAM_ROLLUP.name and r.op == "incr":
                 for level, delta in r.values.items():
                     metrics.PROJECTION_GROUPS.labels(self.program_label(r.key[0]), level).inc(delta)
+            elif r.table == T.PROGRAM_EPISODES.name:
+                self._count_episodes(r.key[0], r.values)
         if newest_ts_ms:
             metrics.PROJECTION_LAG_SECONDS.set(max(0.0, time.time() - newest_ts_ms / 1000))

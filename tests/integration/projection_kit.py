@@ -22,7 +22,9 @@ PARTITIONS = 3
 
 
 def histories() -> list[GroupScript]:
-    """A steady group, a group that stops, one with a lapse, one that comes back."""
+    """A steady group, a group that stops, one with a lapse, one that comes back; the
+    coordinator messages the lapsing group and calls the one that comes back (decision
+    0019: their flag episodes carry an intervention)."""
     steady, stop, lapse, back = (GroupScript(n) for n in ("steady", "stop", "lapse", "back"))
     for at in weekly(T0, 12):
         steady.session(at, commitments=3, kept=2)
@@ -31,6 +33,7 @@ def histories() -> list[GroupScript]:
         back.session(at, commitments=2, kept=1)
     for at in weekly(T0 + timedelta(days=28), 2):  # thinning: two come, nobody commits
         back.session(at, present=2)
+    back.intervene(T0 + timedelta(days=49), "call")  # in the silence
     for at in weekly(T0 + timedelta(days=35 + 16), 4):  # then, after a silence, back in full
         back.session(at, commitments=2, kept=1)
     lapse.session(T0, present=2)
@@ -38,6 +41,7 @@ def histories() -> list[GroupScript]:
     lapse.emit(
         "member.reengaged", T0 + timedelta(days=9), member_id=lapse.members[4], session_id="s"
     )
+    lapse.intervene(T0 + timedelta(days=12), "message")
     return [steady, stop, lapse, back]
 
 

@@ -65,7 +65,7 @@ def _form(app, program: UUID, g: int, now: datetime) -> None:
         app.join_member(group, member, "mentor" if m == 3 else "peer", now)
 
 
-def _week(app, g: int, w: int, now: datetime) -> None:
+def _week(app, g: int, w: int, now: datetime, coordinator: UUID) -> None:
     group, m = _id("group", g), [_id("member", g, i) for i in range(4)]
     session = _id("session", g, w)
     app.schedule_session(group, session, now, now - timedelta(days=2))
@@ -93,6 +93,14 @@ def _week(app, g: int, w: int, now: datetime) -> None:
         app.pause_group(group, now + 2 * WEEK, "exams", now + timedelta(hours=4))
     if w % 10 == 6:
         app.resume_group(group, now + timedelta(hours=4))
+    if w % 8 == 4:
+        app.log_intervention(
+            group,
+            coordinator,
+            ("call", "message", "meeting")[w % 3],
+            now + timedelta(hours=5),
+            note="checked in with the facilitator",
+        )
 
 
 def _close(app, g: int, program: UUID, now: datetime) -> None:
@@ -117,7 +125,8 @@ def record_history(app, events: int, groups_per_program: int = 8) -> int:
         now = START + w * WEEK
         with app.batch():
             for g in range(groups):
-                _week(app, g, w, now + timedelta(minutes=g))
+                coordinator = _id("coordinator", g // groups_per_program)
+                _week(app, g, w, now + timedelta(minutes=g), coordinator)
             app.tick(now + timedelta(days=1))
         if w == 10:
             for program in programs.values():

@@ -14,6 +14,9 @@ from infra.broker import free_port
 from infra.kafka import producer
 from infra.settings import Settings
 from infra.topics import create_topics
+from projections.outputs.episodes import STAGES
+from projections.readmodel import tables as T
+from projections.readmodel.store import ReadModel
 from projections.worker.wire import ProjectionTopics
 from tests.integration.projection_kit import (
     PARTITIONS,
@@ -32,6 +35,7 @@ CATALOGUE = {
     metrics.PROJECTION_REJECTED: "counter",
     metrics.PROJECTION_LAG_SECONDS: "gauge",
     metrics.PROJECTION_GROUPS: "gauge",
+    metrics.PROJECTION_FLAG_EPISODES: "gauge",
 }
 
 
@@ -104,3 +108,14 @@ def test_worker_exports_projection_metrics_with_catalogue_names(
     assert groups_by_level["dormant"] >= 1
     (lag,) = samples[family(metrics.PROJECTION_LAG_SECONDS)]
     assert lag.value >= 0
+    episodes = {(s.labels["program"], s.labels["stage"]): s.value
+                for s in samples[family(metrics.PROJECTION_FLAG_EPISODES)]}  # fmt: skip
+    rm = ReadModel(settings).open()
+    try:
+        stored = {(row[0], stage): value for row in rm.rows(T.PROGRAM_EPISODES)
+                  for stage, value in zip(T.PROGRAM_EPISODES.columns, row, strict=True)
+                  if stage in STAGES and value}  # fmt: skip
+    finally:
+        rm.close()
+    assert episodes == stored
+    assert sum(v for (_, stage), v in stored.items() if stage == "flagged") >= 1

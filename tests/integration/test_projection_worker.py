@@ -79,6 +79,8 @@ def test_worker_process_projects_resumes_and_matches_rebuild(kafka_bootstrap, na
     assert (lapse, "peerpulse.alert.member-lapsed.v1") in kinds
     assert (back, "peerpulse.alert.group-recovered.v1") in kinds
     assert len({a["id"] for a in live_alerts}) == len(live_alerts), "no duplicate intents"
+    kind = list(T.FLAG_EPISODES.columns).index("first_intervention_kind")
+    assert "call" in {r[kind] for r in rm.rows(T.FLAG_EPISODES) if r[0] == back}
 
     rebuilt = Settings(
         _env_file=None,

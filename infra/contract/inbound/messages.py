@@ -136,6 +136,13 @@ class GroupResumedV1(Envelope):
     data: p.GroupResumed
 
 
+class InterventionLoggedV1(Envelope):
+    """A coordinator acted on a group (the dashboard, the API, the CLI, a CRM)."""
+
+    type: Literal["peerpulse.ingest.intervention.logged.v1"]
+    data: p.InterventionLogged
+
+
 MESSAGES: tuple[type[Envelope], ...] = (
     ProgramLaunchedV1,
     CoordinatorAssignedV1,
@@ -151,6 +158,7 @@ MESSAGES: tuple[type[Envelope], ...] = (
     CommitmentMissedV1,
     GroupPausedV1,
     GroupResumedV1,
+    InterventionLoggedV1,
 )
 
 

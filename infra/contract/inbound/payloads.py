@@ -48,6 +48,7 @@ TimeZone = identifier(64)
 Cadence = Literal["weekly", "fortnightly", "monthly"]
 Role = Literal["peer", "facilitator", "mentor"]
 Status = Literal["present", "absent", "excused"]
+InterventionKind = Literal["call", "message", "meeting", "merged", "ended"]
 RollCall = Annotated[list[ExternalId], Field(max_length=200)]
 SEALED_BY_DOOR = r"^pp-sealed:v1\.[A-Za-z0-9_-]+=*$"
 """A personal value the HTTP door sealed (infra.vault.seal_for_transit): opened, not re-sealed."""
@@ -206,3 +207,25 @@ class GroupPaused(GroupPayload):
 
 class GroupResumed(GroupPayload):
     """The group is meeting again after a pause."""
+
+
+class InterventionLogged(GroupPayload):
+    """A coordinator acted on the group (decision 0019): a call, a message, a meeting, a
+    merge into another group of the program (``merged_into``, which ends this one) or the
+    group's end (``ended``: it is concluded). Only for a group peerpulse already knows."""
+
+    coordinator: ExternalId = Field(description="The sender's id of the coordinator who acted.")
+    kind: InterventionKind
+    note: Text = Field("", description="A short note; published as written: no personal data.")
+    merged_into: ExternalId | None = Field(
+        None, description="For kind 'merged' (and only then): the sender's id of the group "
+        "the members joined, in the same program.",
+    )  # fmt: skip
+
+    @model_validator(mode="after")
+    def _merge_names_its_target(self) -> InterventionLogged:
+        if (self.kind == "merged") != (self.merged_into is not None):
+            raise ValueError("merged_into is required for kind 'merged' and only allowed there")
+        if self.merged_into == self.group:
+            raise ValueError("a group cannot be merged into itself")
+        return self

@@ -12,7 +12,7 @@ STORED = {
     "SessionScheduled", "SessionHeld", "SessionCancelled", "AttendanceMarked",
     "AttendanceCorrected", "CommitmentMade", "CommitmentAmended", "CommitmentKept",
     "CommitmentMissed", "CommitmentDropped", "MemberLapsed", "MemberReengaged", "Paused",
-    "Resumed", "MentorCheckedIn", "Concluded", "Dissolved",
+    "Resumed", "MentorCheckedIn", "InterventionLogged", "Concluded", "Dissolved",
 }  # fmt: skip
 
 

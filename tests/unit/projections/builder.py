@@ -119,6 +119,13 @@ class GroupScript:
         sid = uid(f"session:{self.group_id}:{self.sessions}")
         self.emit("session.cancelled", at, session_id=sid, reason=reason)
 
+    def intervene(self, at: datetime, what: str = "call", coordinator: str = "coordinator",
+                  merged_into: str | None = None) -> None:  # fmt: skip
+        """A coordinator's intervention (``what``: call, message, meeting, merged, ended)."""
+        ev = self.emit("intervention.logged", at, coordinator_id=uid(coordinator), note="",
+                       merged_into=merged_into)  # fmt: skip
+        ev["data"]["kind"] = what
+
     def lapse(self, at: datetime, member: str, misses: int = 3) -> None:
         self.emit("member.lapsed", at, member_id=member, misses=misses, last_seen=None)
 
