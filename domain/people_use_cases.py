@@ -40,7 +40,7 @@ class PeopleUseCases:
         time_zone: str,
         channel: str,
         now: datetime,
-        digest: str = "immediate",
+        digest: str = "daily",
         digest_hour: int = 8,
     ) -> None:
         """Assign a coordinator; name and contact are sealed; an identical repeat is a no-op."""

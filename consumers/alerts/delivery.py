@@ -107,30 +107,32 @@ class Deliverer:
             send = self._person_sender(reader, [i for _, i, _ in unit], key)
         ok, tries, error = self._with_retries(send, channel)
         now = self.clock()
-        for n, item, _ in unit:
-            if ok:
-                self.store.settle(
-                    n,
-                    "delivered",
-                    channel,
-                    tries,
-                    None,
-                    now,
-                    lambda a, n=n, r=item.routing: lifecycle.delivered(a, n, now, r),
-                )
+        if ok:
+            self.store.settle_all(
+                [
+                    (n, lambda a, n=n, i=item: lifecycle.delivered(a, n, now, i.routing, i.alert))
+                    for n, item, _ in unit
+                ],
+                "delivered",
+                channel,
+                tries,
+                None,
+                now,
+            )
+            for n, _, _ in unit:
                 metrics.ALERT_DELIVERIES.labels(channel, n.purpose).inc()
-            else:
-                log.error("notice %s failed after %d tries: %s", n.key, tries, error)
-                self.store.settle(
-                    n,
-                    "failed",
-                    channel,
-                    tries,
-                    error,
-                    now,
-                    lambda a, n=n: lifecycle.failed(a, n, error or "", now),
-                )
-                metrics.ALERT_DELIVERY_FAILURES.labels(channel).inc()
+            return
+        for n, _, _ in unit:
+            log.error("notice %s failed after %d tries: %s", n.key, tries, error)
+            metrics.ALERT_DELIVERY_FAILURES.labels(channel).inc()
+        self.store.settle_all(
+            [(n, lambda a, n=n: lifecycle.failed(a, n, error or "", now)) for n, _, _ in unit],
+            "failed",
+            channel,
+            tries,
+            error,
+            now,
+        )
 
     def _ops_sender(self, item: Item) -> Callable[[], None]:
         def send() -> None:

@@ -11,7 +11,7 @@ import logging
 from typing import Any, Protocol
 from uuid import UUID
 
-from consumers.alerts.model import Recipient, Routing
+from consumers.alerts.model import DIGESTS, Recipient, Routing
 from domain.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,8 @@ class CoordinatorDirectory(Protocol):
         """Who is responsible for the group now."""
 
     def member_name(self, member_id: str) -> str | None:
-        """The display name; ``None`` if they asked to be forgotten, ``""`` if unknown."""
+        """The display name, else the pseudonym the dashboard shows; ``None`` if they asked
+        to be forgotten, ``""`` if unknown."""
 
 
 class AppDirectory:
@@ -77,17 +78,42 @@ class AppDirectory:
             channel=c.channel,
             address=c.contact or "",
             time_zone=c.time_zone,
-            digest=c.digest,
-            digest_hour=int(c.digest_hour),
+            digest=digest_preference(c.digest, c.coordinator_id),
+            digest_hour=digest_hour(c.digest_hour, c.coordinator_id),
         )
 
     def member_name(self, member_id: str) -> str | None:
-        """Unsealed display name, ``None`` when forgotten, ``""`` when unknown."""
+        """Unsealed display name (from the vault), else the member's pseudonym as the
+        dashboard shows it; ``None`` when forgotten, ``""`` when unknown."""
         try:
             profile = self.app.member_profile(UUID(member_id))
         except (DomainError, ValueError):
             return ""
-        return None if profile.forgotten else (profile.display_name or "")
+        if profile.forgotten:
+            return None
+        return profile.display_name or getattr(profile, "pseudonym", "") or ""
+
+
+def digest_preference(value: Any, coordinator_id: Any = "?") -> str:
+    """``immediate`` or ``daily`` (the default); anything else is logged and read as daily,
+    so a bad value costs a day's delay, never a lost or flooding alert."""
+    if value in DIGESTS:
+        return str(value)
+    if value not in (None, ""):
+        log.warning("coordinator %s: unknown digest %r, using daily", coordinator_id, value)
+    return "daily"
+
+
+def digest_hour(value: Any, coordinator_id: Any = "?") -> int:
+    """The local hour (0–23) of a daily digest; anything else is logged and read as 08."""
+    try:
+        hour = int(value)
+    except (TypeError, ValueError):
+        hour = -1
+    if 0 <= hour < 24:
+        return hour
+    log.warning("coordinator %s: bad digest hour %r, using 8", coordinator_id, value)
+    return 8
 
 
 class StaticDirectory:

@@ -116,19 +116,29 @@ def tick(alert: Alert, routing: Routing, now: datetime, cfg: PolicyConfig) -> De
     return Decision()
 
 
-def delivered(alert: Alert, sent: Notice, at: datetime, routing: Routing) -> Decision:
-    """A notice arrived; the first one to a person starts the escalation clock."""
+def delivered(
+    alert: Alert, sent: Notice, at: datetime, routing: Routing, told: Alert | None = None
+) -> Decision:
+    """A notice arrived; the first one to a person starts the escalation clock.
+
+    ``told`` is the alert as the message described it (its kind and gravity are what the
+    coordinator now knows, the baseline of the next "getting worse" or "easing" message).
+    """
     log = [LogEntry(alert.alert_id, DELIVERED, at, note=f"{sent.purpose} -> {sent.recipient_id}")]
-    if sent.purpose == NOTE_OPS or alert.notified_at is not None:
+    if sent.purpose == NOTE_OPS:
         return Decision(log=log)
-    updated = replace(alert, notified_at=at, updated_at=at)
-    if alert.status == RAISED:
-        updated = replace(
-            updated,
-            status=DELIVERED,
-            escalate_at=add_business_days(at, routing.escalate_after_days, _tz(routing)),
-        )
-    return Decision(alerts=[updated], log=log)
+    updated = alert
+    if told is not None and sent.purpose != NOTE_ESCALATED:
+        updated = replace(updated, told_kind=told.kind, told_gravity=told.gravity)
+    if alert.notified_at is None:
+        updated = replace(updated, notified_at=at, updated_at=at)
+        if alert.status == RAISED:
+            updated = replace(
+                updated,
+                status=DELIVERED,
+                escalate_at=add_business_days(at, routing.escalate_after_days, _tz(routing)),
+            )
+    return Decision(alerts=[updated] if updated != alert else [], log=log)
 
 
 def failed(alert: Alert, sent: Notice, error: str, at: datetime) -> Decision:

@@ -2,7 +2,10 @@
 
 Pure: takes the alert, the routing and an already-resolved member name, returns text and
 HTML. A member's name is only ever shown to the coordinator of their group or the program's
-lead; anyone else reads "a member of this group".
+lead (the name from the vault, else the pseudonym or "Member 1a2b" label the dashboard
+shows); anyone else reads "a member of this group". A message about a change says where
+the group is now and where it was when the reader was last told. A digest lists each
+alert once (its latest change), grouped by group.
 """
 
 from __future__ import annotations
@@ -13,12 +16,16 @@ from datetime import datetime
 from typing import Any
 
 from consumers.alerts.model import (
+    AT_RISK,
     DORMANT,
     LAPSED,
+    LEVEL_OF_KIND,
+    NOTE_EASED,
     NOTE_ESCALATED,
     NOTE_REMINDER,
     NOTE_RESOLVED,
     NOTE_WORSE,
+    WATCH,
     Alert,
     Recipient,
     Routing,
@@ -29,10 +36,17 @@ FORGOTTEN = "a member who asked to be forgotten"
 NEXT_STEP = {
     LAPSED: "Reach out personally this week: a short, friendly message asking how they "
     "are doing works better than a reminder about attendance.",
-    "group-at-risk": "Talk to the group's facilitator this week and help them set the date "
+    AT_RISK: "Talk to the group's facilitator this week and help them set the date "
     "of the next session.",
-    DORMANT: "Contact the group directly: propose a restart session, or agree a planned "
-    "pause so nobody feels they failed.",
+    DORMANT: "The group has gone quiet: reach out to propose a restart session, or close "
+    "it (agree a planned pause or an end) so nobody feels they failed.",
+    WATCH: "Nothing to do now; keep an eye on the next session.",
+}
+LEVEL_WORDS = {
+    "healthy": "healthy",
+    "watch": "on watch",
+    "at_risk": "at risk",
+    "dormant": "dormant",
 }
 
 
@@ -58,15 +72,22 @@ class Message:
     items: list[dict[str, Any]] = field(default_factory=list)
 
 
+def member_label(member_id: str | None) -> str:
+    """The label the dashboard shows for a member without a name (``Member 1a2b``)."""
+    return f"Member {str(member_id or '')[-4:] or '?'}"
+
+
 def who(item: Item, reader: Recipient | None) -> str:
-    """The member as this reader may see them."""
+    """The member as this reader may see them: their name, else the dashboard's label, to
+    the group's coordinator and the program's lead; a description to anyone else."""
     r = item.routing
     allowed = {c.coordinator_id for c in (r.coordinator, r.lead) if c}
     if reader is None or reader.coordinator_id not in allowed:
         return "a member of this group"
+    label = member_label(item.alert.member_id)
     if item.member_name is None:
-        return FORGOTTEN
-    return item.member_name or "a member of this group"
+        return f"{FORGOTTEN} ({label})"
+    return item.member_name or label
 
 
 def _day(value: Any, reader: Recipient | None) -> str:
@@ -81,6 +102,12 @@ def unseen(item: Item) -> bool:
     return item.purpose == NOTE_RESOLVED and item.key.endswith(":unseen")
 
 
+def level_words(kind: str | None) -> str:
+    """``at risk``, ``dormant``, ``on watch`` for a health alert's kind."""
+    level = LEVEL_OF_KIND.get(kind or "")
+    return LEVEL_WORDS.get(level or "", kind or "")
+
+
 def headline(item: Item, reader: Recipient | None) -> str:
     """One line saying what happened."""
     a, group = item.alert, item.routing.group_name or "your group"
@@ -90,19 +117,37 @@ def headline(item: Item, reader: Recipient | None) -> str:
             what = f"{who(item, reader)} is taking part in {group} again"
     elif a.kind == DORMANT:
         what = f"{group} has gone quiet (dormant)"
+    elif a.kind == WATCH:
+        what = f"{group} is easing: back on watch"
     else:
         what = f"{group} is at risk of quietly fading"
     if item.purpose == NOTE_RESOLVED and a.kind != LAPSED:
         what = f"{group} has recovered"
     if unseen(item):
         return f"While you were not told: {what} after a time at risk"
+    if item.purpose in (NOTE_WORSE, NOTE_EASED) and a.kind != LAPSED:
+        was = changed_from(item)
+        if a.kind == WATCH:
+            what = f"{group} is back on watch"
+        what += f" (was {was})" if was else ""
     prefix = {
         NOTE_RESOLVED: "Back on track: ",
         NOTE_WORSE: "Getting worse: ",
+        NOTE_EASED: "Easing: ",
         NOTE_ESCALATED: "Escalation: ",
         NOTE_REMINDER: "Reminder: ",
     }
     return prefix.get(item.purpose, "") + what
+
+
+def changed_from(item: Item) -> str:
+    """Where a health alert was when the reader was last told (else what the intent says
+    it came from), in words; ``""`` when that is where it still is."""
+    a = item.alert
+    was = level_words(a.told_kind) if a.told_kind else ""
+    if not was:
+        was = LEVEL_WORDS.get(str(a.detail.get("previous_level") or ""), "")
+    return "" if was == level_words(a.kind) else was
 
 
 def details(item: Item, reader: Recipient | None, public_url: str) -> list[str]:
@@ -122,6 +167,8 @@ def details(item: Item, reader: Recipient | None, public_url: str) -> list[str]:
         lines.append(f"Open since {_day(a.raised_at, reader)}; nothing more to do.")
         return [*lines, f"Group page: {link(public_url, a)}"]
     lines.append(f"Since: {_day(a.raised_at, reader)}")
+    if a.kind != LAPSED:
+        lines.append(_level_line(item))
     if a.kind == LAPSED:
         seen = _day(a.detail.get("last_seen"), reader)
         lines.append(f"Last at a session: {seen}" if seen else "Not seen at a session yet.")
@@ -137,33 +184,69 @@ def details(item: Item, reader: Recipient | None, public_url: str) -> list[str]:
     return [*lines, f"Group page: {link(public_url, a)}"]
 
 
+def _level_line(item: Item) -> str:
+    a, was = item.alert, changed_from(item)
+    line = f"Level now: {level_words(a.kind)}"
+    if was and a.told_kind:
+        return f"{line} (you were last told: {was})"
+    return f"{line} (before: {was})" if was else line
+
+
 def link(public_url: str, a: Alert) -> str:
     """The group's page in the dashboard."""
     return f"{public_url.rstrip('/')}/groups/{a.group_id}"
 
 
+def digest_order(items: list[Item]) -> list[Item]:
+    """Items grouped by group (by name), the group's health first, then its members."""
+    return sorted(
+        items,
+        key=lambda i: (
+            (i.routing.group_name or i.alert.group_id).casefold(),
+            i.alert.group_id,
+            i.alert.kind == LAPSED,
+            i.alert.raised_at,
+            i.alert.alert_id,
+        ),
+    )
+
+
 def render(items: list[Item], reader: Recipient | None, public_url: str) -> Message:
-    """One message (a single alert or a digest) for one reader."""
+    """One message (a single alert or a digest) for one reader.
+
+    A digest lists every item once under its group's heading, groups in name order.
+    """
     greeting = f"Hello {reader.name}," if reader else "Hello,"
+    items = digest_order(items) if len(items) > 1 else items
     blocks = [details(i, reader, public_url) for i in items]
+    footer = "You receive this because you coordinate these groups.\n— peerpulse"
     if len(items) == 1:
         subject = headline(items[0], reader)
+        text = "\n\n".join([greeting, "\n".join(blocks[0]), footer])
     else:
-        subject = f"Your peerpulse digest: {len(items)} updates on your groups"
-    text = "\n\n".join(
-        [
-            greeting,
-            *("\n".join(b) for b in blocks),
-            "You receive this because you coordinate these groups.\n— peerpulse",
-        ]
-    )
-    body = "".join(
-        "<section><p><strong>{}</strong></p><ul>{}</ul></section>".format(
-            html.escape(b[0]), "".join(f"<li>{html.escape(line)}</li>" for line in b[1:-1])
+        groups = len({i.alert.group_id for i in items})
+        subject = (
+            f"Your peerpulse digest: {len(items)} updates on {groups} group{'s' * (groups != 1)}"
         )
-        + f'<p><a href="{html.escape(link(public_url, i.alert))}">Open the group</a></p>'
-        for i, b in zip(items, blocks, strict=True)
-    )
+        parts, heading = [greeting], None
+        for i, b in zip(items, blocks, strict=True):
+            if i.alert.group_id != heading:
+                heading = i.alert.group_id
+                name = i.routing.group_name or i.alert.group_id
+                parts.append(f"== {name} ({i.routing.program_name or 'program'}) ==")
+            parts.append("\n".join(b))
+        text = "\n\n".join([*parts, footer])
+    body, heading = "", None
+    for i, b in zip(items, blocks, strict=True):
+        if len(items) > 1 and i.alert.group_id != heading:
+            heading = i.alert.group_id
+            body += f"<h2>{html.escape(i.routing.group_name or i.alert.group_id)}</h2>"
+        body += (
+            "<section><p><strong>{}</strong></p><ul>{}</ul></section>".format(
+                html.escape(b[0]), "".join(f"<li>{html.escape(line)}</li>" for line in b[1:-1])
+            )
+            + f'<p><a href="{html.escape(link(public_url, i.alert))}">Open the group</a></p>'
+        )
     page = (
         f"<html><body><p>{html.escape(greeting)}</p>{body}"
         "<p>You receive this because you coordinate these groups.<br>— peerpulse</p>"

@@ -11,10 +11,22 @@ REENGAGED = "member-reengaged"
 AT_RISK = "group-at-risk"
 DORMANT = "group-dormant"
 RECOVERED = "group-recovered"
+WATCH = "group-watch"
+"""Not an intent: the kind of a health alert whose group eased back to ``watch`` (a
+``group-recovered`` intent with ``level: watch``) while its episode stays open."""
 RAISING_KINDS = (LAPSED, AT_RISK, DORMANT)
 RESOLVING_KINDS = (REENGAGED, RECOVERED)
+HEALTH_KINDS = (WATCH, AT_RISK, DORMANT)
+KIND_OF_LEVEL = {"watch": WATCH, "at_risk": AT_RISK, "dormant": DORMANT}
+LEVEL_OF_KIND = {k: level for level, k in KIND_OF_LEVEL.items()}
 
 LEVEL_RANK = {"healthy": 0, "watch": 1, "at_risk": 2, "dormant": 3}
+
+SEVERITY = {AT_RISK: "critical", LAPSED: "warning", DORMANT: "warning", WATCH: "info"}
+"""Severity follows actionability (the alert catalogue, docs/contract/ALERTS.md): a group
+at risk can still be saved, act now; a lapsed member needs a personal word this week; a
+dormant group has gone quiet (reach out or close); watch is for information. An alert
+nobody acknowledged in time (escalated to the lead) is ``critical`` whatever its kind."""
 
 # Lifecycle statuses of an alert (the current one is on the alert, every change is logged).
 RAISED = "raised"
@@ -30,6 +42,7 @@ OPEN_STATUSES = (RAISED, DELIVERED, ACKNOWLEDGED, ESCALATED, SNOOZED, INHIBITED)
 # Why a notice is sent.
 NOTE_RAISED = "raised"
 NOTE_WORSE = "worse"
+NOTE_EASED = "eased"
 NOTE_ESCALATED = "escalated"
 NOTE_RESOLVED = "resolved"
 NOTE_REMINDER = "reminder"
@@ -58,6 +71,12 @@ class AlertIntent:
         return LEVEL_RANK.get(str(self.data.get("level")), 0)
 
 
+DIGESTS = ("immediate", "daily")
+"""A coordinator's digest preference: ``daily`` (the default) gathers non-urgent changes
+into one message at their local ``digest_hour``; ``immediate`` sends each at once (quiet
+hours aside). Urgent ones (:func:`~consumers.alerts.policy.urgent`) never wait."""
+
+
 @dataclass(frozen=True)
 class Recipient:
     """A coordinator as the router needs them: how and when to reach them."""
@@ -67,7 +86,7 @@ class Recipient:
     channel: str  # email | webhook | slack
     address: str  # e-mail address or webhook URL
     time_zone: str = "UTC"
-    digest: str = "immediate"  # immediate | daily
+    digest: str = "daily"  # see DIGESTS
     digest_hour: int = 8
 
 
@@ -108,6 +127,10 @@ class Alert:
     acknowledged_by: str | None = None
     ack_comment: str | None = None
     resolved_at: datetime | None = None
+    told_kind: str | None = None
+    """The kind (for group health: the level) the coordinator last read about."""
+    told_gravity: int | None = None
+    """The gravity the coordinator last read about (misses, level rank)."""
 
     @property
     def is_open(self) -> bool:
@@ -116,8 +139,8 @@ class Alert:
 
     @property
     def severity(self) -> str:
-        """Alertmanager-style severity."""
-        return "critical" if self.kind == DORMANT or self.status == ESCALATED else "warning"
+        """Alertmanager-style severity, by actionability (see :data:`SEVERITY`)."""
+        return "critical" if self.status == ESCALATED else SEVERITY.get(self.kind, "warning")
 
 
 @dataclass(frozen=True)
@@ -152,6 +175,7 @@ class Decision:
     log: list[LogEntry] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     cancel_pending: list[str] = field(default_factory=list)  # alert ids
+    cancel_notices: list[str] = field(default_factory=list)  # notice keys (superseded)
 
     def extend(self, other: Decision) -> Decision:
         """Merge another decision into this one."""
@@ -159,4 +183,5 @@ class Decision:
         self.log += other.log
         self.notices += other.notices
         self.cancel_pending += other.cancel_pending
+        self.cancel_notices += other.cancel_notices
         return self

@@ -2,9 +2,12 @@
 
 No I/O and no clock reads: every function takes ``now`` and the current alerts and
 returns a :class:`~consumers.alerts.model.Decision` that the store applies in one
-transaction. Human-facing rules live here: dedup by ``alert_key``, digests and quiet
-hours (via :mod:`timing`), inhibition of member lapses in a dormant group,
-self-resolution with a "back on track" note, and snoozes that end when things get worse.
+transaction. Human-facing rules live here: one alert per ``alert_key`` episode (a group's
+escalation and de-escalation update its open health alert), one message per change the
+coordinator has not yet been told about (a newer change replaces a message not yet sent),
+digests and quiet hours (via :mod:`timing`), inhibition of member lapses in a dormant
+group, self-resolution with a "back on track" note, and snoozes that end when things get
+worse.
 """
 
 from __future__ import annotations
@@ -14,17 +17,24 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from consumers.alerts.model import (
+    AT_RISK,
     DELIVERED,
     DORMANT,
     ESCALATED,
+    HEALTH_KINDS,
     INHIBITED,
+    KIND_OF_LEVEL,
     LAPSED,
+    LEVEL_RANK,
+    NOTE_EASED,
+    NOTE_ESCALATED,
     NOTE_OPS,
     NOTE_RAISED,
     NOTE_RESOLVED,
     NOTE_WORSE,
     OPS_RECIPIENT,
     RAISED,
+    RECOVERED,
     RESOLVED,
     RESOLVING_KINDS,
     SNOOZED,
@@ -60,6 +70,7 @@ class Context:
     current: Alert | None = None  # open alert with the intent's alert_key
     health: Alert | None = None  # open group-health alert of the same group
     group_lapses: tuple[Alert, ...] = ()  # open member-lapse alerts of the same group
+    pending: tuple[Notice, ...] = ()  # notices of ``current`` not yet sent
 
 
 def alert_id_for(intent: AlertIntent) -> str:
@@ -85,6 +96,47 @@ def notice(
     return Notice(key, alert.alert_id, purpose, who.coordinator_id, at, digest)
 
 
+def urgent(kind: str) -> bool:
+    """Told at once (quiet hours aside), not in the day's digest: a group entering
+    ``at_risk`` (the moment it can still be saved) and a member's lapse (a person to reach
+    out to this week). Everything else (dormancy, easing, recovery) waits for the digest
+    of a reader who chose one."""
+    return kind in (AT_RISK, LAPSED)
+
+
+def tell(
+    alert: Alert,
+    purpose: str,
+    ctx: Context,
+    now: datetime,
+    cfg: PolicyConfig,
+    *,
+    suffix: str = "",
+    bypass_digest: bool = False,
+) -> Decision:
+    """The one message to the coordinator about ``alert``'s latest change.
+
+    A message about this alert still waiting for the same reader (quiet hours, the digest)
+    is superseded: the new one tells the latest state and what changed since the reader
+    was last told, at the earlier of the two moments, so nobody gets two messages about
+    the same change.
+    """
+    n = notice(alert, purpose, ctx.routing.coordinator, now, cfg, suffix=suffix,
+               bypass_digest=bypass_digest)  # fmt: skip
+    waiting = [p for p in _superseded(ctx) if p.recipient_id == n.recipient_id and p.key != n.key]
+    if waiting:
+        first = min(waiting, key=lambda p: p.not_before)
+        if first.not_before < n.not_before:
+            n = replace(n, not_before=first.not_before, digest_key=first.digest_key)
+    return Decision(notices=[n], cancel_notices=[p.key for p in waiting])
+
+
+def _superseded(ctx: Context) -> list[Notice]:
+    """Waiting messages about the current alert that a newer change replaces: not the
+    operations copies (each state is posted) nor an escalation to the lead (its own news)."""
+    return [p for p in ctx.pending if p.purpose not in (NOTE_OPS, NOTE_ESCALATED)]
+
+
 def ops_notice(alert: Alert, state: str, now: datetime, cfg: PolicyConfig) -> list[Notice]:
     """The operations-team copy (Alertmanager); never held for quiet hours."""
     if not cfg.ops:
@@ -96,9 +148,15 @@ def ops_notice(alert: Alert, state: str, now: datetime, cfg: PolicyConfig) -> li
 
 def decide(intent: AlertIntent, ctx: Context, now: datetime, cfg: PolicyConfig) -> Decision:
     """Apply one alert intent."""
+    open_ = ctx.current is not None and ctx.current.is_open
+    if intent.kind == RECOVERED and intent.data.get("level") == "watch":
+        # eased to watch: the episode goes on (watch alone never opens one)
+        if not open_:
+            return Decision()
+        return _update(replace(intent, kind=KIND_OF_LEVEL["watch"]), ctx, now, cfg)
     if intent.kind in RESOLVING_KINDS:
         return _resolve(intent, ctx, now, cfg)
-    if ctx.current is not None and ctx.current.is_open:
+    if open_:
         return _update(intent, ctx, now, cfg)
     return _raise(intent, ctx, now, cfg)
 
@@ -125,7 +183,9 @@ def _raise(intent: AlertIntent, ctx: Context, now: datetime, cfg: PolicyConfig) 
         alert = replace(alert, status=INHIBITED)
         d.log.append(LogEntry(alert.alert_id, INHIBITED, now, note="the group is dormant"))
     else:
-        d.notices.append(notice(alert, NOTE_RAISED, r.coordinator, now, cfg))
+        d.notices.append(
+            notice(alert, NOTE_RAISED, r.coordinator, now, cfg, bypass_digest=urgent(alert.kind))
+        )
     d.alerts.append(alert)
     d.notices += ops_notice(alert, f"firing:{alert.kind}:{alert.gravity}", now, cfg)
     if intent.kind == DORMANT:
@@ -134,6 +194,12 @@ def _raise(intent: AlertIntent, ctx: Context, now: datetime, cfg: PolicyConfig) 
 
 
 def _update(intent: AlertIntent, ctx: Context, now: datetime, cfg: PolicyConfig) -> Decision:
+    """The open alert's situation changed: same alert, new kind/gravity/detail.
+
+    For a group's health every level change (escalation or de-escalation) is one message;
+    a lapse that only grows (more misses) updates silently. A snoozed alert stays quiet
+    unless it got worse than when it was snoozed, which ends the snooze.
+    """
     cur = ctx.current
     assert cur is not None
     worse = intent.gravity > cur.gravity
@@ -147,7 +213,9 @@ def _update(intent: AlertIntent, ctx: Context, now: datetime, cfg: PolicyConfig)
                 "updated",
                 now,
                 intent_id=intent.id,
-                note=f"gravity {cur.gravity} -> {intent.gravity}",
+                note=f"{_level(cur)} -> {_level(alert)}"
+                if intent.kind != cur.kind
+                else f"gravity {cur.gravity} -> {intent.gravity}",
             )
         ]
     )
@@ -155,21 +223,45 @@ def _update(intent: AlertIntent, ctx: Context, now: datetime, cfg: PolicyConfig)
     if cur.status == SNOOZED and intent.gravity > baseline:
         alert = replace(alert, status=DELIVERED, snoozed_until=None, snooze_gravity=None)
         d.log.append(LogEntry(cur.alert_id, "unsnoozed", now, note="the situation got worse"))
-        d.notices.append(
-            notice(alert, NOTE_WORSE, ctx.routing.coordinator, now, cfg, suffix=str(intent.gravity))
-        )
-    elif worse and intent.kind == DORMANT and cur.kind != DORMANT and cur.status != SNOOZED:
-        d.notices.append(
-            notice(alert, NOTE_WORSE, ctx.routing.coordinator, now, cfg, suffix=str(intent.gravity))
-        )
-    if worse:
-        d.notices += ops_notice(alert, f"firing:{alert.kind}:{alert.gravity}", now, cfg)
+        d.extend(tell(alert, NOTE_WORSE, ctx, now, cfg, suffix=intent.id))
+    elif cur.status != SNOOZED and intent.kind in HEALTH_KINDS and intent.kind != cur.kind:
+        d.extend(_level_change(alert, worse, ctx, now, cfg, intent.id))
+    if intent.kind != cur.kind or worse:
+        d.notices += ops_notice(alert, f"firing:{alert.kind}:{alert.gravity}:{intent.id}", now, cfg)
     if intent.kind == DORMANT:
         d.extend(_inhibit(ctx.group_lapses, now))
     elif cur.kind == DORMANT:
         d.extend(_release(ctx, now, cfg))
     d.alerts.insert(0, alert)
     return d
+
+
+def _level_change(
+    alert: Alert, worse: bool, ctx: Context, now: datetime, cfg: PolicyConfig, change: str
+) -> Decision:
+    """One message about a group's new level, replacing any not yet sent.
+
+    Never told of this episode yet: the message is its first ("raised") one, about the
+    latest level — unless the group only eased back to watch, which alone is not worth a
+    first message (what was waiting is withdrawn). Told before: "getting worse" or "easing",
+    from what they were told to where it is now — or nothing, when changes that piled up
+    before a delivery led back to the level they were told of.
+    """
+    rush = worse and urgent(alert.kind)
+    withdraw = Decision(cancel_notices=[p.key for p in _superseded(ctx)])
+    if alert.notified_at is None:
+        if LEVEL_RANK.get(_level(alert), 0) < LEVEL_RANK["at_risk"]:
+            return withdraw
+        first = urgent(alert.kind)  # never heard of it, and it is at risk now: act now
+        return tell(alert, NOTE_RAISED, ctx, now, cfg, suffix=change, bypass_digest=first)
+    if alert.told_kind == alert.kind:  # back where they were last told it was: no news
+        return withdraw
+    purpose = NOTE_WORSE if worse else NOTE_EASED
+    return tell(alert, purpose, ctx, now, cfg, suffix=change, bypass_digest=rush)
+
+
+def _level(a: Alert) -> str:
+    return str(a.detail.get("level") or a.kind)
 
 
 def _resolve(intent: AlertIntent, ctx: Context, now: datetime, cfg: PolicyConfig) -> Decision:
@@ -196,7 +288,7 @@ def _resolve(intent: AlertIntent, ctx: Context, now: datetime, cfg: PolicyConfig
                 notice(alert, NOTE_RESOLVED, ctx.routing.coordinator, now, cfg, suffix="unseen")
             )
     else:
-        d.notices.append(notice(alert, NOTE_RESOLVED, ctx.routing.coordinator, now, cfg))
+        d.extend(tell(alert, NOTE_RESOLVED, ctx, now, cfg))
         lead = ctx.routing.lead
         if cur.status == ESCALATED and lead and lead != ctx.routing.coordinator:
             d.notices.append(notice(alert, NOTE_RESOLVED, lead, now, cfg, suffix="lead"))
@@ -233,6 +325,14 @@ def _release(ctx: Context, now: datetime, cfg: PolicyConfig) -> Decision:
             d.alerts.append(released)
             d.log.append(LogEntry(a.alert_id, "released", now, note="the group is active again"))
             d.notices.append(
-                notice(released, NOTE_RAISED, ctx.routing.coordinator, now, cfg, suffix="released")
+                notice(
+                    released,
+                    NOTE_RAISED,
+                    ctx.routing.coordinator,
+                    now,
+                    cfg,
+                    suffix="released",
+                    bypass_digest=urgent(released.kind),
+                )  # fmt: skip
             )
     return d

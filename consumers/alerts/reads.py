@@ -12,6 +12,9 @@ from collections.abc import Callable, Iterable
 from consumers.alerts.model import Alert
 from consumers.alerts.store import AlertStore
 
+EVERY = 2**31 - 1
+"""The store's ``LIMIT`` when every matching alert is asked for (the API pages them)."""
+
 
 class StoreAlertReads:
     """Alert reads and acknowledgements over the router's :class:`AlertStore`."""
@@ -29,10 +32,16 @@ class StoreAlertReads:
 
     def list(
         self, status: str | None = None, program_ids: Iterable[str] | None = None,
-        limit: int = 500,
+        limit: int | None = 500,
     ) -> list[Alert]:  # fmt: skip
-        """Alerts newest first, filtered by status and programs."""
-        return self.store.list(status=status, program_ids=program_ids, limit=limit)
+        """Alerts newest first, filtered by status and programs; ``limit=None``: all."""
+        return self.store.list(status=status, program_ids=program_ids,
+                               limit=EVERY if limit is None else limit)  # fmt: skip
+
+    def open_alerts(self, program_ids: Iterable[str] | None = None) -> list[Alert]:
+        """Every unresolved alert (no limit), oldest first; ``program_ids``: only those."""
+        wanted = None if program_ids is None else {str(p) for p in program_ids}
+        return [a for a in self.store.open_alerts() if wanted is None or a.program_id in wanted]
 
     def get(self, alert_id: str) -> Alert | None:
         """One alert, or None."""

@@ -11,7 +11,8 @@ from consumers.alerts.sql import parse_ts, ts
 ALERT_COLUMNS = (
     "alert_id, alert_key, kind, program_id, group_id, member_id, status, raised_at, "
     "updated_at, gravity, detail, coordinator_id, lead_id, notified_at, escalate_at, "
-    "snoozed_until, snooze_gravity, acknowledged_by, ack_comment, resolved_at"
+    "snoozed_until, snooze_gravity, acknowledged_by, ack_comment, resolved_at, told_kind, "
+    "told_gravity"
 )
 NOTICE_COLUMNS = "notice_key, alert_id, purpose, recipient_id, not_before, digest_key"
 
@@ -39,6 +40,8 @@ def alert_params(a: Alert) -> tuple[Any, ...]:
         a.acknowledged_by,
         a.ack_comment,
         ts(a.resolved_at),
+        a.told_kind,
+        a.told_gravity,
     )
 
 
@@ -65,6 +68,8 @@ def alert_from(row: tuple) -> Alert:
         ack_by,
         ack_c,
         resolved,
+        told_kind,
+        told_gravity,
     ) = row
     return Alert(
         alert_id=alert_id,
@@ -87,6 +92,8 @@ def alert_from(row: tuple) -> Alert:
         acknowledged_by=ack_by,
         ack_comment=ack_c,
         resolved_at=parse_ts(resolved),
+        told_kind=told_kind,
+        told_gravity=None if told_gravity is None else int(told_gravity),
     )
 
 

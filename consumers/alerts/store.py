@@ -80,7 +80,18 @@ class AlertStore:
         open_ = [alert_from(r) for r in rows]
         current = next((a for a in open_ if a.alert_key == intent.alert_key), None)
         health = next((a for a in open_ if a.alert_key.startswith("health:")), None)
-        return Context(routing, current, health, tuple(a for a in open_ if a.kind == LAPSED))
+        pending: tuple[Notice, ...] = ()
+        if current is not None:
+            pending = tuple(
+                notice_from(r)
+                for r in tx.run(
+                    f"SELECT {NOTICE_COLUMNS} FROM {OUTBOX} WHERE alert_id = ? "
+                    "AND status = 'pending' ORDER BY not_before",
+                    (current.alert_id,),
+                )
+            )
+        lapses = tuple(a for a in open_ if a.kind == LAPSED)
+        return Context(routing, current, health, lapses, pending)
 
     # -- applying decisions -------------------------------------------------
     def apply(self, decision: Decision) -> None:
@@ -94,6 +105,12 @@ class AlertStore:
                 f"UPDATE {OUTBOX} SET status = 'cancelled' WHERE alert_id = ? "
                 "AND status = 'pending' AND recipient_id != 'ops'",
                 (alert_id,),
+            )
+        for key in d.cancel_notices:
+            tx.run(
+                f"UPDATE {OUTBOX} SET status = 'cancelled' WHERE notice_key = ? "
+                "AND status = 'pending'",
+                (key,),
             )
         cols = ALERT_COLUMNS.split(", ")
         update = ", ".join(f"{c} = excluded.{c}" for c in cols[1:])
@@ -219,14 +236,26 @@ class AlertStore:
         return [alert_from(r) for r in rows]
 
     def due_notices(self, now: datetime, limit: int = 200) -> list[Notice]:
-        """Pending notices whose time has come, oldest first."""
+        """Pending notices whose time has come, oldest first; a digest is never cut in two
+        by ``limit`` (every notice of a digest that made the cut comes along)."""
         with self.db.tx() as tx:
             rows = tx.run(
                 f"SELECT {NOTICE_COLUMNS} FROM {OUTBOX} WHERE status = 'pending' "
                 f"AND not_before <= ? ORDER BY not_before, created_at LIMIT {int(limit)}",
                 (ts(now),),
             )
-        return [notice_from(r) for r in rows]
+            due = [notice_from(r) for r in rows]
+            digests = sorted({n.digest_key for n in due if n.digest_key})
+            if len(due) == limit and digests:
+                seen = {n.key for n in due}
+                marks = ",".join("?" * len(digests))
+                more = tx.run(
+                    f"SELECT {NOTICE_COLUMNS} FROM {OUTBOX} WHERE status = 'pending' "
+                    f"AND not_before <= ? AND digest_key IN ({marks}) ORDER BY created_at",
+                    (ts(now), *digests),
+                )
+                due += [n for n in map(notice_from, more) if n.key not in seen]
+        return due
 
     def settle(
         self,
@@ -239,22 +268,39 @@ class AlertStore:
         change: Callable[[Alert], Decision],
     ) -> None:
         """Mark a notice delivered or failed together with ``change(current alert)``."""
+        self.settle_all([(n, change)], outcome, channel, attempts, error, at)
+
+    def settle_all(
+        self,
+        sent: list[tuple[Notice, Callable[[Alert], Decision]]],
+        outcome: str,
+        channel: str,
+        attempts: int,
+        error: str | None,
+        at: datetime,
+    ) -> None:
+        """Settle every notice of one message (a digest is many) in one transaction, so a
+        crash never leaves a digest half settled (the restart re-sends it whole, under the
+        same key, or not at all)."""
         with self.db.tx() as tx:
-            rows = tx.run(f"SELECT {ALERT_COLUMNS} FROM {ALERTS} WHERE alert_id = ?", (n.alert_id,))
-            decision = change(alert_from(rows[0])) if rows else Decision()
-            tx.run(
-                f"UPDATE {OUTBOX} SET status = ?, channel = ?, attempts = attempts + ?, "
-                "last_error = ?, delivered_at = ? WHERE notice_key = ?",
-                (
-                    outcome,
-                    channel,
-                    attempts,
-                    error,
-                    ts(at) if outcome == "delivered" else None,
-                    n.key,
-                ),
-            )
-            self._apply(tx, decision, at)
+            for n, change in sent:
+                rows = tx.run(
+                    f"SELECT {ALERT_COLUMNS} FROM {ALERTS} WHERE alert_id = ?", (n.alert_id,)
+                )
+                decision = change(alert_from(rows[0])) if rows else Decision()
+                tx.run(
+                    f"UPDATE {OUTBOX} SET status = ?, channel = ?, attempts = attempts + ?, "
+                    "last_error = ?, delivered_at = ? WHERE notice_key = ?",
+                    (
+                        outcome,
+                        channel,
+                        attempts,
+                        error,
+                        ts(at) if outcome == "delivered" else None,
+                        n.key,
+                    ),
+                )
+                self._apply(tx, decision, at)
 
     def failed_notices(self, alert_id: str | None = None) -> list[FailedNotice]:
         """Notices that exhausted their retries."""

@@ -57,6 +57,8 @@ def transition_kind(level: str, previous: str | None) -> str | None:
         return "group-dormant"
     if previous in (AT_RISK, DORMANT) and level in (HEALTHY, WATCH):
         return "group-recovered"
+    if previous == WATCH and level == HEALTHY:  # closes an episode that eased to watch
+        return "group-recovered"
     return None
 
 

@@ -60,7 +60,9 @@ def test_forgotten_member_is_never_named(sqlite_settings, smtp_server):
     c = container(s, StaticDirectory({r.group_id: r}, {MEMBER: None}), clock)
     c.alert_store.receive(lapsed(), r, clock(), PolicyConfig(ops=False))
     c.alert_deliverer.run_once()
-    assert "a member who asked to be forgotten has missed" in smtp_server.messages[0]["Subject"]
+    subject = smtp_server.messages[0]["Subject"]
+    # described, with the pseudonymous label the dashboard shows in place of a name
+    assert subject.startswith("a member who asked to be forgotten (Member 3333) has missed")
 
 
 def test_webhook_and_slack_payloads_carry_the_idempotency_key(
@@ -104,15 +106,25 @@ def test_operations_team_sees_alerts_in_alertmanager_with_labels(
         "PeerpulseGroupAtRisk",
         "PeerpulseMemberLapsed",
     }
+    severity = {"group-at-risk": "critical", "member-lapsed": "warning"}  # act now: at risk
     for a in firing:
         assert a["labels"]["program"] == r.program_id
-        assert a["labels"]["severity"] == "warning"
-        assert a["labels"]["kind"] in ("group-at-risk", "member-lapsed")
+        assert a["labels"]["severity"] == severity[a["labels"]["kind"]]
         assert "Maria" not in str(a), "no personal data goes to operations"
     clock.now = datetime.now(UTC)
     store.receive(reengaged(group=g, at=clock()), r, clock(), cfg)
     deliverer.run_once()
     assert [a["labels"]["kind"] for a in alertmanager.alerts(group=g)] == ["group-at-risk"]
+    # the episode goes dormant: the same alert, now under the dormant labels only
+    clock.now = datetime.now(UTC)
+    dormant = health("group-dormant", "dormant", "at_risk", version=9, group=g, at=clock())
+    store.receive(dormant, r, clock(), cfg)
+    deliverer.run_once()
+    (still,) = alertmanager.alerts(group=g)
+    assert (still["labels"]["alertname"], still["labels"]["severity"]) == (
+        "PeerpulseGroupDormant",
+        "warning",
+    )
 
 
 def test_alertmanager_lease_of_an_open_alert_moves_forward_at_each_refresh(

@@ -8,6 +8,7 @@ from consumers.alerts.policy import PolicyConfig
 from tests.unit.alerts.factories import (
     FakeClock,
     container,
+    health,
     lapsed,
     recipient,
     reengaged,
@@ -27,18 +28,22 @@ def test_daily_digest_arrives_once_at_the_digest_hour(sqlite_settings, smtp_serv
     clock = FakeClock()  # Wednesday 10:00 UTC
     r = routing(coordinator=recipient(digest="daily", digest_hour=8))
     store, deliverer = _wire(sqlite_settings, smtp_server, r, clock)
-    store.receive(lapsed(member="m-1"), r, clock(), CFG)
-    store.receive(lapsed(member="m-2"), r, clock.advance(hours=1), CFG)
+    store.receive(lapsed(member="m-1"), r, clock(), CFG)  # urgent: told at once
     deliverer.run_once()
-    assert smtp_server.messages == []
-    clock.advance(hours=21)  # Thursday 08:00
+    (lapse,) = smtp_server.messages
+    assert lapse["Subject"].startswith("Maria has missed 3 sessions")
+    store.receive(health("group-dormant", "dormant", "at_risk"), r, clock.advance(hours=1), CFG)
+    store.receive(reengaged(member="m-1"), r, clock.advance(hours=1), CFG)
+    deliverer.run_once()
+    assert len(smtp_server.messages) == 1, "the rest waits for the digest"
+    clock.advance(hours=20)  # Thursday 08:00
     deliverer.run_once()
     deliverer.run_once()
-    (digest,) = smtp_server.messages
-    assert digest["Subject"] == "Your peerpulse digest: 2 updates on your groups"
+    (_, digest) = smtp_server.messages
+    assert digest["Subject"] == "Your peerpulse digest: 2 updates on 1 group"
     assert digest["Message-ID"] == message_id("digest:coord-ana:2026-03-05")
     body = digest.get_body(("plain",)).get_content()
-    assert "Maria has missed" in body and "Omar has missed" in body
+    assert body.index("Tuesday Circle has gone quiet") < body.index("Maria is taking part")
 
 
 def test_unacknowledged_alert_is_escalated_to_the_lead_by_email(store_settings, smtp_server):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -66,6 +67,36 @@ def test_the_alert_routers_copy_reaches_the_programs_office(production_alertmana
     held = _held(production_alertmanager, "PeerpulseGroupAtRisk")
     assert held["labels"]["program"] == PROGRAM
     assert [r["name"] for r in held["receivers"]] == ["programs-office"]
+
+
+def test_a_group_episode_is_one_alert_in_alertmanager_with_severity_by_actionability(
+    production_alertmanager,
+):
+    now = datetime.now(UTC)
+    episode = Alert(alert_id="a-2", alert_key=f"health:{GROUP}", kind="group-at-risk",
+                    program_id=PROGRAM, group_id=GROUP, member_id=None, status="delivered",
+                    raised_at=now, updated_at=now)  # fmt: skip
+    with httpx.Client(timeout=5) as client:
+        channel = AlertmanagerChannel(client, production_alertmanager, timedelta(hours=1))
+        channel.push(episode, routing(), now, "http://peerpulse.example/alerts/a-2")
+        assert _held(production_alertmanager, "PeerpulseGroupAtRisk")["labels"]["severity"] == (
+            "critical"
+        )
+        for kind, name, severity in (
+            ("group-dormant", "PeerpulseGroupDormant", "warning"),
+            ("group-watch", "PeerpulseGroupWatch", "info"),
+        ):
+            later = datetime.now(UTC)
+            link = "http://peerpulse.example/alerts/a-2"
+            channel.push(replace(episode, kind=kind, updated_at=later), routing(), later, link)
+            firing = [a for a in httpx.get(f"{production_alertmanager}/api/v2/alerts",
+                                           params={"active": "true"}, timeout=5).json()
+                      if a["labels"].get("alert_id") == "a-2"
+                      and a["status"]["state"] == "active"]  # fmt: skip
+            assert [(a["labels"]["alertname"], a["labels"]["severity"]) for a in firing] == [
+                (name, severity)
+            ], "one alert per episode: the earlier kind is resolved"
+            assert [r["name"] for r in firing[0]["receivers"]] == ["programs-office"]
 
 
 def test_rule_alerts_reach_operations_and_a_down_role_suppresses_what_it_explains(

@@ -16,7 +16,7 @@ from consumers.alerts.store import AlertStore
 from infra.migrations import runner
 from infra.migrations.catalogue import STORES
 from infra.settings import Settings
-from infra.sql import SETUP_LOCK, postgres
+from infra.sql import SETUP_LOCK, connect, postgres
 from infra.vault import build_vault
 from tests.conftest import PG_DSN, _pg_connect
 from tests.integration.migration_kit import (
@@ -33,6 +33,19 @@ from tests.integration.migration_kit import (
 
 HEADS = sorted(runner.head(s) for s in STORES)
 NEW_SINCE_RELEASE = ("alert_outbox_alert", ("alert_id",), False)  # alerts_0002
+NEW_COLUMNS = {  # alerts_0003: what the coordinator was last told of each alert
+    "alert_alerts": [("told_kind", "TEXT", True, None), ("told_gravity", "INTEGER", True, None)],
+}
+
+
+def _add_columns_since_release(settings: Settings) -> None:
+    """The release's tables as the revisions since have changed them (``NEW_COLUMNS``)."""
+    for table, columns in NEW_COLUMNS.items():
+        (store,) = [s for s in STORES if table in s.tables]
+        conn = connect(settings, settings.data_dir / store.sqlite_file)
+        for name, kind, _, _ in columns:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+        conn.close()
 
 
 @pytest.fixture
@@ -58,6 +71,7 @@ def test_upgrade_from_empty_makes_the_release_tables_plus_the_revisions_since(
     assert version_rows(store_settings) == HEADS
 
     make_release_store(release_settings)
+    _add_columns_since_release(release_settings)
     expected = schema_of(release_settings)
     expected["alert_outbox"]["indexes"] = sorted(
         [*expected["alert_outbox"]["indexes"], NEW_SINCE_RELEASE]
@@ -80,7 +94,7 @@ def test_a_store_release_0_1_0_made_keeps_every_row_through_db_upgrade(store_set
     after = schema_of(store_settings)
     assert NEW_SINCE_RELEASE in after["alert_outbox"]["indexes"]
     assert {t: v["columns"] for t, v in after.items()} == {
-        t: v["columns"] for t, v in before.items()
+        t: v["columns"] + NEW_COLUMNS.get(t, []) for t, v in before.items()
     }
     alert = AlertStore(Database(store_settings)).get(ALERT_ID)
     assert (alert.status, alert.acknowledged_by, alert.ack_comment) == (
@@ -112,7 +126,7 @@ def test_db_current_check_fails_while_a_store_is_behind(sqlite_settings: Setting
     make_release_store(sqlite_settings)  # tables, no version: nothing recorded yet
     behind = run_db(sqlite_settings, "current", "--check")
     assert behind.returncode == 3
-    assert "alerts: not created yet (newest is alerts_0002" in behind.stdout
+    assert "alerts: not created yet (newest is alerts_0003" in behind.stdout
     assert run_db(sqlite_settings, "current").returncode == 0  # without --check: just shows
 
 

@@ -2,6 +2,9 @@
 
 Labels: alertname, program, group, severity, kind, plus alert_id so two members' lapses in
 one group stay two alerts. No personal data: names never leave for Alertmanager.
+``severity`` follows actionability (:data:`~consumers.alerts.model.SEVERITY`): a group at
+risk is ``critical``, a lapse or a dormant group ``warning``, a group eased to watch
+``info``; an escalated alert is ``critical``.
 A firing alert's ``endsAt`` is a lease: the delivery loop re-posts open alerts
 (:mod:`consumers.alerts.refresh`) long before it runs out.
 """
@@ -15,12 +18,13 @@ from typing import Any
 import httpx
 
 from consumers.alerts.channels import DeliveryError
-from consumers.alerts.model import RESOLVED, Alert, Routing
+from consumers.alerts.model import HEALTH_KINDS, RESOLVED, Alert, Routing
 
 ALERTNAMES = {
     "member-lapsed": "PeerpulseMemberLapsed",
     "group-at-risk": "PeerpulseGroupAtRisk",
     "group-dormant": "PeerpulseGroupDormant",
+    "group-watch": "PeerpulseGroupWatch",
 }
 
 
@@ -49,25 +53,38 @@ def am_alert(
     }
 
 
-SEVERITIES = ("warning", "critical")
+SEVERITIES = ("info", "warning", "critical")
 """Every value :attr:`Alert.severity` takes."""
 
 
 def am_alerts(
     a: Alert, r: Routing, now: datetime, link: str, valid_for: timedelta
 ) -> list[dict[str, Any]]:
-    """The alert under its current severity, and resolved under every other severity.
+    """The alert under its current labels, and resolved under every other label set it
+    may have had.
 
-    ``severity`` is a label, so Alertmanager keeps one alert per severity: an alert
-    escalated from warning to critical, then resolved, would otherwise leave its warning
-    copy firing until that copy's lease ran out. A resolved copy Alertmanager never saw
-    firing notifies nobody.
+    ``severity`` and ``kind`` (with ``alertname``) are labels, so Alertmanager keeps one
+    alert per combination: an alert escalated from warning to critical, or a group's alert
+    that went from at risk to dormant (one alert per episode), would otherwise leave its
+    earlier copy firing until that copy's lease ran out. A resolved copy Alertmanager never
+    saw firing notifies nobody.
     """
     current = am_alert(a, r, now, link, valid_for)
+    kinds = HEALTH_KINDS if a.kind in HEALTH_KINDS else (a.kind,)
     others = [
-        {**current, "labels": {**current["labels"], "severity": s}, "endsAt": now.isoformat()}
+        {
+            **current,
+            "labels": {
+                **current["labels"],
+                "alertname": ALERTNAMES.get(k, "PeerpulseAlert"),
+                "kind": k,
+                "severity": s,
+            },
+            "endsAt": now.isoformat(),
+        }
+        for k in kinds
         for s in SEVERITIES
-        if s != a.severity
+        if (k, s) != (a.kind, a.severity)
     ]
     return [current, *others]
 
@@ -87,9 +104,10 @@ class AlertmanagerChannel:
     def push_many(self, alerts: Sequence[tuple[Alert, Routing, str]], now: datetime) -> None:
         """Send ``(alert, routing, link)`` items in one request (one on a change, many to refresh).
 
-        Like :meth:`push`, each alert also goes out resolved under its other severity:
-        acknowledging or snoozing an escalated alert turns it back to ``warning`` without a
-        post of its own, and the refresh must not leave the ``critical`` copy firing.
+        Like :meth:`push`, each alert also goes out resolved under its other labels:
+        acknowledging or snoozing an escalated alert turns it back to its kind's severity
+        without a post of its own, and the refresh must not leave the ``critical`` copy
+        firing.
         """
         body = [x for a, r, link in alerts for x in am_alerts(a, r, now, link, self.valid_for)]
         try:

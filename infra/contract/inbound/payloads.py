@@ -112,7 +112,7 @@ class CoordinatorAssigned(ProgramPayload):
     contact: Personal = Field(description="Personal data: e-mail address or webhook URL.")
     time_zone: TimeZone = "UTC"
     channel: Literal["email", "webhook", "slack"] = "email"
-    digest: Literal["immediate", "daily"] = "immediate"
+    digest: Literal["immediate", "daily"] = "daily"
     digest_hour: int = Field(8, ge=0, le=23)
 
 

@@ -28,7 +28,9 @@ class FakeClock:
 
 
 def recipient(cid: str = "coord-ana", **kw) -> Recipient:
-    base = dict(name="Ana", channel="email", address="ana@example.org", time_zone="UTC")
+    base = dict(
+        name="Ana", channel="email", address="ana@example.org", time_zone="UTC", digest="immediate"
+    )
     return Recipient(coordinator_id=cid, **{**base, **kw})
 
 

@@ -34,6 +34,9 @@ class Ledger:
             for key, n in list(self.pending.items()):
                 if n.alert_id == alert_id and n.recipient_id != "ops":
                     self.cancelled.append(self.pending.pop(key))
+        for key in d.cancel_notices:
+            if key in self.pending:
+                self.cancelled.append(self.pending.pop(key))
         for a in d.alerts:
             self.alerts[a.alert_id] = a
         self.log += d.log
@@ -46,7 +49,10 @@ class Ledger:
         current = next((a for a in open_ if a.alert_key == intent.alert_key), None)
         health = next((a for a in open_ if a.alert_key.startswith("health:")), None)
         lapses = tuple(a for a in open_ if a.kind == LAPSED)
-        return Context(routing, current, health, lapses)
+        waiting = tuple(
+            n for n in self.pending.values() if current and n.alert_id == current.alert_id
+        )
+        return Context(routing, current, health, lapses, waiting)
 
     def receive(self, intent: AlertIntent, routing, now) -> Decision:
         return self.apply(decide(intent, self.context(intent, routing), now, self.cfg))
@@ -56,7 +62,8 @@ class Ledger:
         due = [n for n in self.pending.values() if n.not_before <= now]
         for n in due:
             del self.pending[n.key]
-            self.apply(lifecycle.delivered(self.alerts[n.alert_id], n, now, routing))
+            alert = self.alerts[n.alert_id]
+            self.apply(lifecycle.delivered(alert, n, now, routing, alert))
         return due
 
     def people(self, notices: list[Notice]) -> list[Notice]:
@@ -101,6 +108,10 @@ class LedgerStore:
         del self.ledger.pending[n.key]
         self.settled.append((n.key, outcome))
         self.ledger.apply(change(self.ledger.alerts[n.alert_id]))
+
+    def settle_all(self, sent, outcome, channel, attempts, error, at) -> None:
+        for n, change in sent:
+            self.settle(n, outcome, channel, attempts, error, at, change)
 
     def pending_count(self) -> int:
         return len(self.ledger.pending)

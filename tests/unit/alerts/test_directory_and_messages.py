@@ -133,7 +133,7 @@ def test_digest_lists_every_update_in_one_message():
     r = routing()
     items = [Item(_alert(alert_id=f"a-{i}"), "raised", r, "Maria Lopez") for i in range(3)]
     msg = render(items, r.coordinator, "http://x")
-    assert msg.subject == "Your peerpulse digest: 3 updates on your groups"
+    assert msg.subject == "Your peerpulse digest: 3 updates on 1 group"
     assert msg.text.count("Suggested next step") == 3 and len(msg.items) == 3
 
 

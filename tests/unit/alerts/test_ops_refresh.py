@@ -94,9 +94,10 @@ def test_open_alerts_are_reposted_with_a_fresh_lease_once_the_interval_has_passe
     led.receive(health("group-at-risk", "at_risk", "watch"), r, clock())
     d, store, _ = _loop(led, am, clock, ops_refresh_hours=1)
     d.run_once()
-    # each post carries the alert, and the alert resolved under its other severity:
+    # each post carries the alert, and the alert resolved under its other labels (three
+    # severities; a group's health alert also under its episode's other kinds):
     # two outbox posts of one alert, then a refresh of both
-    assert [len(b) for b in am.posts] == [2, 2, 4]
+    assert [len(b) for b in am.posts] == [3, 9, 12]
     assert [len(am.alert_ids(b)) for b in am.posts] == [1, 1, 2]
     settled = list(store.settled)
     am.posts.clear()
@@ -107,9 +108,12 @@ def test_open_alerts_are_reposted_with_a_fresh_lease_once_the_interval_has_passe
     d.run_once()
     (body,) = am.posts
     assert am.alert_ids(body) == set(led.alerts)
-    firing = [a for a in body if a["labels"]["severity"] == "warning"]
-    assert len(firing) == 2 and {_ends(a) for a in firing} == {clock() + WEEK}
-    assert {_ends(a) for a in body if a not in firing} == {clock()}, "other severity resolved"
+    firing = [a for a in body if _ends(a) == clock() + WEEK]
+    assert {(a["labels"]["kind"], a["labels"]["severity"]) for a in firing} == {
+        ("member-lapsed", "warning"),
+        ("group-at-risk", "critical"),
+    }, "severity follows actionability: a group at risk is the one to act on now"
+    assert {_ends(a) for a in body if a not in firing} == {clock()}, "other labels resolved"
     assert store.settled == settled and led.pending == {}, "the outbox is not touched"
 
 
@@ -209,4 +213,4 @@ def test_an_alert_acknowledged_after_escalation_leaves_no_critical_copy_firing()
     d.run_once()
     (body,) = am.posts
     by_severity = {x["labels"]["severity"]: _ends(x) for x in body}
-    assert by_severity == {"warning": clock() + WEEK, "critical": clock()}
+    assert by_severity == {"info": clock(), "warning": clock() + WEEK, "critical": clock()}

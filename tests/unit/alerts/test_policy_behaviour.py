@@ -41,8 +41,10 @@ def test_daily_digest_reader_hears_at_their_local_digest_hour():
     clock = FakeClock(datetime(2026, 3, 4, 10, 0, tzinfo=UTC))
     reader = recipient(digest="daily", digest_hour=8, time_zone="America/New_York")
     led, r = Ledger(), routing(coordinator=reader)
-    led.receive(lapsed(member="m-1"), r, clock())
-    led.receive(lapsed(member="m-2"), r, clock.advance(hours=2))
+    led.receive(health("group-dormant", "dormant", "at_risk", group="g-1"), r, clock())
+    led.receive(
+        health("group-dormant", "dormant", "at_risk", group="g-2"), r, clock.advance(hours=2)
+    )
     held = led.people(list(led.pending.values()))
     assert {n.not_before for n in held} == {datetime(2026, 3, 4, 13, 0, tzinfo=UTC)}  # 08:00 EST
     assert {n.digest_key for n in held} == {"digest:coord-ana:2026-03-04"}

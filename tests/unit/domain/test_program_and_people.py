@@ -65,7 +65,7 @@ def test_assigning_a_coordinator_seals_name_and_contact(world: World, vault: Fak
     assert [name for name, _ in recorded] == ["CoordinatorAssigned"]
     payload = recorded[0][1]
     assert "Grace Hopper" not in str(payload) and "grace@example.org" not in str(payload)
-    assert payload["channel"] == "email" and payload["digest"] == "immediate"
+    assert payload["channel"] == "email" and payload["digest"] == "daily"
     assert world.when(world.app.assign_coordinator, *assign, on=world.program_id) == []
     contact = world.app.coordinator_contact(world.program_id, coordinator)
     assert (contact.name, contact.contact, contact.time_zone) == (
