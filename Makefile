@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test unit lint bench demo clean
+.PHONY: install test unit lint bench demo screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ bench: install
 # A data dir already in use is moved to .peerpulse/previous-<time>/; DEMO_ARGS=--fresh deletes it.
 demo: install
 	$(BIN)/peerpulse demo $(DEMO_ARGS)
+
+# The README's screenshots (docs/screenshots/): runs the demo in a temporary data dir, or
+# uses a running one with SCREENSHOT_ARGS='--login <the login URL make demo printed>'.
+screenshots: install
+	$(BIN)/python -m tools.screenshots $(SCREENSHOT_ARGS)
 
 clean:
 	rm -rf .peerpulse .pytest_cache

@@ -18,11 +18,16 @@ from api.ports import ApiParts
 
 def create_app(parts: ApiParts) -> FastAPI:
     """A new app serving ``parts``' read model, alerts, tokens and attendance topic."""
+    from api.dashboard.alert_forms import router as alert_forms
     from api.dashboard.routes import install as install_pages
     from api.dashboard.routes import router as dashboard
+    from api.dashboard.views import router as pages
     from api.routes import docs
+    from api.routes.actions import router as actions
     from api.routes.alerts import router as alerts
     from api.routes.ingest import router as ingest
+    from api.routes.interventions import router as interventions
+    from api.routes.onboarding import router as onboarding
     from api.routes.ops import router as ops
     from api.routes.read import router as read
 
@@ -47,7 +52,8 @@ def create_app(parts: ApiParts) -> FastAPI:
     docs.install(app)
     install_pages(app)
     app.add_middleware(MetricsMiddleware)
-    for router in (ingest, read, alerts, ops, dashboard):
+    for router in (ingest, read, alerts, interventions, ops, onboarding, dashboard, pages,
+                   alert_forms, actions):  # fmt: skip
         app.include_router(router)
     return app
 
@@ -55,7 +61,8 @@ def create_app(parts: ApiParts) -> FastAPI:
 _DESCRIPTION = """
 Authenticate with `Authorization: Bearer <token>` (`peerpulse tokens create`); a browser
 signed in to the dashboard (`/login`) is authenticated by its `pp_session` cookie instead.
-Scopes: `ingest` (post attendance), `read` (queries, dashboard, acknowledging alerts),
+Scopes: `ingest` (post attendance), `read` (queries, dashboard, acting on alerts and
+logging interventions),
 `ops` (the pipeline's status), `admin` (everything); each operation lists the scope it
 needs under its security.
 A token limited to programs sees only those programs.

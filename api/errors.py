@@ -56,7 +56,10 @@ def _validation_error(request: Request, exc: RequestValidationError) -> JSONResp
         why = (first.get("ctx") or {}).get("error", "invalid")
         message = f"body: not JSON: {why} at position {first['loc'][-1]}"
         return JSONResponse(error_body(400, message, "body", "invalid_json"), status_code=400)
-    field = ".".join(str(part) for part in first.get("loc", ())) or None
+    loc = tuple(first.get("loc", ()))
+    if loc[:1] == ("query",):  # a repeated parameter's position says nothing to the caller
+        loc = tuple(part for part in loc if not isinstance(part, int))
+    field = ".".join(str(part) for part in loc) or None
     more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
     message = f"{field or 'request'}: {first.get('msg', 'invalid')}{more}"
     return JSONResponse(error_body(422, message, field), status_code=422)

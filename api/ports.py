@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from api.queries import Queries
     from api.status_reader import StatusReader
     from domain.vault import PersonalDataVault
+    from infra.links import ActionLink, LinkSigner
     from infra.settings import Settings
 
 
@@ -58,16 +59,26 @@ class AlertView(Protocol):
     def escalate_at(self) -> datetime | None: ...
     @property
     def resolved_at(self) -> datetime | None: ...
+    @property
+    def snoozed_until(self) -> datetime | None: ...
 
 
 class AlertReads(Protocol):
-    """The alert questions the API asks, and the one change it may make (acknowledge)."""
+    """The alert questions the API asks, and the changes people make through it:
+    acknowledge and take back, snooze, close, and an action link's one use (the changes
+    raise ``ValueError`` (a ``LifecycleError``) when the alert's state does not allow it,
+    ``KeyError`` for an unknown alert)."""
 
     def list(
         self, status: str | None = None, program_ids: Iterable[str] | None = None,
-        limit: int = 500,
+        limit: int | None = 500,
     ) -> Sequence[AlertView]:  # fmt: skip
-        """Alerts newest first; ``status="open"``: any unresolved; ``program_ids``: only those."""
+        """Alerts newest first; ``status="open"``: any unresolved; ``program_ids``: only
+        those; ``limit=None``: every one (the API pages them itself)."""
+        ...
+
+    def open_alerts(self, program_ids: Iterable[str] | None = None) -> Sequence[AlertView]:
+        """Every unresolved alert (no limit), oldest first; ``program_ids``: only those."""
         ...
 
     def get(self, alert_id: str) -> AlertView | None:
@@ -78,11 +89,36 @@ class AlertReads(Protocol):
         """Record that ``by`` took the alert on; returns it as it is now."""
         ...
 
+    def unacknowledge(self, alert_id: str, by: str) -> AlertView:
+        """Take an acknowledgement back (its comment is kept)."""
+        ...
+
+    def snooze(self, alert_id: str, until: datetime, by: str) -> AlertView:
+        """Quiet the alert until ``until`` (or until it gets worse)."""
+        ...
+
+    @property
+    def signer(self) -> LinkSigner:
+        """Checks (and makes) the signed action links in alert messages."""
+        ...
+
+    def link_used(self, nonce: str) -> datetime | None:
+        """When the action link with ``nonce`` was used, or None."""
+        ...
+
+    def act(self, link: ActionLink, note: str = "") -> AlertView | None:
+        """Do what an action link says, once; ``None`` when it was used before."""
+        ...
+
 
 class MemberProfiles(Protocol):
-    """Members' display details (names), read from the event store through the vault."""
+    """Members' and coordinators' display details (names), read from the event store
+    through the vault."""
 
     def member_profile(self, member_id: UUID) -> Any: ...
+    def coordinator_contact(self, program_id: UUID, coordinator_id: UUID) -> Any:
+        """A program's coordinator (``.name``); raises when not one of the program's."""
+        ...
 
 
 class Publisher(Protocol):

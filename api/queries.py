@@ -7,16 +7,18 @@ members' names, the profiles port. Results are plain dicts shaped like :mod:`api
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from uuid import UUID
 
-from api import shape
+from api import shape, triage
 from api.auth.tokens import ApiToken
 from api.ports import AlertReads, MemberProfiles
 from api.readmodel import ReadModelReader
+from api.triage import GroupFilter
 from projections.readmodel import tables as T
 
-SORTS = {"-score": "score DESC, name", "score": "score ASC, name", "name": "name, group_id"}
+log = logging.getLogger(__name__)
 
 
 class Queries:
@@ -44,29 +46,77 @@ class Queries:
         return shape.program(row) if row else None
 
     def groups(
-        self, token: ApiToken, program: UUID | str | None = None, level: str | None = None,
-        sort: str = "-score", limit: int = 50, offset: int = 0,
+        self, token: ApiToken, f: GroupFilter = GroupFilter(), sort: str = "triage",
+        limit: int = 50, offset: int = 0,
     ) -> tuple[int, list[dict[str, Any]]]:  # fmt: skip
-        """``(total, page)`` of groups matching the filters, within the token's programs."""
-        where, params = [], []
-        if program is not None:
-            where.append("program_id = ?")
-            params.append(str(program))
-        if level is not None:
-            where.append("level = ?")
-            params.append(level)
-        if not token.all_programs:
-            ids = sorted(str(p) for p in token.programs)
-            where.append(f"program_id IN ({', '.join('?' * len(ids))})")
-            params += ids
-        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        """``(total, page)`` of the groups matching ``f`` that the token may see, each with
+        its ``section`` and its open alerts' state (``alert``: open, acknowledged, None)."""
+        try:
+            acks = self.acknowledgement(token)
+        except Exception:  # the alert store is down: list the groups without alert states
+            if f.acknowledged is not None:
+                raise
+            log.warning("alert store unavailable: groups listed without alert states")
+            acks = {}
+        clause, params = self._where(token, f, acks)
         table = T.GROUP_HEALTH.name
         count = self.reader.one(f"SELECT COUNT(*) AS n FROM {table}{clause}", params)
         rows = self.reader.rows(
-            f"SELECT * FROM {table}{clause} ORDER BY {SORTS[sort]} LIMIT ? OFFSET ?",
+            f"SELECT * FROM {table}{clause} ORDER BY {triage.SORTS[sort]} LIMIT ? OFFSET ?",
             [*params, int(limit), int(offset)],
         )
-        return (int(count["n"]) if count else 0), [shape.group(r) for r in rows]
+        page = [{**shape.group(r), "section": triage.section(r),
+                 "alert": _alert_state(acks.get(r["group_id"]))} for r in rows]  # fmt: skip
+        return (int(count["n"]) if count else 0), page
+
+    def level_counts(self, token: ApiToken, f: GroupFilter = GroupFilter()) -> dict[str, int]:
+        """Groups per level (and ``ended``) among those matching ``f`` the token may see."""
+        clause, params = self._where(token, f, {})
+        rows = self.reader.rows(
+            f"SELECT CASE WHEN {triage.ENDED_SQL} THEN 'ended' ELSE level END AS lvl, "
+            f"COUNT(*) AS n FROM {T.GROUP_HEALTH.name}{clause} GROUP BY 1", params,
+        )  # fmt: skip
+        return {r["lvl"]: int(r["n"]) for r in rows if r["lvl"]}
+
+    def coordinators(self, token: ApiToken, program: str | None = None) -> dict[str, str]:
+        """The coordinators of the groups the token may see, id -> name (their id's first
+        8 characters where the name cannot be read), by name."""
+        clause, params = self._where(token, GroupFilter(program=program), {})
+        joiner = " AND " if clause else " WHERE "
+        rows = self.reader.rows(
+            f"SELECT DISTINCT program_id, coordinator_id FROM {T.GROUP_HEALTH.name}{clause}"
+            f"{joiner}coordinator_id IS NOT NULL ORDER BY coordinator_id, program_id", params,
+        )  # fmt: skip
+        names: dict[str, str] = {}
+        for r in rows:
+            cid = r["coordinator_id"]
+            if not names.get(cid):  # not yet named: try this program's directory
+                names[cid] = self._coordinator_name(r["program_id"], cid) or ""
+        named = {cid: name or f"Coordinator {cid[:8]}" for cid, name in names.items()}
+        return dict(sorted(named.items(), key=lambda kv: (kv[1].lower(), kv[0])))
+
+    def coordinator_label(self, program_id: str | None, coordinator_id: str | None) -> str:
+        """How the dashboard names a coordinator: their name, else "Coordinator <id prefix>"."""
+        if not coordinator_id:
+            return "none assigned"
+        name = self._coordinator_name(program_id, str(coordinator_id))
+        return name or f"Coordinator {str(coordinator_id)[:8]}"
+
+    def _coordinator_name(self, program_id: str | None, coordinator_id: str) -> str | None:
+        try:
+            found = self.profiles.coordinator_contact(UUID(program_id), UUID(coordinator_id))
+        except Exception:  # not the program's, forgotten, store hiccup: show the id
+            return None
+        return getattr(found, "name", None) or None
+
+    def _where(self, token: ApiToken, f: GroupFilter, acks: dict[str, bool]):
+        programs = None if token.all_programs else [str(p) for p in token.programs]
+        bound = str(token.coordinator) if token.coordinator else None
+        return triage.where(f, programs, bound, acks)
+
+    def acknowledgement(self, token: ApiToken) -> dict[str, bool]:
+        """Group id -> every open alert acknowledged, for the token's groups with one."""
+        return triage.acknowledgement(self.open_alerts(token))
 
     def group(self, group_id: str) -> dict[str, Any] | None:
         """One group's health row, shaped."""
@@ -98,6 +148,12 @@ class Queries:
         return {"group": group, **shape.timeline(items),
                 "level_history": [shape.level_change(r) for r in history]}  # fmt: skip
 
+    def program_outcomes(self, program_id: str) -> dict[str, Any] | None:
+        """The program's flag-episode counts (``program_episodes``), or None before any."""
+        return self.reader.one(
+            f"SELECT * FROM {T.PROGRAM_EPISODES.name} WHERE program_id = ?", (program_id,)
+        )
+
     def trend(self, program_id: str) -> list[dict[str, Any]]:
         """Groups per level per ISO week for one program, oldest week first."""
         return self.reader.rows(
@@ -122,19 +178,44 @@ class Queries:
 
     # -- alerts ----------------------------------------------------------------------
     def alerts(
-        self,
-        token: ApiToken,
-        status: str | None = None,
-        program: UUID | str | None = None,
-        limit: int = 100,
-    ) -> list[dict[str, Any]]:
-        """Alerts newest first, limited to ``program`` or the token's programs."""
+        self, token: ApiToken, status: str | None = None, program: UUID | str | None = None,
+        limit: int = 100, offset: int = 0,
+    ) -> tuple[int, list[dict[str, Any]]]:  # fmt: skip
+        """``(total, page)`` of alerts newest first, of ``program`` or the token's programs
+        (and for a coordinator-bound token, that coordinator's groups)."""
         if program is not None:
             programs: list[str] | None = [str(program)]
         else:
             programs = None if token.all_programs else sorted(map(str, token.programs))
-        found = self.alert_reads.list(status=status, program_ids=programs, limit=limit)
-        return [shape.alert(a) for a in found]
+        found = self.alert_reads.list(status=status, program_ids=programs, limit=None)
+        mine = self._theirs(token, [shape.alert(a) for a in found])
+        return len(mine), mine[offset : offset + limit]
+
+    def open_alerts(self, token: ApiToken, program: str | None = None) -> list[dict[str, Any]]:
+        """Every unresolved alert the token may see (no cap), oldest first."""
+        if program is not None:
+            programs: list[str] | None = [str(program)]
+        else:
+            programs = None if token.all_programs else sorted(map(str, token.programs))
+        found = self.alert_reads.open_alerts(program_ids=programs)
+        return self._theirs(token, [shape.alert(a) for a in found])
+
+    def _theirs(self, token: ApiToken, alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if token.coordinator is None:
+            return alerts
+        mine = self.coordinator_groups(str(token.coordinator))
+        return [a for a in alerts if a["group_id"] in mine]
+
+    def alert_visible(self, token: ApiToken, alert: dict[str, Any]) -> bool:
+        """True when the token may see (and so act on) this alert."""
+        return token.sees(alert["program_id"]) and bool(self._theirs(token, [alert]))
+
+    def coordinator_groups(self, coordinator: str) -> set[str]:
+        """Ids of the groups whose coordinator is ``coordinator``."""
+        rows = self.reader.rows(
+            f"SELECT group_id FROM {T.GROUP_HEALTH.name} WHERE coordinator_id = ?", (coordinator,)
+        )
+        return {r["group_id"] for r in rows}
 
     def alert(self, alert_id: str) -> dict[str, Any] | None:
         """One alert."""
@@ -144,3 +225,9 @@ class Queries:
     def acknowledge(self, alert_id: str, by: str, comment: str) -> dict[str, Any]:
         """Acknowledge an alert; returns it as it is now."""
         return shape.alert(self.alert_reads.acknowledge(alert_id, by, comment))
+
+
+def _alert_state(all_acknowledged: bool | None) -> str | None:
+    if all_acknowledged is None:
+        return None
+    return "acknowledged" if all_acknowledged else "open"

@@ -83,8 +83,12 @@ class GroupOut(BaseModel):
     cadence: str | None = None
     status: str | None = None
     members: int | None = None
+    coordinator_id: str | None = Field(None, description="The group's own coordinator.")
     level: str | None = None
     score: float | None = None
+    probability: float | None = Field(
+        None, description="The risk model's P(dormant within 3 cadence periods)."
+    )
     reasons: list[Reason] = []
     top_reason: str | None = Field(None, description="The heaviest reason's text.")
     level_since: str | None = None
@@ -95,13 +99,29 @@ class GroupOut(BaseModel):
     updated_at: str | None = None
 
 
+class GroupRow(GroupOut):
+    """A group in a list: its health, its triage section and its open alerts' state."""
+
+    section: Literal["triage", "gone_quiet", "ended"] = Field(
+        "triage",
+        description="`triage`: at_risk, watch, healthy (act on these first); "
+        "`gone_quiet`: dormant (reach out or close); `ended`: concluded or dissolved.",
+    )
+    alert: Literal["open", "acknowledged"] | None = Field(
+        None,
+        description="`open`: an open alert nobody has acknowledged; `acknowledged`: "
+        "every open alert acknowledged; null: no open alert.",
+    )
+
+
 class GroupPage(BaseModel):
-    """A page of groups; ``total`` counts every group matching the filters."""
+    """A page of groups; ``total`` counts every group matching the filters (there is no
+    other cap: page through with ``offset``)."""
 
     total: int
     limit: int
     offset: int
-    items: list[GroupOut]
+    items: list[GroupRow]
 
 
 class SessionOut(BaseModel):
@@ -191,6 +211,7 @@ class AlertOut(BaseModel):
     raised_at: str | None = None
     updated_at: str | None = None
     escalate_at: str | None = None
+    snoozed_until: str | None = None
     acknowledged_by: str | None = None
     ack_comment: str | None = None
     resolved_at: str | None = None
@@ -198,8 +219,11 @@ class AlertOut(BaseModel):
 
 
 class AlertList(BaseModel):
-    """Alerts, newest first."""
+    """A page of alerts, newest first; ``total`` counts every alert matching the filters."""
 
+    total: int
+    limit: int
+    offset: int
     items: list[AlertOut]
 
 
@@ -239,7 +263,16 @@ class RoleOut(BaseModel):
     topic: str = Field(description="Input topic (the relay: the topic it publishes to).")
     running: bool
     holder: HolderOut | None
-    owns: str = Field(description='"all N" partitions of the topic, or "none".')
+    standbys: list[HolderOut] = Field(
+        default_factory=list, description="The relay: processes waiting to take over."
+    )
+    processes: list[HolderOut] = Field(
+        default_factory=list,
+        description="The alert router on PostgreSQL: every process sharing the role.",
+    )
+    owns: str = Field(
+        description='"all N" partitions of the topic, "N shared by M" processes, or "none".'
+    )
     partition_count: int
     lag_events: int
     lag_seconds: float | None
@@ -255,3 +288,23 @@ class StatusOut(BaseModel):
     complete: bool = Field(description="Every role could be read.")
     caught_up: bool = Field(description="Every role was read and nothing waits for any.")
     roles: list[RoleOut]
+
+
+class FieldChange(BaseModel):
+    """One field a change would set: what peerpulse knows, what the request says."""
+
+    from_: Any = Field(alias="from")
+    to: Any
+
+
+class OnboardingAnswer(BaseModel):
+    """What an onboarding request does (or, in a dry run, would do)."""
+
+    dry_run: bool
+    action: Literal["create", "change", "unchanged", "leave"]
+    what: str = Field(description="What it is about, by the sender's ids.")
+    fields: dict[str, FieldChange] = Field(description="For `change`: the fields that differ.")
+    message_type: str | None = Field(description="The ingest message that says it (none "
+                                     "when nothing would change).")  # fmt: skip
+    published: bool = Field(description="Whether the message is on the attendance topic.")
+    message_id: str | None

@@ -107,6 +107,6 @@ def alert(a: AlertView) -> dict[str, Any]:
     """An alert (:class:`api.ports.AlertView`) as JSON-ready data."""
     keep = ("alert_id", "alert_key", "kind", "program_id", "group_id", "member_id", "status",
             "acknowledged_by", "ack_comment", "detail")  # fmt: skip
-    times = ("raised_at", "updated_at", "escalate_at", "resolved_at")
+    times = ("raised_at", "updated_at", "escalate_at", "resolved_at", "snoozed_until")
     return {**{k: getattr(a, k) for k in keep}, **{k: _iso(getattr(a, k)) for k in times},
             "severity": a.severity}  # fmt: skip

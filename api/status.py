@@ -1,7 +1,8 @@
 """What the pipeline's roles are doing now, as ``peerpulse status`` and ``GET /v1/status`` show it.
 
 Per role (ingest, relay, projection worker, alert router): which process holds the role's
-singleton lock (:mod:`infra.lock_holder`), the partitions it owns — today one process owns
+singleton lock (:mod:`infra.lock_holder`) and, for the relay, the processes standing by
+to take it over (decision 0022), the partitions it owns — today one process owns
 every partition of its topic, so "all N" — and its lag per partition, in records and in
 seconds (the age of the oldest record it has not applied yet, by its Kafka timestamp; 0
 when caught up). The relay has no input topic: its lag is the newest stored notification
@@ -65,6 +66,8 @@ class RoleStatus:
     partitions: tuple[PartitionLag, ...] = ()
     relay: RelayPosition | None = None
     error: str | None = None  # set when the role could not be read
+    standbys: tuple[Holder, ...] = ()  # processes waiting to take over (the relay's)
+    processes: tuple[Holder, ...] = ()  # processes sharing the role (PostgreSQL's routers)
 
     @property
     def running(self) -> bool:
@@ -73,7 +76,10 @@ class RoleStatus:
 
     @property
     def owns(self) -> str:
-        """The partitions the holder owns: all of them, as one process per role runs."""
+        """The partitions the holder owns: all of them, as one process per role runs —
+        or, when several share the role, split among them by their consumer group."""
+        if len(self.processes) > 1:
+            return f"{self.partition_count} shared by {len(self.processes)}"
         return f"all {self.partition_count}" if self.running else "none"
 
     @property
@@ -98,6 +104,8 @@ class RoleStatus:
         return {
             "role": self.role, "title": self.title, "lock": self.lock, "topic": self.topic,
             "running": self.running, "holder": holder, "owns": self.owns,
+            "standbys": [{"pid": h.pid, "host": h.host} for h in self.standbys],
+            "processes": [{"pid": h.pid, "host": h.host} for h in self.processes],
             "partition_count": self.partition_count,
             "lag_events": self.lag_events, "lag_seconds": self.lag_seconds,
             "partitions": [

@@ -132,7 +132,7 @@ class StatusReader:
 
     def _role(self, probe: Any, role: Role, now: datetime, holders: bool,
               seconds: bool) -> RoleStatus:  # fmt: skip
-        from infra.lock_holder import holder
+        from infra.lock_holder import holder, sharers, standbys
 
         base = RoleStatus(role.name, role.title, role.lock, role.topic)
         try:
@@ -142,9 +142,12 @@ class StatusReader:
             who = holder(self.settings, role.lock) if holders else None
             if role.consumer is None:
                 relay = self._relay(probe, role.topic, count, now, seconds)
-                return _with(base, who, count, relay=relay)
+                waiting = standbys(self.settings, role.lock) if holders else ()
+                return _with(base, who, count, relay=relay, standbys=waiting)
             lags = self._lags(probe, role, count, now, seconds)
-            return _with(base, who, count, partitions=lags)
+            sharing = sharers(self.settings, role.lock) if holders else ()  # decision 0023
+            return _with(base, who or next(iter(sharing), None), count, partitions=lags,
+                         processes=sharing)  # fmt: skip
         except Exception as exc:  # one unreadable role must not hide the others
             return _with(base, None, 0, error=one_line(exc))
 

@@ -130,3 +130,12 @@ class ConcurrentModification(DomainError):
 
     code = "concurrent-modification"
     retryable = True
+
+
+class UnknownUnmatched(DomainError):
+    """A map or reject named an unmatched item that is not open (never held, or resolved)."""
+
+    code = "unknown-unmatched"
+
+    def __init__(self, item: str) -> None:
+        super().__init__(f"unmatched item {item!r} is not open (resolved already, or unknown)")

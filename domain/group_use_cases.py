@@ -58,6 +58,17 @@ class GroupUseCases:
         with self._group(group_id) as group:
             group.join(member_id, role, _aware(now), provisional)
 
+    def change_group(self, group_id: UUID, name: str, cadence: str, goal: str,
+                     coordinator_id: UUID | None, now: datetime) -> None:  # fmt: skip
+        """Change a group's details (onboarding, decision 0021)."""
+        with self._group(group_id) as group:
+            group.change_details(name, cadence, goal, coordinator_id, _aware(now))
+
+    def change_role(self, group_id: UUID, member_id: UUID, role: str, now: datetime) -> None:
+        """Change a current member's role (onboarding, decision 0021)."""
+        with self._group(group_id) as group:
+            group.change_role(member_id, role, _aware(now))
+
     def leave_member(self, group_id: UUID, member_id: UUID, now: datetime) -> None:
         """Remove a member from a group."""
         with self._group(group_id) as group:

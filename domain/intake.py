@@ -12,8 +12,7 @@ consumer's job (``consumers/ingest/mapper.py``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,7 +21,8 @@ from uuid import UUID
 from domain.errors import UnknownGroup
 from domain.group import Group
 from domain.people_use_cases import PeopleUseCases
-from domain.provisioning import NamedGroup, NamedProgram, Provisioning
+from domain.provisioning import NamedGroup, NamedProgram
+from domain.unmatched_use_cases import Attendance, UnmatchedUseCases
 
 __all__ = ["IntakeUseCases", "NamedGroup", "NamedProgram", "Person"]
 
@@ -36,7 +36,7 @@ class Person:
     contact: str
 
 
-class IntakeUseCases(Provisioning, PeopleUseCases):
+class IntakeUseCases(UnmatchedUseCases, PeopleUseCases):
     """The inbound use cases; mixed into :class:`~domain.application.EngagementApp`."""
 
     batch: Callable[..., Any]
@@ -44,11 +44,22 @@ class IntakeUseCases(Provisioning, PeopleUseCases):
 
     def intake_program_launched(self, program: NamedProgram, name: str, organisation: str,
                                 cadence: str, now: datetime, lapse_after: int = 3,
-                                escalate_after_days: int = 3) -> None:  # fmt: skip
+                                escalate_after_days: int = 3,
+                                auto_create: bool = False) -> None:  # fmt: skip
         """A program launched; its real details replace provisional ones."""
-        self.launch_program(
-            program.id, name, organisation, cadence, now, lapse_after, escalate_after_days
-        )
+        with self._atomically():
+            self.launch_program(program.id, name, organisation, cadence, now, lapse_after,
+                                escalate_after_days, auto_create=auto_create)  # fmt: skip
+            self.release_held(program.id, now)
+
+    def intake_program_changed(self, program: NamedProgram, name: str, organisation: str,
+                               cadence: str, now: datetime, lapse_after: int,
+                               escalate_after_days: int, auto_create: bool) -> None:  # fmt: skip
+        """An operator changed a launched program's details (onboarding, decision 0021)."""
+        with self._atomically():
+            self.change_program(program.id, name, organisation, cadence, lapse_after,
+                                escalate_after_days, auto_create, now)  # fmt: skip
+            self.release_held(program.id, now)
 
     def intake_coordinator_assigned(self, program: NamedProgram, coordinator_id: UUID,
                                     name: str, contact: str, time_zone: str, channel: str,
@@ -66,6 +77,19 @@ class IntakeUseCases(Provisioning, PeopleUseCases):
         with self._atomically():
             self.provision_program(group.program, now, cadence)
             self.form_group(group.id, group.program.id, name, cadence, goal, now, coordinator_id)
+            self.release_held(group.program.id, now, group.id)
+
+    def intake_group_changed(self, group: NamedGroup, name: str, cadence: str, goal: str,
+                             coordinator_id: UUID | None, now: datetime) -> None:  # fmt: skip
+        """An operator changed a formed group's details (onboarding, decision 0021)."""
+        with self._atomically():
+            self.change_group(group.id, name, cadence, goal, coordinator_id, now)
+
+    def intake_member_role_changed(self, group: NamedGroup, member_id: UUID, role: str,
+                                   now: datetime) -> None:  # fmt: skip
+        """An operator changed a current member's role (onboarding, decision 0021)."""
+        with self._atomically():
+            self.change_role(group.id, member_id, role, now)
 
     def intake_member_joined(self, group: NamedGroup, member_id: UUID, role: str,
                              now: datetime, person: Person | None = None) -> None:  # fmt: skip
@@ -77,11 +101,13 @@ class IntakeUseCases(Provisioning, PeopleUseCases):
                 self.register_member(member_id, pseudonym, person.display_name,
                                      person.contact, now)  # fmt: skip
             self.join_member(group.id, member_id, role, now)
+            self.release_held(group.program.id, now, group.id)
 
     def intake_member_left(self, group: NamedGroup, member_id: UUID, now: datetime) -> None:
         """A member left (joined first if the roster never named them)."""
         with self._atomically():
             self.provision_members(group, [member_id], now)
+            self.release_held(group.program.id, now, group.id)
             self.leave_member(group.id, member_id, now)
 
     def intake_session_scheduled(self, group: NamedGroup, session_id: UUID,
@@ -94,25 +120,47 @@ class IntakeUseCases(Provisioning, PeopleUseCases):
 
     def intake_session_held(self, group: NamedGroup, session_id: UUID, present: list[UUID],
                             absent: list[UUID], excused: list[UUID], attendance_taken: bool,
-                            now: datetime) -> None:  # fmt: skip
-        """A roll call; merged mark by mark into a session one-by-one marks already held."""
+                            now: datetime, names: Mapping[UUID, str] | None = None,
+                            session: str = "") -> None:  # fmt: skip
+        """A roll call; merged mark by mark into a session one-by-one marks already held.
+
+        What the roster does not know is held as unmatched (0021); ``names``: the sender's
+        ids of the members and ``session`` of the session, shown on the unmatched list.
+        """
+        names = names or {}
+        marks = tuple((m, names.get(m, str(m)), status)
+                      for status, members in (("present", present), ("absent", absent),
+                                              ("excused", excused))
+                      for m in members)  # fmt: skip
         with self._atomically():
-            found = self.provision_members(group, [*present, *absent, *excused], now)
-            if found.session_status(session_id) != "held":
-                self.hold_session(group.id, session_id, now, present, absent, excused,
-                                  attendance_taken=attendance_taken)  # fmt: skip
-                return
-            for status, members in (("present", present), ("absent", absent),
-                                    ("excused", excused)):  # fmt: skip
-                for member in members:
-                    self.mark_attendance(group.id, session_id, member, status, now)
+            self.take_attendance(Attendance(group, session_id, session or str(session_id), now,
+                                            marks, attendance_taken))  # fmt: skip
 
     def intake_attendance_marked(self, group: NamedGroup, session_id: UUID, member_id: UUID,
-                                 status: str, now: datetime) -> None:  # fmt: skip
-        """One member's mark; it holds the session if the session was not held yet."""
+                                 status: str, now: datetime, member: str = "",
+                                 session: str = "") -> None:  # fmt: skip
+        """One member's mark; it holds the session if the session was not held yet.
+
+        Held as unmatched when the roster does not know the group or the member (0021).
+        """
+        mark = (member_id, member or str(member_id), status)
         with self._atomically():
-            self.provision_members(group, [member_id], now)
-            self.mark_attendance(group.id, session_id, member_id, status, now)
+            self.take_attendance(Attendance(group, session_id, session or str(session_id), now,
+                                            (mark,), roll_call=False))  # fmt: skip
+
+    def intake_unmatched_mapped(self, program: NamedProgram, item: str, by: str,
+                                now: datetime, group_id: UUID | None = None,
+                                member_id: UUID | None = None) -> None:  # fmt: skip
+        """A coordinator (``by``: the sender's id) mapped an unmatched item to a known group
+        or member (0021)."""
+        with self._atomically():
+            self.map_unmatched(program.id, item, by, now, group_id, member_id)
+
+    def intake_unmatched_rejected(self, program: NamedProgram, item: str, by: str,
+                                  reason: str, now: datetime) -> None:  # fmt: skip
+        """A coordinator rejected an unmatched item (0021)."""
+        with self._atomically():
+            self.reject_unmatched(program.id, item, by, reason, now)
 
     def intake_session_cancelled(self, group: NamedGroup, session_id: UUID, reason: str,
                                  now: datetime) -> None:  # fmt: skip
@@ -127,6 +175,7 @@ class IntakeUseCases(Provisioning, PeopleUseCases):
         """A commitment; it fills in the details of one recorded bare when settled first."""
         with self._atomically():
             self.provision_members(group, [member_id], now)
+            self.release_held(group.program.id, now, group.id)
             self.make_commitment(group.id, commitment_id, member_id, now, session_id, due)
 
     def intake_commitment_kept(self, group: NamedGroup, commitment_id: UUID, member_id: UUID,
@@ -173,14 +222,6 @@ class IntakeUseCases(Provisioning, PeopleUseCases):
         self, group: NamedGroup, commitment_id: UUID, member_id: UUID, now: datetime
     ) -> None:
         found = self.provision_members(group, [member_id], now)
+        self.release_held(group.program.id, now, group.id)
         if not found.knows_commitment(commitment_id):  # settled before we heard it was made
             self.make_commitment(group.id, commitment_id, member_id, now)
-
-    @contextmanager
-    def _atomically(self) -> Iterator[None]:
-        """The commands in the block commit together: in the current batch, or in their own."""
-        if self._current.get() is not None:
-            yield
-            return
-        with self.batch():
-            yield

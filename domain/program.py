@@ -21,8 +21,9 @@ class Program(ReplacedRecords, Aggregate):
     @classmethod
     def launch(cls, program_id: UUID, name: str, organisation: str, cadence: str, now: datetime,
                lapse_after: int = 3, escalate_after_days: int = 3,
-               provisional: bool = False) -> Program:  # fmt: skip
-        """Launch a programme (``provisional``: placeholder details, see decision 0015)."""
+               provisional: bool = False, auto_create: bool = False) -> Program:  # fmt: skip
+        """Launch a programme (``provisional``: placeholder details, see decision 0015;
+        ``auto_create``: attendance may provision what the roster does not know, 0021)."""
         _check_lapse_after(lapse_after)
         return cls._create(
             cls.Launched,
@@ -34,6 +35,7 @@ class Program(ReplacedRecords, Aggregate):
             lapse_after=lapse_after,
             escalate_after_days=escalate_after_days,
             provisional=provisional,
+            auto_create=auto_create,
         )
 
     def launch_again(
@@ -45,27 +47,40 @@ class Program(ReplacedRecords, Aggregate):
         escalate_after_days: int,
         now: datetime,
         provisional: bool = False,
+        auto_create: bool = False,
     ) -> None:
         """A repeated launch: identical changes nothing; real details replace provisional ones.
 
         Provisioning never touches an existing program; details contradicting a program
-        launched for real are :class:`AlreadyExists`.
+        launched for real are :class:`AlreadyExists` (a change is :meth:`change_details`).
         """
-        details = (name, organisation, cadence, lapse_after, escalate_after_days)
         if provisional or (
             not self.provisional
-            and details
-            == (
-                self.name,
-                self.organisation,
-                self.cadence,
-                self.launched_lapse_after,
-                self.escalate_after_days,
-            )
+            and self.details()
+            == (name, organisation, cadence, lapse_after, escalate_after_days, auto_create)
         ):
-            return
+            return  # fmt: skip
         if not self.provisional:
             raise AlreadyExists(f"program {self.id} was already launched with other details")
+        self._amend(name, organisation, cadence, lapse_after, escalate_after_days, auto_create,
+                    now)  # fmt: skip
+
+    def change_details(self, name: str, organisation: str, cadence: str, lapse_after: int,
+                       escalate_after_days: int, auto_create: bool,
+                       now: datetime) -> None:  # fmt: skip
+        """An operator changed the programme's details (onboarding, 0021); same ones: no-op."""
+        if self.details() != (name, organisation, cadence, lapse_after, escalate_after_days,
+                              auto_create) or self.provisional:  # fmt: skip
+            self._amend(name, organisation, cadence, lapse_after, escalate_after_days,
+                        auto_create, now)  # fmt: skip
+
+    def details(self) -> tuple[str, str, str, int, int, bool]:
+        """Name, organisation, cadence, lapse policy, escalation days and ``auto_create``."""
+        return (self.name, self.organisation, self.cadence, self.launched_lapse_after,
+                self.escalate_after_days, self.auto_create)  # fmt: skip
+
+    def _amend(self, name: str, organisation: str, cadence: str, lapse_after: int,
+               escalate_after_days: int, auto_create: bool, now: datetime) -> None:  # fmt: skip
         _check_lapse_after(lapse_after)
         self.trigger_event(
             self.DetailsAmended,
@@ -75,6 +90,7 @@ class Program(ReplacedRecords, Aggregate):
             cadence=cadence,
             lapse_after=lapse_after,
             escalate_after_days=escalate_after_days,
+            auto_create=auto_create,
         )
 
     def assign_coordinator(
@@ -132,7 +148,40 @@ class Program(ReplacedRecords, Aggregate):
 
         Version 2 added ``provisional``: ingest launched it with placeholder details
         because a message named it before ``program.launched`` arrived; kept off the wire.
+        Version 3 added ``auto_create`` (decision 0021): attendance naming a group or
+        member the roster does not know provisions it instead of being held as unmatched.
         """
+
+        class_version = 3
+
+        name: str
+        organisation: str
+        cadence: str
+        lapse_after: int
+        escalate_after_days: int
+        provisional: bool
+        auto_create: bool
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Version 1 programs were always launched for real."""
+            state["provisional"] = False
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            """Programs launched before 0021 keep the behaviour they had: auto-create."""
+            state["auto_create"] = True
+
+        def apply(self, program: Program) -> None:
+            program.name, program.organisation = self.name, self.organisation
+            program.cadence, program.escalate_after_days = self.cadence, self.escalate_after_days
+            program.lapse_after = program.launched_lapse_after = self.lapse_after
+            program.coordinators, program.lead = {}, None
+            program.provisional, program.auto_create = self.provisional, self.auto_create
+
+    class DetailsAmended(Aggregate.Event):
+        """The real details of a provisionally launched programme arrived (ingest, 0015), or
+        an operator changed them (onboarding, 0021). Version 2 added ``auto_create``."""
 
         class_version = 2
 
@@ -141,34 +190,18 @@ class Program(ReplacedRecords, Aggregate):
         cadence: str
         lapse_after: int
         escalate_after_days: int
-        provisional: bool
+        auto_create: bool
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
-            """Version 1 programs were always launched for real."""
-            state["provisional"] = False
+            """Amendments before 0021 kept today's behaviour: auto-create."""
+            state["auto_create"] = True
 
         def apply(self, program: Program) -> None:
             program.name, program.organisation = self.name, self.organisation
             program.cadence, program.escalate_after_days = self.cadence, self.escalate_after_days
             program.lapse_after = program.launched_lapse_after = self.lapse_after
-            program.coordinators, program.lead = {}, None
-            program.provisional = self.provisional
-
-    class DetailsAmended(Aggregate.Event):
-        """The real details of a provisionally launched programme arrived (ingest, 0015)."""
-
-        name: str
-        organisation: str
-        cadence: str
-        lapse_after: int
-        escalate_after_days: int
-
-        def apply(self, program: Program) -> None:
-            program.name, program.organisation = self.name, self.organisation
-            program.cadence, program.escalate_after_days = self.cadence, self.escalate_after_days
-            program.lapse_after = program.launched_lapse_after = self.lapse_after
-            program.provisional = False
+            program.provisional, program.auto_create = False, self.auto_create
 
     class CoordinatorAssigned(Aggregate.Event):
         """An operator assigned a coordinator; their name and contact are sealed tokens."""

@@ -19,7 +19,7 @@ class ProgramUseCases:
 
     def launch_program(self, program_id: UUID, name: str, organisation: str, cadence: str,
                        now: datetime, lapse_after: int = 3, escalate_after_days: int = 3,
-                       provisional: bool = False) -> None:  # fmt: skip
+                       provisional: bool = False, auto_create: bool = False) -> None:  # fmt: skip
         """Launch a program; identically again changes nothing; real details amend provisional."""
         with self.unit() as uow:
             existing = uow.find(program_id, Program)
@@ -32,6 +32,7 @@ class ProgramUseCases:
                     escalate_after_days,
                     _aware(now),
                     provisional,
+                    auto_create,
                 )
                 return
             uow.add(
@@ -44,8 +45,19 @@ class ProgramUseCases:
                     lapse_after,
                     escalate_after_days,
                     provisional,
+                    auto_create,
                 )
             )
+
+    def change_program(self, program_id: UUID, name: str, organisation: str, cadence: str,
+                       lapse_after: int, escalate_after_days: int, auto_create: bool,
+                       now: datetime) -> None:  # fmt: skip
+        """Change a launched program's details (onboarding, decision 0021)."""
+        with self.unit() as uow:
+            program_in(uow, program_id).change_details(
+                name, organisation, cadence, lapse_after, escalate_after_days, auto_create,
+                _aware(now),
+            )  # fmt: skip
 
     def unassign_coordinator(self, program_id: UUID, coordinator_id: UUID, now: datetime) -> None:
         """Take a coordinator off the program."""

@@ -32,6 +32,11 @@ RELAY_LAG_EVENTS = Gauge("peerpulse_relay_lag_events", "Stored events not yet pu
 RELAY_LAG_SECONDS = Gauge(
     "peerpulse_relay_lag_seconds", "Age of the oldest stored event not yet published."
 )
+ROLE_ACTIVE = Gauge(
+    "peerpulse_role_active",
+    "1 while this process holds its role's lock and works, 0 while it stands by for it.",
+    ["role"],
+)
 
 # -- api ---------------------------------------------------------------------
 # ``route`` is the route template (``/v1/groups/{group_id}``) or ``unmatched``: bounded.

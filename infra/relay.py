@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -83,6 +84,9 @@ class Relay:
         relay waits for a lost broker: that wait is bounded on its own)."""
         self._behind_since: float | None = None
         self._stopping = threading.Event()
+        self.fence: Callable[[], None] | None = None
+        """Called before every batch is sent: ends the process when the relay's lock is no
+        longer surely held (:meth:`infra.lock_lease.Lease.check`; decision 0022)."""
 
     def close(self) -> None:
         """Stop the reader; flush and close the producer if there is one."""
@@ -191,6 +195,8 @@ class Relay:
         batch: Batch | None = self.reader.next(timeout)
         if batch is None:
             return None
+        if self.fence is not None:
+            self.fence()
         sent = sum(self.out.send(record) for record in batch.records)
         self.next_position = batch.next_position
         self.out.settle(wait=batch.read < self.batch_size or self.out.pending > MAX_PENDING)

@@ -41,6 +41,9 @@ class AlertSettings(BaseModel):
     ops_refresh_hours: float = Field(
         1.0, gt=0, description="Re-post open alerts to Alertmanager this often (< validity)."
     )
+    claim_lease_s: float = Field(
+        60.0, gt=0, description="A router's claim on a notice it sends (> each send timeout)."
+    )
 
     @model_validator(mode="after")
     def _refresh_before_lease_ends(self) -> AlertSettings:
@@ -49,6 +52,12 @@ class AlertSettings(BaseModel):
                 f"ops_refresh_hours ({self.ops_refresh_hours:g}) must be less than "
                 f"ops_validity_hours ({self.ops_validity_hours}): open alerts would drop out "
                 "of Alertmanager between refreshes"
+            )
+        longest = max(self.smtp_timeout_s, self.http_timeout_s)
+        if self.claim_lease_s <= longest:  # decision 0023: a claim outlives one attempt
+            raise ValueError(
+                f"claim_lease_s ({self.claim_lease_s:g}) must be more than the longest send "
+                f"timeout ({longest:g} s): another router could send a notice still in flight"
             )
         return self
 
@@ -103,6 +112,11 @@ class Settings(BaseSettings):
     api_max_pending: int = Field(
         64, ge=1, description="POST /v1/attendance requests in progress at once (received, "
         "not yet answered); past it the door answers 503 with Retry-After instead of queueing.",
+    )  # fmt: skip
+
+    link_secret: str = Field(
+        "", description="Signs the action links in alert messages (at least 16 characters); "
+        "unset: a random secret made once and kept in the alert store. Never a token secret.",
     )  # fmt: skip
 
     smtp_host: str = "127.0.0.1"

@@ -141,7 +141,7 @@ class Parts:
         """The API's alert port over :attr:`alert_store` (opened on the first question)."""
         from consumers.alerts.reads import StoreAlertReads
 
-        return StoreAlertReads(lambda: self.alert_store)
+        return StoreAlertReads(lambda: self.alert_store, self.settings.link_secret)
 
     @cached_property
     def api_queries(self) -> Queries:

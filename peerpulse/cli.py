@@ -24,6 +24,7 @@ from infra.errors import UserFacingError, one_line
 COMMAND_MODULES: tuple[str, ...] = (
     "peerpulse.commands.store",
     "peerpulse.commands.alerts",
+    "peerpulse.commands.groups",
     "peerpulse.commands.broker",
     "peerpulse.commands.topics",
     "peerpulse.commands.local",
@@ -40,6 +41,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "peerpulse.commands.members",
     "peerpulse.commands.ingest",
     "peerpulse.commands.import_csv",
+    "peerpulse.commands.onboard",
+    "peerpulse.commands.unmatched",
     "peerpulse.commands.db",
     "peerpulse.commands.status",
 )
@@ -47,8 +50,8 @@ COMMAND_MODULES: tuple[str, ...] = (
 
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("run", ("up", "demo", "api", "relay", "ingest", "worker", "broker", "mailsink", "clock")),
-    ("operate", ("status", "alerts", "tokens", "rebuild", "topics", "backtest", "store")),
-    ("data", ("import", "simulate", "members", "db", "contract")),
+    ("operate", ("status", "alerts", "groups", "tokens", "rebuild", "topics", "backtest", "store")),
+    ("data", ("onboard", "import", "unmatched", "simulate", "members", "db", "contract")),
 )
 """How ``peerpulse --help`` lists the commands, by command name: a name not registered is
 skipped, a registered command in no group is listed under "other"."""

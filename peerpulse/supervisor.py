@@ -175,6 +175,15 @@ class Supervisor:
             self._await_ready(run)
             self.log("supervisor", f"{service.name} is ready")
 
+    def remove(self, name: str, grace: float = 10.0) -> None:
+        """Stop one running service for good (the demo stops ingest while it queues a
+        backlog, then :meth:`add` starts it again)."""
+        with self._spawning:
+            run = self.running.pop(name, None)
+        if run is not None:
+            self.log("supervisor", f"stopping {name}")
+            self._end(run, grace)
+
     @contextlib.contextmanager
     def _stopped_on_failure(self):
         try:
@@ -237,8 +246,8 @@ class Supervisor:
         if self._stopping.wait(min(2**restarts, 30)):
             return
         with self._spawning:  # stop() never misses a service started at the same moment
-            if self._stopping.is_set():
-                return
+            if self._stopping.is_set() or self.running.get(name) is not run:
+                return  # stopping, or removed meanwhile (remove())
             try:
                 new = self._spawn(run.service)
             except Exception as exc:  # OSError, or a failing preexec_fn: never kill the watch

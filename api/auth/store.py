@@ -82,22 +82,26 @@ class TokenStore:
         programs: Iterable[UUID | str] = (),
         now: datetime | None = None,
         lifetime: timedelta = TOKEN_LIFETIME,
+        coordinator: UUID | str | None = None,
     ) -> tuple[ApiToken, str]:
-        """Store a new token valid for ``lifetime``; return it with its secret (shown once)."""
+        """Store a new token valid for ``lifetime``; return it with its secret (shown once).
+        With ``coordinator`` it sees only the groups that coordinator is responsible for."""
         scope_set = frozenset(Scope(s) for s in scopes)
         if not scope_set:
             raise ValueError("a token needs at least one scope")
         if lifetime <= timedelta(0):
             raise ValueError("a token's lifetime must be positive")
         program_set = frozenset(UUID(str(p)) for p in programs)
+        bound = UUID(str(coordinator)) if coordinator is not None else None
         token_id, secret = new_secret()
         created = now or self.clock()
         token = ApiToken(token_id, name, scope_set, program_set, created,
-                         expires_at=created + lifetime)  # fmt: skip
+                         expires_at=created + lifetime, coordinator=bound)  # fmt: skip
         self._run(
-            f"INSERT INTO {{table}} ({schema.TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, NULL, ?)",
+            f"INSERT INTO {{table}} ({schema.TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)",
             (token.id, name, hash_secret(secret), _join(scope_set), _join(program_set),
-             token.created_at.isoformat(), token.expires_at.isoformat()),
+             token.created_at.isoformat(), token.expires_at.isoformat(),
+             str(bound) if bound else None),
         )  # fmt: skip
         return token, secret
 

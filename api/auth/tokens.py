@@ -34,7 +34,8 @@ class Scope(StrEnum):
 
 @dataclass(frozen=True)
 class ApiToken:
-    """A stored token, without its secret. ``programs`` empty means every program."""
+    """A stored token, without its secret. ``programs`` empty means every program;
+    ``coordinator`` set binds the token to that coordinator's groups (their caseload)."""
 
     id: str
     name: str
@@ -43,6 +44,7 @@ class ApiToken:
     created_at: datetime
     revoked_at: datetime | None = None
     expires_at: datetime | None = None
+    coordinator: UUID | None = None
 
     @property
     def active(self) -> bool:
@@ -81,6 +83,13 @@ class ApiToken:
             return UUID(str(program_id)) in self.programs
         except ValueError:
             return False
+
+    def sees_group(self, group: dict) -> bool:
+        """True when the token may see this group row (its program, and for a
+        coordinator-bound token, only groups whose coordinator is that coordinator)."""
+        if not self.sees(group.get("program_id")):
+            return False
+        return self.coordinator is None or str(group.get("coordinator_id")) == str(self.coordinator)
 
 
 UNKNOWN = "the API token is not valid (unknown or malformed)"

@@ -1,9 +1,12 @@
-"""One group's page: reasons, attendance heatmap, commitments, level history, sessions."""
+"""One group's page: its open alerts with the forms to act on them (acknowledge, take it
+back, snooze until a date, log an intervention), reasons, attendance heatmap,
+commitments, level history, sessions."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from api.dashboard.alerts_page import alert_rows, intervention_form
 from api.dashboard.charts import heatmap, member_label
 from api.dashboard.html import h, layout, level_badge, table, when
 from api.dashboard.pages import chance
@@ -68,9 +71,26 @@ def _sessions(sessions: list[dict[str, Any]]) -> str:
     )
 
 
+def _alerts(g: dict[str, Any], alerts: list[dict[str, Any]], coordinator: Any,
+            coordinator_label: str | None = None) -> str:  # fmt: skip
+    back = f"/groups/{g['group_id']}"
+    mine = sorted(alerts, key=lambda a: a.get("raised_at") or "", reverse=True)
+    rows = table("Open alerts of this group, newest first",
+                 ["Alert", "What happened", "Raised", "Status", "Acknowledged", "Act"],
+                 alert_rows(mine, back), table_id="group-alerts",
+                 empty="No open alerts.")  # fmt: skip
+    who = coordinator_label or g.get("coordinator_id") or "none assigned"
+    note = (
+        "" if coordinator else f'<p class="meta">Logged for the group\'s coordinator, {h(who)}.</p>'
+    )
+    return rows + note + intervention_form(g["group_id"], back)
+
+
 def group_page(detail: dict[str, Any], members: list[dict[str, Any]],
-               program_name: str | None) -> str:  # fmt: skip
-    """The whole group page."""
+               program_name: str | None, alerts: list[dict[str, Any]] | None = None,
+               coordinator: Any = None,
+               coordinator_label: str | None = None) -> str:  # fmt: skip
+    """The whole group page; ``alerts``: the group's open alerts the reader may see."""
     g = detail["group"]
     crumbs = (
         f'<p class="crumbs"><a href="/programs/{h(g.get("program_id"))}">'
@@ -82,6 +102,7 @@ def group_page(detail: dict[str, Any], members: list[dict[str, Any]],
                f'{h(g.get("members"))} members · last session {when(g.get("last_session_at"))}'
                "</p>")  # fmt: skip
     sections = [
+        ("alerts", "Alerts and actions", _alerts(g, alerts or [], coordinator, coordinator_label)),
         ("reasons", "Why this level", _reasons(g.get("reasons") or [])),
         ("attendance", "Attendance", heatmap(members, detail["sessions"])),
         ("commitments", "Commitments", _commitments(members)),

@@ -12,7 +12,8 @@ from typing import Any
 
 LEVEL_LABELS = {"healthy": "Healthy", "watch": "Watch", "at_risk": "At risk", "dormant": "Dormant"}
 LEVEL_SYMBOLS = {"healthy": "●", "watch": "▲", "at_risk": "◆", "dormant": "■"}
-LEVEL_ORDER = ("dormant", "at_risk", "watch", "healthy")
+LEVEL_ORDER = ("at_risk", "watch", "healthy", "dormant")
+"""Saveable first: the order of level columns and cards (dormant groups have gone quiet)."""
 
 
 def h(value: Any) -> str:
@@ -67,7 +68,8 @@ def table(
 
 def layout(title: str, body: str, *, nav: str = "", status: int = 200) -> str:
     """The whole page: header with navigation, main content, the stylesheet and script."""
-    links = [("/", "Programs"), ("/alerts", "Alerts"), ("/docs", "API"), ("/logout", "Sign out")]
+    links = [("/", "Programs"), ("/caseload", "Caseload"), ("/alerts", "Alerts"), ("/docs", "API"),
+             ("/logout", "Sign out")]  # fmt: skip
     items = "".join(
         f'<li><a href="{href}"{" aria-current=page" if href == nav else ""}>{label}</a></li>'
         for href, label in links

@@ -11,23 +11,19 @@ from api.dashboard.html import (
     LEVEL_SYMBOLS,
     h,
     layout,
-    level_badge,
-    when,
 )
 from api.dashboard.html import table as html_table
 
 
-def programs_page(programs: list[dict[str, Any]], open_alerts: int) -> str:
-    """Every program the reader covers, with groups per level."""
+def programs_page(programs: list[dict[str, Any]], alerts: str) -> str:
+    """Every program the reader covers, with groups per level, under the alert summary."""
     rows = [
         [f'<a href="/programs/{h(p["program_id"])}">{h(p["name"] or p["program_id"])}</a>',
-         h(p.get("organisation")), str(p["groups"]),
+         h(p.get("organisation")), str(sum(p["levels"].values())),
          *(str(p["levels"][lvl]) for lvl in LEVEL_ORDER)]
         for p in programs
     ]  # fmt: skip
     heads = ["Program", "Organisation", "Groups", *(LEVEL_LABELS[lvl] for lvl in LEVEL_ORDER)]
-    alerts = (f'<p class="callout"><a href="/alerts">{open_alerts} open alert'
-              f'{"" if open_alerts == 1 else "s"}</a> waiting for a coordinator.</p>')  # fmt: skip
     body = alerts + html_table("Programs you can see", heads, rows, table_id="programs",
                                numeric=(2, 3, 4, 5, 6), empty="No programs yet.")  # fmt: skip
     return layout("Programs", body, nav="/")
@@ -50,33 +46,24 @@ def chance(row: dict[str, Any]) -> str:
     return f"{float(p if p is not None else row.get('score') or 0):.0%}"
 
 
-def triage_table(groups: list[dict[str, Any]]) -> str:
-    """Groups riskiest first, each with its level, score and top reason."""
-    rows = [
-        [f'<a href="/groups/{h(g["group_id"])}">{h(g.get("name") or g["group_id"])}</a>',
-         level_badge(g.get("level")), chance(g),
-         h(g.get("top_reason") or "—"), when(g.get("last_session_at")),
-         h(g.get("members") if g.get("members") is not None else "—")]
-        for g in groups
-    ]  # fmt: skip
-    heads = ["Group", "Level", "Chance dormant in 3 periods", "Top reason", "Last session",
-             "Members"]  # fmt: skip
-    return html_table("Triage: groups sorted by risk, riskiest first", heads, rows,
-                      table_id="triage", numeric=(2, 5), sortable=True,
-                      empty="No groups in this program yet.")  # fmt: skip
+def alert_summary(counts: dict[str, int], link: str) -> str:
+    """How many groups have an open alert, waiting or acknowledged: the same counts, from
+    the same alerts, as the alerts page's headline (:func:`api.triage.alert_counts`)."""
+    groups = counts["waiting"] + counts["acknowledged"]
+    return (f'<p class="callout" id="alert-summary"><a href="{h(link)}">{groups} group'
+            f'{"" if groups == 1 else "s"} with an open alert</a>: {counts["waiting"]} waiting '
+            f'for a coordinator, {counts["acknowledged"]} acknowledged.</p>')  # fmt: skip
 
 
-def program_page(program: dict[str, Any], groups: list[dict[str, Any]], total: int,
-                 trend: list[dict[str, Any]]) -> str:  # fmt: skip
-    """One program: levels, the weekly at-risk chart and the triage table."""
+def program_page(program: dict[str, Any], levels: dict[str, int], triage: str,
+                 trend: list[dict[str, Any]], alerts: str) -> str:  # fmt: skip
+    """One program: levels, alerts, the triage view, then the weekly at-risk chart."""
     meta = " · ".join(h(x) for x in (program.get("organisation"), program.get("cadence")) if x)
-    more = (f'<p class="note">Showing the {len(groups)} riskiest of {total} groups.</p>'
-            if total > len(groups) else "")  # fmt: skip
+    unmatched = f"/programs/{h(program.get('program_id'))}/unmatched"
+    meta += f' · <a href="{unmatched}">Unmatched attendance</a>'
     body = (
-        f'<p class="meta">{meta}</p>{level_cards(program["levels"])}'
+        f'<p class="meta">{meta}</p>{level_cards(levels)}{alerts}{triage}'
         f'<section aria-labelledby="trend-h"><h2 id="trend-h">At-risk groups per week</h2>'
         f"{risk_chart(trend)}</section>"
-        f'<section aria-labelledby="triage-h"><h2 id="triage-h">Triage</h2>'
-        f"{triage_table(groups)}{more}</section>"
     )
     return layout(program.get("name") or "Program", body, nav="/")

@@ -1,4 +1,5 @@
-"""Dashboard routes: sign-in to a server-side session, program, group and alert pages, static files.
+"""Dashboard sign-in to a server-side session, sign-out, static files and the HTML error
+pages; the pages themselves are in :mod:`api.dashboard.views`.
 
 Pages use the same tokens as the API (docs/decisions/0010-api-auth.md): ``/login`` takes a
 token secret or a one-time login link's code, starts a session and sets its random id (never
@@ -12,7 +13,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import parse_qs
-from uuid import UUID
 
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -20,10 +20,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from api.auth.deps import COOKIE, LEGACY_COOKIE, NO_TOKEN, identify
 from api.auth.sessions import is_login_code
 from api.auth.tokens import ApiToken, Scope
-from api.dashboard.alerts_page import alerts_page
-from api.dashboard.group_page import group_page
 from api.dashboard.html import message_page
-from api.dashboard.pages import program_page, programs_page
 
 router = APIRouter(include_in_schema=False)
 HERE = Path(__file__).resolve().parent
@@ -48,11 +45,15 @@ def _page_error(request: Request, exc: PageError) -> HTMLResponse:
 
 
 def install(app: FastAPI) -> None:
-    """Register the HTML error pages."""
+    """Register the HTML error pages, and the unmatched page (decision 0021)."""
     app.add_exception_handler(PageError, _page_error)
+    from api.dashboard.unmatched_page import router as unmatched  # it imports this module
+
+    app.include_router(unmatched)
 
 
-def _reader(request: Request) -> ApiToken:
+def reader(request: Request) -> ApiToken:
+    """The signed-in token, which must be allowed to read (HTML 401/403 otherwise)."""
     token, why = identify(request)
     if token is None:
         why = "" if why == NO_TOKEN else f" ({why})"
@@ -60,15 +61,6 @@ def _reader(request: Request) -> ApiToken:
     if not token.allows(Scope.READ):
         raise PageError(403, "Not allowed", "This token cannot read dashboards.")
     return token
-
-
-def _missing(what: str) -> PageError:
-    """The one answer for a missing thing and for one outside the token's programs."""
-    return PageError(404, "Not found", f"No such {what}.")
-
-
-def _queries(request: Request):
-    return request.app.state.parts.api_queries
 
 
 def _secure(request: Request) -> bool:
@@ -126,70 +118,3 @@ def static(name: str) -> Response:
     if name not in STATIC:
         raise PageError(404, "Not found", "No such file.")
     return FileResponse(HERE / name, media_type=STATIC[name])
-
-
-@router.get("/", response_class=HTMLResponse)
-def overview(request: Request) -> str:
-    """Every program the reader covers."""
-    token = _reader(request)
-    q = _queries(request)
-    waiting = ("raised", "delivered", "escalated")
-    open_alerts = sum(a["status"] in waiting for a in q.alerts(token, status="open", limit=500))
-    return programs_page(q.programs(token), open_alerts)
-
-
-@router.get("/programs/{program_id}", response_class=HTMLResponse)
-def program(request: Request, program_id: str) -> str:
-    """One program: levels, weekly chart, triage table."""
-    token = _reader(request)
-    q = _queries(request)
-    pid = _uuid(program_id, "program")
-    found = q.program(str(pid)) if token.sees(pid) else None
-    if found is None:
-        raise _missing("program")
-    total, groups = q.groups(token, program=pid, sort="-score", limit=500)
-    return program_page(found, groups, total, q.trend(str(pid)))
-
-
-@router.get("/groups/{group_id}", response_class=HTMLResponse)
-def group(request: Request, group_id: str) -> str:
-    """One group: reasons, heatmap, commitments, history."""
-    token = _reader(request)
-    q = _queries(request)
-    found = q.group(str(_uuid(group_id, "group")))
-    if found is None or not token.sees(found["program_id"]):
-        raise _missing("group")
-    program = q.program(found["program_id"]) if found.get("program_id") else None
-    members = q.members(found["group_id"])
-    return group_page(q.group_detail(found), members, program and program.get("name"))
-
-
-@router.get("/alerts", response_class=HTMLResponse)
-def alerts(request: Request) -> str:
-    """Open, acknowledged and escalated alerts of the reader's programs."""
-    token = _reader(request)
-    q = _queries(request)
-    found = q.alerts(token, status="open", limit=500)
-    return alerts_page(found, q.group_names({a["group_id"] for a in found}))
-
-
-@router.post("/alerts/{alert_id}/ack")
-async def acknowledge(request: Request, alert_id: str) -> Response:
-    """The acknowledge form: record the comment, then back to the alerts page."""
-    token = _reader(request)
-    q = _queries(request)
-    form = parse_qs((await request.body())[:10_000].decode("utf-8", "replace"))
-    comment = (form.get("comment") or [""])[0][:2000]
-    found = q.alert(alert_id)
-    if found is None or not token.sees(found["program_id"]):
-        raise _missing("alert")
-    if found["status"] != "resolved":
-        q.acknowledge(alert_id, by=f"token:{token.name}", comment=comment)
-    return RedirectResponse("/alerts", status_code=303)
-
-
-def _uuid(value: str, what: str) -> UUID:
-    try:
-        return UUID(value)
-    except ValueError:
-        raise _missing(what) from None

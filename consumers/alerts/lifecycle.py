@@ -1,8 +1,11 @@
 """Pure lifecycle transitions driven by people and by time, not by intents.
 
-Acknowledgement (with a comment), snooze, escalation to the program's lead when an alert
-is not acknowledged within N business days, the end of a snooze, and the outcome of a
-delivery. Every function takes ``now`` and returns a :class:`Decision`.
+Acknowledgement (with a comment) and taking it back, snooze, closing an alert by hand (the
+group has ended), escalation to the program's lead when an alert is not acknowledged
+within N business days, the end of a snooze, and the outcome of a delivery. Every function
+takes ``now`` and returns a :class:`Decision`. An acknowledgement's comment is never lost:
+a snooze keeps it (and the snooze ends back in ``acknowledged``), taking the
+acknowledgement back keeps it in the log.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from consumers.alerts.model import (
     NOTE_OPS,
     NOTE_REMINDER,
     RAISED,
+    RESOLVED,
     SNOOZED,
     Alert,
     Decision,
@@ -71,9 +75,41 @@ def snooze(alert: Alert, until: datetime, by: str, now: datetime) -> Decision:
     )
 
 
+def unacknowledge(alert: Alert, by: str, now: datetime, routing: Routing | None = None) -> Decision:
+    """Take an acknowledgement back: the alert waits for someone again and its escalation
+    clock restarts (when anyone was told of it). The comment stays, on the alert and in
+    the log, until a new acknowledgement brings its own."""
+    if alert.status != ACKNOWLEDGED and not (alert.status == SNOOZED and alert.acknowledged_by):
+        raise LifecycleError(f"alert {alert.alert_id} is {alert.status}, not acknowledged")
+    if alert.status == SNOOZED:  # still snoozed; it ends as a waiting alert
+        back = replace(alert, acknowledged_by=None, updated_at=now)
+    else:
+        told = alert.notified_at is not None
+        days, tz = (routing.escalate_after_days, _tz(routing)) if routing else (3, "UTC")
+        back = replace(alert, status=DELIVERED if told else RAISED, acknowledged_by=None,
+                       escalate_at=add_business_days(now, days, tz) if told else None,
+                       updated_at=now)  # fmt: skip
+    note = f"was: {alert.acknowledged_by}: {alert.ack_comment or ''}".rstrip(": ")
+    return Decision(alerts=[back], log=[LogEntry(alert.alert_id, "unacknowledged", now, by, note)])
+
+
+def close(alert: Alert, by: str, note: str, now: datetime) -> Decision:
+    """A person closed the alert (the group has ended): resolved, nothing more to send."""
+    if not alert.is_open:
+        raise LifecycleError(f"alert {alert.alert_id} is already {alert.status}")
+    done = replace(alert, status=RESOLVED, resolved_at=now, updated_at=now,
+                   snoozed_until=None, snooze_gravity=None, escalate_at=None)  # fmt: skip
+    return Decision(alerts=[done], log=[LogEntry(alert.alert_id, RESOLVED, now, by, note)],
+                    cancel_pending=[alert.alert_id])  # fmt: skip
+
+
 def tick(alert: Alert, routing: Routing, now: datetime, cfg: PolicyConfig) -> Decision:
     """Time passed: end an expired snooze, or escalate an unacknowledged alert to the lead."""
     if alert.status == SNOOZED and alert.snoozed_until and alert.snoozed_until <= now:
+        if alert.acknowledged_by:  # snoozed after an ack: still someone's, no escalation
+            kept = replace(alert, status=ACKNOWLEDGED, snoozed_until=None, snooze_gravity=None,
+                           updated_at=now)  # fmt: skip
+            return Decision(alerts=[kept], log=[LogEntry(alert.alert_id, "snooze-ended", now)])
         again = replace(
             alert,
             status=DELIVERED,

@@ -5,7 +5,10 @@ HTML. A member's name is only ever shown to the coordinator of their group or th
 lead (the name from the vault, else the pseudonym or "Member 1a2b" label the dashboard
 shows); anyone else reads "a member of this group". A message about a change says where
 the group is now and where it was when the reader was last told. A digest lists each
-alert once (its latest change), grouped by group.
+alert once (its latest change), grouped by group, and ends with each program's
+"flagged → reached out → recovered" line when the counts are given. Every open alert
+carries signed action links for its reader (:class:`~infra.links.LinkSigner`; acknowledge,
+snooze a week, I reached out, and for a group's health: the group has ended).
 """
 
 from __future__ import annotations
@@ -15,6 +18,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from consumers.alerts.message_links import (
+    Links,
+    action_links,
+    digest_outcomes,
+    link_html,
+    link_lines,
+)
 from consumers.alerts.model import (
     AT_RISK,
     DORMANT,
@@ -211,14 +221,21 @@ def digest_order(items: list[Item]) -> list[Item]:
     )
 
 
-def render(items: list[Item], reader: Recipient | None, public_url: str) -> Message:
+def render(
+    items: list[Item], reader: Recipient | None, public_url: str, links: Links | None = None,
+    outcomes: dict[str, dict[str, int]] | None = None,
+) -> Message:  # fmt: skip
     """One message (a single alert or a digest) for one reader.
 
-    A digest lists every item once under its group's heading, groups in name order.
+    A digest lists every item once under its group's heading, groups in name order, and
+    ends with ``outcomes`` (program id -> ``program_episodes`` counts) for its programs.
     """
     greeting = f"Hello {reader.name}," if reader else "Hello,"
     items = digest_order(items) if len(items) > 1 else items
-    blocks = [details(i, reader, public_url) for i in items]
+    acts = [action_links(i, reader, public_url, links) for i in items]
+    blocks = [details(i, reader, public_url) + link_lines(a, links)
+              for i, a in zip(items, acts, strict=True)]  # fmt: skip
+    loop = digest_outcomes(items, outcomes) if len(items) > 1 else []
     footer = "You receive this because you coordinate these groups.\n— peerpulse"
     if len(items) == 1:
         subject = headline(items[0], reader)
@@ -235,17 +252,26 @@ def render(items: list[Item], reader: Recipient | None, public_url: str) -> Mess
                 name = i.routing.group_name or i.alert.group_id
                 parts.append(f"== {name} ({i.routing.program_name or 'program'}) ==")
             parts.append("\n".join(b))
+        if loop:
+            parts.append("\n".join(["== Flagged → reached out → recovered ==", *loop]))
         text = "\n\n".join([*parts, footer])
     body, heading = "", None
-    for i, b in zip(items, blocks, strict=True):
+    for i, b, a in zip(items, blocks, acts, strict=True):
         if len(items) > 1 and i.alert.group_id != heading:
             heading = i.alert.group_id
             body += f"<h2>{html.escape(i.routing.group_name or i.alert.group_id)}</h2>"
+        lines = b[: len(b) - len(link_lines(a, links))]
         body += (
             "<section><p><strong>{}</strong></p><ul>{}</ul></section>".format(
-                html.escape(b[0]), "".join(f"<li>{html.escape(line)}</li>" for line in b[1:-1])
+                html.escape(lines[0]),
+                "".join(f"<li>{html.escape(line)}</li>" for line in lines[1:-1]),
             )
             + f'<p><a href="{html.escape(link(public_url, i.alert))}">Open the group</a></p>'
+            + link_html(a)
+        )
+    if loop:
+        body += "<h2>Flagged → reached out → recovered</h2><ul>{}</ul>".format(
+            "".join(f"<li>{html.escape(line)}</li>" for line in loop)
         )
     page = (
         f"<html><body><p>{html.escape(greeting)}</p>{body}"
@@ -268,7 +294,8 @@ def render(items: list[Item], reader: Recipient | None, public_url: str) -> Mess
                 "severity": i.alert.severity,
                 "headline": headline(i, reader),
                 "link": link(public_url, i.alert),
+                "actions": {x: url for x, _, url in a},
             }
-            for i in items
+            for i, a in zip(items, acts, strict=True)
         ],
     )

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from consumers.alerts import lifecycle
+from consumers.alerts import claims, lifecycle
 from consumers.alerts.model import (
     LAPSED,
     OPEN_STATUSES,
@@ -29,8 +29,8 @@ from consumers.alerts.rows import (
     log_from,
     notice_from,
 )
-from consumers.alerts.schema import ALERT_STORE, ALERTS, LOG, OUTBOX
-from consumers.alerts.sql import Database, Tx, ts
+from consumers.alerts.schema import ALERT_STORE, ALERTS, LINK_USES, LOG, OUTBOX
+from consumers.alerts.sql import Database, Tx, parse_ts, ts
 from infra.migrations.runner import ensure_at_head
 
 _OPEN = ",".join(f"'{s}'" for s in OPEN_STATUSES)
@@ -50,6 +50,7 @@ class AlertStore:
 
     def __init__(self, db: Database, clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
         self.db, self.clock = db, clock
+        self._for_update = " FOR UPDATE" if db.pg else ""  # SQLite: BEGIN IMMEDIATE locks
         ensure_at_head(db.settings, ALERT_STORE, sqlite_file=db.path)
 
     # -- router -------------------------------------------------------------
@@ -58,6 +59,7 @@ class AlertStore:
     ) -> Decision | None:
         """Apply one intent atomically; ``None`` when this intent id was already applied."""
         with self.db.tx() as tx:
+            claims.lock_group(tx, self.db.pg, intent.group_id)  # routers apply a group in turn
             if tx.run(f"SELECT 1 FROM {LOG} WHERE intent_id = ? LIMIT 1", (intent.id,)):
                 return None
             decision = decide(intent, self._context(tx, intent, routing), now, cfg)
@@ -74,7 +76,8 @@ class AlertStore:
 
     def _context(self, tx: Tx, intent: AlertIntent, routing: Routing) -> Context:
         rows = tx.run(
-            f"SELECT {ALERT_COLUMNS} FROM {ALERTS} WHERE group_id = ? AND status IN ({_OPEN})",
+            f"SELECT {ALERT_COLUMNS} FROM {ALERTS} WHERE group_id = ? AND status IN ({_OPEN})"
+            f"{self._for_update}",  # a settlement on another connection waits, or is seen
             (intent.group_id,),
         )
         open_ = [alert_from(r) for r in rows]
@@ -208,6 +211,47 @@ class AlertStore:
         d = self.transition(alert_id, lambda a, now: lifecycle.snooze(a, until, by, now))
         return d.alerts[0]
 
+    def unacknowledge(self, alert_id: str, by: str) -> Alert:
+        """Take an acknowledgement back (the alert waits again; the comment is kept)."""
+        d = self.transition(alert_id, lambda a, now: lifecycle.unacknowledge(a, by, now))
+        return d.alerts[0]
+
+    def close(self, alert_id: str, by: str, note: str) -> Alert:
+        """Resolve an alert by hand (the group has ended)."""
+        d = self.transition(alert_id, lambda a, now: lifecycle.close(a, by, note, now))
+        return d.alerts[0]
+
+    def transition_once(
+        self, nonce: str, record: tuple[str, str, str],
+        change: Callable[[Alert, datetime], Decision],
+    ) -> Decision | None:  # fmt: skip
+        """Apply ``change`` to ``record``'s alert (``(alert_id, action, recipient)``) and
+        record ``nonce`` as used, in one transaction; ``None`` when the nonce was used
+        before (nothing changes). A change that raises records nothing."""
+        now = self.clock()
+        with self.db.tx() as tx:
+            fresh = tx.changed(
+                f"INSERT INTO {LINK_USES} (nonce, alert_id, action, recipient, used_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (nonce) DO NOTHING", (nonce, *record, ts(now)),
+            )  # fmt: skip
+            if not fresh:
+                return None
+            rows = tx.run(
+                f"SELECT {ALERT_COLUMNS} FROM {ALERTS} WHERE alert_id = ?{self._for_update}",
+                (record[0],),
+            )  # locked as in transition: a link and a router's timer change it in turn
+            if not rows:
+                raise KeyError(record[0])
+            decision = change(alert_from(rows[0]), now)
+            self._apply(tx, decision, now)
+        return decision
+
+    def link_used(self, nonce: str) -> datetime | None:
+        """When the action link with ``nonce`` was used, or None."""
+        with self.db.tx() as tx:
+            rows = tx.run(f"SELECT used_at FROM {LINK_USES} WHERE nonce = ?", (nonce,))
+        return parse_ts(rows[0][0]) if rows else None
+
     def transition(
         self,
         alert_id: str,
@@ -217,7 +261,10 @@ class AlertStore:
         """Apply ``change(current alert, now)`` atomically; ``KeyError`` if unknown."""
         now = now or self.clock()
         with self.db.tx() as tx:
-            rows = tx.run(f"SELECT {ALERT_COLUMNS} FROM {ALERTS} WHERE alert_id = ?", (alert_id,))
+            rows = tx.run(
+                f"SELECT {ALERT_COLUMNS} FROM {ALERTS} WHERE alert_id = ?{self._for_update}",
+                (alert_id,),
+            )  # locked: two routers ticking the same alert change it once, in turn
             if not rows:
                 raise KeyError(alert_id)
             decision = change(alert_from(rows[0]), now)
@@ -282,15 +329,16 @@ class AlertStore:
         """Settle every notice of one message (a digest is many) in one transaction, so a
         crash never leaves a digest half settled (the restart re-sends it whole, under the
         same key, or not at all)."""
-        with self.db.tx() as tx:
-            for n, change in sent:
+        with self.db.tx() as tx:  # alerts locked in one order: two settlements never deadlock
+            for n, change in sorted(sent, key=lambda pair: pair[0].alert_id):
                 rows = tx.run(
-                    f"SELECT {ALERT_COLUMNS} FROM {ALERTS} WHERE alert_id = ?", (n.alert_id,)
+                    f"SELECT {ALERT_COLUMNS} FROM {ALERTS} WHERE alert_id = ?{self._for_update}",
+                    (n.alert_id,),
                 )
-                decision = change(alert_from(rows[0])) if rows else Decision()
-                tx.run(
+                settled = tx.changed(
                     f"UPDATE {OUTBOX} SET status = ?, channel = ?, attempts = attempts + ?, "
-                    "last_error = ?, delivered_at = ? WHERE notice_key = ?",
+                    "last_error = ?, delivered_at = ? WHERE notice_key = ? "
+                    "AND status = 'pending'",
                     (
                         outcome,
                         channel,
@@ -300,7 +348,29 @@ class AlertStore:
                         n.key,
                     ),
                 )
-                self._apply(tx, decision, at)
+                if settled:  # settled once: a second settlement changes nothing
+                    self._apply(tx, change(alert_from(rows[0])) if rows else Decision(), at)
+
+    def claim_due(self, now: datetime, me: str, until: datetime, limit: int = 200) -> list[Notice]:
+        """Claim the due pending notices no other live router holds, for router ``me``
+        until ``until`` (decision 0023); a digest is claimed whole or not at all."""
+        with self.db.tx() as tx:
+            return claims.claim_due(tx, self.db.pg, now, me, until, limit)
+
+    def hold(self, keys: list[str], me: str, until: datetime) -> bool:
+        """Extend ``me``'s claim on ``keys`` before a send; False when any is no longer
+        ``me``'s to send (another router's now, cancelled or settled)."""
+        try:
+            with self.db.tx() as tx:
+                claims.hold(tx, keys, me, until)
+        except claims.LostClaim:
+            return False
+        return True
+
+    def release_all(self, me: str) -> None:
+        """Give back every pending notice ``me`` claimed (a router restarted under its id)."""
+        with self.db.tx() as tx:
+            claims.release_all(tx, me)
 
     def failed_notices(self, alert_id: str | None = None) -> list[FailedNotice]:
         """Notices that exhausted their retries."""

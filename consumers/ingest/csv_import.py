@@ -19,6 +19,7 @@ from typing import Any
 from consumers.ingest.csv_rows import RowError, SessionRows, parse, validate
 from consumers.ingest.mapper import apply
 from domain.errors import ConcurrentModification, DomainError
+from domain.ids import derive_id
 from infra.contract.inbound.decoder import Command
 
 SESSIONS_PER_BATCH = 200
@@ -32,6 +33,8 @@ class ImportReport:
     sessions: int = 0
     rows: int = 0
     errors: list[RowError] = field(default_factory=list)
+    held: int = 0
+    """Marks held as unmatched: their group or member is not on the roster (decision 0021)."""
 
 
 def import_file(app: Any, path: Path, now: datetime, progress: Any = None) -> ImportReport:
@@ -49,14 +52,23 @@ def import_file(app: Any, path: Path, now: datetime, progress: Any = None) -> Im
             ready.append((session, result))
     chunks = [ready[i : i + SESSIONS_PER_BATCH] for i in range(0, len(ready), SESSIONS_PER_BATCH)]
     bar = progress(sum(len(s.rows) for s, _ in ready)) if progress else None
+    programs = {derive_id("program", s.key[0], s.key[1]) for s, _ in ready}
+    before = _held(app, programs)
     for chunk in chunks:
         _apply_chunk(app, chunk, report)
         if bar is not None:
             bar.update(sum(len(s.rows) for s, _ in chunk))
     if bar is not None:
         bar.close()
+    report.held = max(0, _held(app, programs) - before)
     report.errors.sort(key=lambda e: e.row)
     return report
+
+
+def _held(app: Any, programs: set[Any]) -> int:
+    """How many marks the programs' unmatched lists hold open."""
+    lists = [app.unmatched(p) for p in programs]
+    return sum(len(i["marks"]) for u in lists if u is not None for i in u.open.values())
 
 
 def _apply_chunk(app: Any, chunk: list[tuple[SessionRows, Command]], report: ImportReport) -> None:
@@ -98,3 +110,6 @@ def summary(report: ImportReport) -> Iterable[str]:
         yield str(error)
     yield (f"imported {report.rows} rows in {report.sessions} sessions; "
            f"{len(report.errors)} rejected (file {report.file_id})")  # fmt: skip
+    if report.held:
+        yield (f"{report.held} of them held as unmatched: their group or member is not on the "
+               "roster (see `peerpulse unmatched list`)")  # fmt: skip

@@ -31,7 +31,12 @@ def apply(app: EngagementApp, command: Command) -> None:
     match command.message:
         case m.ProgramLaunchedV1(data=d):
             app.intake_program_launched(_program(ids), d.name, d.organisation, d.cadence, now,
-                                        d.lapse_after, d.escalate_after_days)  # fmt: skip
+                                        d.lapse_after, d.escalate_after_days,
+                                        d.auto_create)  # fmt: skip
+        case m.ProgramChangedV1(data=d):
+            app.intake_program_changed(_program(ids), d.name, d.organisation, d.cadence, now,
+                                       d.lapse_after, d.escalate_after_days,
+                                       d.auto_create)  # fmt: skip
         case m.CoordinatorAssignedV1(data=d):
             who = ids.of("coordinator", d.coordinator)
             app.intake_coordinator_assigned(
@@ -42,6 +47,11 @@ def apply(app: EngagementApp, command: Command) -> None:
         case m.GroupFormedV1(data=d):
             coordinator = ids.of("coordinator", d.coordinator) if d.coordinator else None
             app.intake_group_formed(_group(ids), d.name, d.cadence, d.goal, coordinator, now)
+        case m.GroupChangedV1(data=d):
+            coordinator = ids.of("coordinator", d.coordinator) if d.coordinator else None
+            app.intake_group_changed(_group(ids), d.name, d.cadence, d.goal, coordinator, now)
+        case m.MemberRoleChangedV1(data=d):
+            app.intake_member_role_changed(_group(ids), ids.of("member", d.member), d.role, now)
         case m.MemberJoinedV1(data=d):
             member = ids.of("member", d.member)
             person = None
@@ -57,14 +67,18 @@ def apply(app: EngagementApp, command: Command) -> None:
                 _group(ids), ids.of("session", d.session), utc(d.scheduled_for), now
             )
         case m.SessionHeldV1(data=d):
+            named = [*d.present, *d.absent, *d.excused]
             app.intake_session_held(_group(ids), ids.of("session", d.session),
                                     ids.members(d.present), ids.members(d.absent),
-                                    ids.members(d.excused), d.attendance_taken, now)  # fmt: skip
+                                    ids.members(d.excused), d.attendance_taken, now,
+                                    dict(zip(ids.members(named), named, strict=True)),
+                                    d.session)  # fmt: skip
         case m.SessionCancelledV1(data=d):
             app.intake_session_cancelled(_group(ids), ids.of("session", d.session), d.reason, now)
         case m.AttendanceMarkedV1(data=d):
             app.intake_attendance_marked(_group(ids), ids.of("session", d.session),
-                                         ids.of("member", d.member), d.status, now)  # fmt: skip
+                                         ids.of("member", d.member), d.status, now,
+                                         d.member, d.session)  # fmt: skip
         case m.CommitmentMadeV1(data=d):
             session = ids.of("session", d.session) if d.session else None
             app.intake_commitment_made(_group(ids), ids.of("commitment", d.commitment),
@@ -86,8 +100,18 @@ def apply(app: EngagementApp, command: Command) -> None:
                 target = NamedGroup(ids.of("group", d.merged_into), d.merged_into, _program(ids))
             app.intake_intervention(_group(ids), ids.of("coordinator", d.coordinator), d.kind,
                                     now, d.note, target)  # fmt: skip
+        case m.UnmatchedMappedV1(data=d):
+            app.intake_unmatched_mapped(_program(ids), d.item, d.coordinator, now,
+                                        _uuid(d.to_group), _uuid(d.to_member))  # fmt: skip
+        case m.UnmatchedRejectedV1(data=d):
+            app.intake_unmatched_rejected(_program(ids), d.item, d.coordinator, d.reason,
+                                          now)  # fmt: skip
         case _:
             raise TypeError(f"no intake use case for {command.type}")
+
+
+def _uuid(value: str | None) -> UUID | None:
+    return None if value is None else UUID(value)
 
 
 def _program(ids: Ids) -> NamedProgram:

@@ -114,6 +114,16 @@ class Group(Roster, Sessions, Attendance, Commitments, Lifecycle, Interventions,
             coordinator_id=coordinator_id,
         )
 
+    def change_details(self, name: str, cadence: str, goal: str, coordinator_id: UUID | None,
+                       now: datetime) -> None:  # fmt: skip
+        """An operator changed the group's details (onboarding, 0021); the same ones: no-op."""
+        if self.details() == (name, cadence, goal, coordinator_id) and not self.provisional:
+            return
+        _check_cadence(cadence)
+        self.require_open("change its details")
+        self.trigger_event(self.DetailsAmended, timestamp=now, name=name, cadence=cadence,
+                           goal=goal, coordinator_id=coordinator_id)  # fmt: skip
+
     def details(self) -> tuple[str, str, str, UUID | None]:
         """Name, cadence, goal and coordinator, as formed or amended."""
         return self.name, self.cadence, self.goal, self.coordinator_id
@@ -149,7 +159,8 @@ class Group(Roster, Sessions, Attendance, Commitments, Lifecycle, Interventions,
             group.next_seq, group.held_order, group.interventions = 0, [], []
 
     class DetailsAmended(Aggregate.Event):
-        """The real details of a provisionally formed group arrived (ingest, 0015)."""
+        """The real details of a provisionally formed group arrived (ingest, 0015), or an
+        operator changed them (onboarding, 0021)."""
 
         name: str
         cadence: str

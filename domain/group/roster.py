@@ -53,6 +53,18 @@ class Roster(GroupGuards):
             provisional=provisional,
         )
 
+    def change_role(self, member_id: UUID, role: str, now: datetime) -> None:
+        """An operator changed a current member's role (onboarding, 0021); same role: no-op."""
+        if role not in ROLES:
+            raise InvalidCommand(f"role {role!r} is not one of {', '.join(ROLES)}")
+        current = self.members.get(str(member_id))
+        if current is None:
+            raise NotAMember(self.id, member_id)
+        if current != role or str(member_id) in self.provisional_members:
+            self.require_open(f"change the role of member {member_id}")
+            self.trigger_event(self.MemberRoleChanged, timestamp=now, member_id=member_id,
+                               role=role)  # fmt: skip
+
     def leave(self, member_id: UUID, now: datetime) -> None:
         """Remove a member; leaving twice changes nothing."""
         if str(member_id) in self.former and str(member_id) not in self.members:
@@ -95,7 +107,8 @@ class Roster(GroupGuards):
                 group.provisional_members.append(key)
 
     class MemberRoleChanged(Aggregate.Event):
-        """The roster gave a provisionally joined member their real role (ingest, 0015)."""
+        """The roster gave a provisionally joined member their real role (ingest, 0015), or
+        an operator changed a member's role (onboarding, 0021)."""
 
         member_id: UUID
         role: str

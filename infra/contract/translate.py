@@ -23,8 +23,13 @@ EVERY_PARTITION = -1
 """``WireRecord.partition`` of an event the relay publishes to every partition (ticks)."""
 CLOCK_KEY = b"clock"
 FAN_OUT = frozenset({"Clock.Ticked"})
-NOT_PUBLISHED: frozenset[str] = frozenset({"Clock.Started"})
-"""Internal bookkeeping events kept off the wire; any other unknown class is an error."""
+NOT_PUBLISHED: frozenset[str] = frozenset({"Clock.Started"}) | frozenset(
+    f"UnmatchedAttendance.{e}"
+    for e in ("Started", "AttendanceHeld", "AttendanceReleased", "AttendanceMapped",
+              "AttendanceRejected")
+)  # fmt: skip
+"""Internal bookkeeping events kept off the wire; any other unknown class is an error.
+The unmatched list (decision 0021) holds senders' raw ids and is read from the store."""
 
 
 class WireRecord(NamedTuple):

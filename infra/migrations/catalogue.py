@@ -13,6 +13,8 @@ from dataclasses import dataclass
 ALERTS = "alert_alerts"
 ALERT_LOG = "alert_log"
 ALERT_OUTBOX = "alert_outbox"
+ALERT_LINK_KEYS = "alert_link_keys"
+ALERT_LINK_USES = "alert_link_uses"
 TOKENS = "api_tokens"
 SESSIONS = "api_sessions"
 MEMBER_KEYS = "member_keys"
@@ -28,7 +30,8 @@ class Store:
     tables: tuple[str, ...]
 
 
-ALERT_STORE = Store("alerts", "alerts.sqlite", (ALERTS, ALERT_LOG, ALERT_OUTBOX))
+ALERT_TABLES = (ALERTS, ALERT_LOG, ALERT_OUTBOX, ALERT_LINK_KEYS, ALERT_LINK_USES)
+ALERT_STORE = Store("alerts", "alerts.sqlite", ALERT_TABLES)
 AUTH_STORE = Store("auth", "api.sqlite", (TOKENS, SESSIONS))
 VAULT_STORE = Store("vault", "vault.sqlite", (MEMBER_KEYS,))
 STORES: tuple[Store, ...] = (ALERT_STORE, AUTH_STORE, VAULT_STORE)

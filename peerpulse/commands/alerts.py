@@ -1,4 +1,5 @@
-"""``peerpulse alerts run|list|ack|snooze``: the alert router and its lifecycle from a shell."""
+"""``peerpulse alerts run|list|ack|unack|snooze``: the alert router and its lifecycle from a
+shell."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``alerts`` command group."""
     p = sub.add_parser(
-        "alerts", help="list, ack, snooze alerts; `alerts run` routes them to coordinators"
+        "alerts", help="list, ack, unack, snooze alerts; `alerts run` routes them to coordinators"
     )
     p.set_defaults(handler=_run, topic=None, metrics_port=0, uses=(BROKER, ALERTS))
     cmds = p.add_subparsers(dest="alerts_command", metavar="ACTION")
@@ -41,6 +42,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     ack.add_argument("--by", required=True, help="who takes it on")
     ack.add_argument("--comment", default="", help="what they will do")
     ack.set_defaults(handler=_ack, uses=(ALERTS,))
+    unack = cmds.add_parser("unack", help="take an acknowledgement back (its comment is kept)")
+    unack.add_argument("alert_id", help="the alert's id or a unique prefix of it")
+    unack.add_argument("--by", required=True, help="who takes it back")
+    unack.set_defaults(handler=_unack, uses=(ALERTS,))
     snooze = cmds.add_parser("snooze", help="quiet an alert for some days (ends if worse)")
     snooze.add_argument("alert_id", help="the alert's id or a unique prefix of it")
     snooze.add_argument("--by", required=True)
@@ -73,9 +78,14 @@ def _stall_watch(settings: Settings):
 def run_service(parts: Parts, topic: str | None = None) -> int:
     """Run router + delivery until SIGTERM/SIGINT (also used by tests' subprocesses)."""
     from consumers.alerts.service import AlertService
+    from infra.presence import sharing
     from infra.singleton import only_one
+    from infra.sql import is_postgres
 
-    with only_one(parts.settings, "alerts"):  # one router per store (decision 0009)
+    # PostgreSQL: any number of routers share the work (claims, decision 0023), each listed
+    # by `peerpulse status`; SQLite, the one-host embedded store: one router per store (0009)
+    s = parts.settings
+    with sharing(s, "alerts") if is_postgres(s) else only_one(s, "alerts"):
         service = AlertService(
             lambda: parts.alert_router(topic),
             parts.alert_deliverer,
@@ -184,4 +194,19 @@ def _snooze(args: argparse.Namespace, settings: Settings) -> int:
     except LifecycleError as exc:
         raise UserFacingError(str(exc)) from exc
     print(f"{a.alert_id} snoozed until {until:%Y-%m-%d %H:%M} UTC (or until it gets worse)")
+    return 0
+
+
+def _unack(args: argparse.Namespace, settings: Settings) -> int:
+    from consumers.alerts.lifecycle import LifecycleError
+    from peerpulse.build import build
+
+    store = build(settings).alert_store
+    try:
+        a = store.unacknowledge(alert_id(store, args.alert_id), args.by)
+    except KeyError as exc:
+        raise UserFacingError(f"no alert {args.alert_id}") from exc
+    except LifecycleError as exc:
+        raise UserFacingError(str(exc)) from exc
+    print(f"{a.alert_id} is {a.status} again (the comment is kept)")
     return 0

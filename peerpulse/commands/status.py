@@ -16,6 +16,7 @@ import time
 
 from api.status import RoleStatus, Status
 from infra.errors import UserFacingError
+from infra.lock_holder import Holder
 from infra.settings import Settings
 from peerpulse.where import BROKER, READMODEL, STORE
 
@@ -99,11 +100,20 @@ def _detail_rows(role: RoleStatus) -> list[tuple[str, ...]]:
 
 
 def process(role: RoleStatus) -> str:
-    """Who holds the role's lock: ``pid 4242`` (``@ host`` on PostgreSQL), or not running."""
+    """Who holds the role's lock: ``pid 4242`` (``@ host`` on PostgreSQL), or not running;
+    then its standbys (``, standby pid 4243``); several processes sharing the role are
+    all named (``pid 4242, pid 4243``)."""
+    waiting = "".join(f", standby {_who(h)}" for h in role.standbys)
+    if len(role.processes) > 1:  # the alert routers on PostgreSQL share the role
+        return ", ".join(_who(h) for h in role.processes)
     if role.holder is None:
-        return "not running"
-    pid = "pid ?" if role.holder.pid is None else f"pid {role.holder.pid}"
-    return pid + (f" @ {role.holder.host}" if role.holder.host else "")
+        return "not running" + waiting
+    return _who(role.holder) + waiting
+
+
+def _who(holder: Holder) -> str:
+    pid = "pid ?" if holder.pid is None else f"pid {holder.pid}"
+    return pid + (f" @ {holder.host}" if holder.host else "")
 
 
 def age(seconds: float | None) -> str:

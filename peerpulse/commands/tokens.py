@@ -34,6 +34,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="restrict to this program (repeatable; none: every program)",
     )  # fmt: skip
     c.add_argument(
+        "--coordinator", metavar="ID",
+        help="bind the token to one coordinator: it sees only the groups that coordinator is "
+        "responsible for (their caseload) and those groups' alerts; their peerpulse id "
+        "(UUID), or with --source the id the sending system uses",
+    )  # fmt: skip
+    c.add_argument(
+        "--source", metavar="SYSTEM",
+        help="with --coordinator: the system whose id it is (the messages' CloudEvents "
+        "source, e.g. lms.northbridge.edu)",
+    )  # fmt: skip
+    c.add_argument(
         "--expires-in", default=str(DEFAULT_DAYS), metavar="DAYS",
         help=f"days until the token expires (1 to {MAX_DAYS}; default {DEFAULT_DAYS})",
     )  # fmt: skip
@@ -62,6 +73,26 @@ def _uuid(value: str) -> UUID:
         raise argparse.ArgumentTypeError(f"not a program id (UUID): {value!r}") from None
 
 
+def coordinator_id(given: str | None, source: str | None) -> UUID | None:
+    """``--coordinator`` as a peerpulse id: a UUID as given, or derived from the sending
+    system's own id and ``--source`` exactly as ingest derives it."""
+    from domain.ids import derive_id
+
+    if given is None:
+        if source is not None:
+            raise UserFacingError("--source only goes with --coordinator")
+        return None
+    if source:
+        return derive_id("coordinator", source, given.strip())
+    try:
+        return UUID(given)
+    except ValueError:
+        raise UserFacingError(
+            f"--coordinator {given!r} is not a peerpulse id (UUID): give the id the sending "
+            "system uses together with --source SYSTEM"
+        ) from None
+
+
 def lifetime(days: str) -> timedelta:
     """``--expires-in``: a whole number of days in range, else one line saying so."""
     try:
@@ -88,11 +119,14 @@ def _login_line(settings: Settings, code: str) -> str:
 
 def _create(args: argparse.Namespace, settings: Settings) -> int:
     days = lifetime(args.expires_in)
+    coordinator = coordinator_id(args.coordinator, args.source)
     store = _store(settings)
-    token, secret = store.create(args.name, args.scope, args.program, lifetime=days)
+    token, secret = store.create(args.name, args.scope, args.program, lifetime=days,
+                                 coordinator=coordinator)  # fmt: skip
     programs = ", ".join(sorted(map(str, token.programs))) or "all"
+    bound = f" coordinator={token.coordinator}" if token.coordinator else ""
     print(f"token {token.id} ({args.name}) scopes={','.join(sorted(token.scopes))} "
-          f"programs={programs} expires={token.expires_at:%Y-%m-%d %H:%M} UTC")  # fmt: skip
+          f"programs={programs}{bound} expires={token.expires_at:%Y-%m-%d %H:%M} UTC")  # fmt: skip
     print("secret (shown once, store it now):")
     print(secret)
     print(_login_line(settings, store.sessions.new_link(token)))
@@ -112,8 +146,9 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
             state = "expired" if t.expired(now) else "active"
         expires = f"expires {t.expires_at:%Y-%m-%d}" if t.expires_at else "never expires"
         programs = ",".join(sorted(map(str, t.programs))) or "all"
+        bound = f"\tcoordinator {t.coordinator}" if t.coordinator else ""
         print(f"{t.id}\t{t.name}\t{','.join(sorted(t.scopes))}\t{programs}\t"
-              f"created {t.created_at:%Y-%m-%d}\t{expires}\t{state}")  # fmt: skip
+              f"created {t.created_at:%Y-%m-%d}\t{expires}\t{state}{bound}")  # fmt: skip
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import cache
 
 import httpx
 
@@ -14,6 +15,7 @@ from consumers.alerts.channels.webhook import WebhookChannel
 from consumers.alerts.config import policy_config
 from consumers.alerts.delivery import Deliverer, validity
 from consumers.alerts.directory import CoordinatorDirectory
+from consumers.alerts.link_keys import signer
 from consumers.alerts.router import AlertRouter
 from consumers.alerts.store import AlertStore
 from infra.settings import Settings
@@ -34,7 +36,50 @@ def deliverer(
     ops = (
         AlertmanagerChannel(client, a.alertmanager_url, validity(a)) if a.alertmanager_url else None
     )
-    return Deliverer(store, directory, channels, ops, s.public_url, a, clock=clock, sleeper=sleeper)
+    return Deliverer(store, directory, channels, ops, s.public_url, a, clock=clock,
+                     sleeper=sleeper, signer=cache(lambda: signer(s.link_secret, store.db)),
+                     outcomes=episode_counts(s), router_id=router_id(s))  # fmt: skip
+
+
+def router_id(settings: Settings) -> str:
+    """Whose claims a delivery loop makes (decision 0023): unique per process on PostgreSQL,
+    where several routers share the outbox; one fixed id on SQLite, whose single router (the
+    singleton lock) takes its own claims back at once after a crash."""
+    import os
+    import socket
+    import uuid
+
+    from infra.sql import is_postgres
+
+    if not is_postgres(settings):
+        return "router"
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def episode_counts(settings: Settings) -> Callable[[set[str]], dict[str, dict[str, int]]]:
+    """Each program's ``program_episodes`` row from the read model (the digest's last
+    lines); an unreadable read model gives none rather than holding the digest up."""
+    import logging
+
+    from api.readmodel import ReadModelReader
+    from projections.readmodel.tables import PROGRAM_EPISODES
+
+    reader = ReadModelReader(settings)
+
+    def counts(program_ids: set[str]) -> dict[str, dict[str, int]]:
+        ids = sorted(program_ids)
+        try:
+            rows = reader.rows(
+                f"SELECT * FROM {PROGRAM_EPISODES.name} "
+                f"WHERE program_id IN ({', '.join('?' * len(ids))})", ids,
+            )  # fmt: skip
+        except Exception:
+            logging.getLogger(__name__).warning("read model unreadable: digest without counts")
+            return {}
+        return {r["program_id"]: {k: int(v or 0) for k, v in r.items() if k != "program_id"}
+                for r in rows}  # fmt: skip
+
+    return counts
 
 
 def router(

@@ -60,6 +60,7 @@ def group_health(s: GroupState) -> RowChange:
             "program_id": s.program_id,
             "name": s.name,
             "cadence": s.cadence,
+            "coordinator_id": s.coordinator_id,
             "status": s.status,
             "members": s.active_count(),
             "level": a.level,

@@ -31,6 +31,7 @@ GROUP_HEALTH = _t(
     program_id="TEXT",
     name="TEXT",
     cadence="TEXT",
+    coordinator_id="TEXT",
     status="TEXT",
     members="INTEGER",
     level="TEXT",

@@ -214,6 +214,12 @@ def test_every_hostile_message_is_applied_normalised_or_dead_lettered_with_a_rea
         else:
             assert expected[mid].code in codes, (mid, expected[mid], letters)
         event(f"{message['type'].split('.')[2]}: {','.join(sorted(codes)) or 'applied'}")
-    page = strict_json(api.get("/v1/groups", params={"limit": 500}))
-    assert all(g["name"] is None or g["name"].strip() == g["name"] for g in page["items"])
+    groups, offset = [], 0
+    while True:  # every page: the list is paged, 200 at most per request
+        page = strict_json(api.get("/v1/groups", params={"limit": 200, "offset": offset}))
+        groups += page["items"]
+        offset += len(page["items"])
+        if not page["items"] or offset >= page["total"]:
+            break
+    assert all(g["name"] is None or g["name"].strip() == g["name"] for g in groups)
     system.assert_nothing_restarted()

@@ -19,7 +19,7 @@ def test_endpoints_over_each_backend(store_settings):
         client.headers["Authorization"] = f"Bearer {secret}"
         page = client.get("/v1/groups?limit=2&offset=1").json()
         assert page["total"] == 5
-        assert [g["name"] for g in page["items"]] == ["Circle 7 — Founders", "Circle 9 — Product"]
+        assert [g["name"] for g in page["items"]] == ["Circle 9 — Product", "Circle 1 — Hiring"]
         assert client.get("/v1/programs").json()["items"][0]["levels"]["at_risk"] == 1
         detail = client.get(f"/v1/groups/{seed.gid(1)}").json()
         assert len(detail["sessions"]) == 7 and len(detail["level_history"]) == 3

@@ -29,6 +29,22 @@ CONFIG = """
 [[operations]]
 include-path = "/v1/attendance"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "422", "503"]
+
+# The onboarding PUTs carry the same contract fields (a name must keep visible text once
+# control characters are removed), so they too may answer 422 to a schema-valid body.
+[[operations]]
+include-path-regex = '^/v1/programs/[{]program[}]'
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "409", "422", "503"]
+
+# A snooze must end in the future, and an intervention needs a coordinator unless the
+# token is bound to one (the fuzzer's admin token is not): no JSON Schema can say either.
+[[operations]]
+include-path-regex = '^/v1/alerts/[{]alert_id[}]/snooze$'
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422"]
+
+[[operations]]
+include-path-regex = '^/v1/groups/[{]group_id[}]/interventions$'
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "422", "503"]
 """
 
 

@@ -97,9 +97,7 @@ def test_a_token_is_revoked_and_linked_by_prefix(store_settings, monkeypatch, ca
     )
 
 
-def test_alerts_list_says_when_it_shows_only_the_first_ones_and_when_there_are_none(
-    alerts, capsys
-):
+def test_alerts_list_says_when_it_shows_only_the_first_ones_and_when_there_are_none(alerts, capsys):
     """No silent cap: a list cut at --limit says so; an empty one says so (on stderr)."""
     assert main(["alerts", "list", "--limit", "2"]) == 0
     out, err = capsys.readouterr()

@@ -35,6 +35,18 @@ HEADS = sorted(runner.head(s) for s in STORES)
 NEW_SINCE_RELEASE = ("alert_outbox_alert", ("alert_id",), False)  # alerts_0002
 NEW_COLUMNS = {  # alerts_0003: what the coordinator was last told of each alert
     "alert_alerts": [("told_kind", "TEXT", True, None), ("told_gravity", "INTEGER", True, None)],
+    "api_tokens": [("coordinator", "TEXT", True, None)],  # auth_0003: coordinator-bound tokens
+    "alert_outbox": [  # alerts_0005: a router's claim on the notices it sends
+        ("claimed_by", "TEXT", True, None),
+        ("claimed_until", "TEXT", True, None),
+    ],
+}
+NEW_TABLES = {  # alerts_0004: the action links' shared secret and their used nonces
+    "alert_link_keys": "CREATE TABLE alert_link_keys (name TEXT PRIMARY KEY, "
+    "secret TEXT NOT NULL, created_at TEXT NOT NULL)",
+    "alert_link_uses": "CREATE TABLE alert_link_uses (nonce TEXT PRIMARY KEY, "
+    "alert_id TEXT NOT NULL, action TEXT NOT NULL, recipient TEXT NOT NULL, "
+    "used_at TEXT NOT NULL)",
 }
 
 
@@ -45,6 +57,11 @@ def _add_columns_since_release(settings: Settings) -> None:
         conn = connect(settings, settings.data_dir / store.sqlite_file)
         for name, kind, _, _ in columns:
             conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+        conn.close()
+    for table, create in NEW_TABLES.items():
+        (store,) = [s for s in STORES if table in s.tables]
+        conn = connect(settings, settings.data_dir / store.sqlite_file)
+        conn.execute(create)
         conn.close()
 
 
@@ -93,9 +110,10 @@ def test_a_store_release_0_1_0_made_keeps_every_row_through_db_upgrade(store_set
     assert version_rows(store_settings) == HEADS
     after = schema_of(store_settings)
     assert NEW_SINCE_RELEASE in after["alert_outbox"]["indexes"]
-    assert {t: v["columns"] for t, v in after.items()} == {
+    assert {t: v["columns"] for t, v in after.items() if t not in NEW_TABLES} == {
         t: v["columns"] + NEW_COLUMNS.get(t, []) for t, v in before.items()
     }
+    assert set(after) - set(before) == set(NEW_TABLES)
     alert = AlertStore(Database(store_settings)).get(ALERT_ID)
     assert (alert.status, alert.acknowledged_by, alert.ack_comment) == (
         "acknowledged", "coord-1", "on it",
@@ -105,6 +123,7 @@ def test_a_store_release_0_1_0_made_keeps_every_row_through_db_upgrade(store_set
     token = TokenStore(store_settings).authenticate(secret)
     assert token is not None and token.name == "ops-bot"
     assert token.expires_at == datetime(2099, 1, 30, tzinfo=UTC)  # kept, not re-dated
+    assert token.coordinator is None  # auth_0003: a token from before stays unbound
     assert build_vault(store_settings).unseal(MEMBER, sealed) == NAME
 
 
@@ -126,7 +145,7 @@ def test_db_current_check_fails_while_a_store_is_behind(sqlite_settings: Setting
     make_release_store(sqlite_settings)  # tables, no version: nothing recorded yet
     behind = run_db(sqlite_settings, "current", "--check")
     assert behind.returncode == 3
-    assert "alerts: not created yet (newest is alerts_0003" in behind.stdout
+    assert "alerts: not created yet (newest is alerts_0005" in behind.stdout
     assert run_db(sqlite_settings, "current").returncode == 0  # without --check: just shows
 
 

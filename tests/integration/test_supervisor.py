@@ -118,3 +118,20 @@ sup.wait()
     assert proc.wait(20) == 0
     with pytest.raises(ProcessLookupError):
         os.kill(child, 0)
+
+
+def test_a_removed_service_stays_stopped_until_added_again(tmp_path: Path) -> None:
+    sup = Supervisor([_sleeper(tmp_path, "alpha"), _sleeper(tmp_path, "beta")], out=io.StringIO())
+    sup.start()
+    try:
+        first = sup.running["beta"].proc
+        sup.remove("beta", grace=5)
+        assert first.poll() is not None and "beta" not in sup.running
+        time.sleep(2.5)  # the watch loop (1 s) must not restart what was removed
+        assert "beta" not in sup.running
+        (tmp_path / "beta.ready").unlink()
+        sup.add(_sleeper(tmp_path, "beta"))
+        assert sup.running["beta"].proc.poll() is None and sup.running["beta"].proc is not first
+        sup.remove("nobody")  # nothing to stop: no error
+    finally:
+        sup.stop(grace=5)

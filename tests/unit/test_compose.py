@@ -85,8 +85,12 @@ def test_prometheus_scrapes_every_long_running_service_on_the_port_compose_gives
     port = env["PEERPULSE_METRICS_PORT"]
     assert env["PEERPULSE_METRICS_HOST"] == "0.0.0.0"
     targets = {
-        t for job in prom["scrape_configs"] for c in job["static_configs"] for t in c["targets"]
-    }
+        t for job in prom["scrape_configs"] for c in job.get("static_configs", ())
+        for t in c["targets"]
+    } | {
+        f"{name}:{c['port']}" for job in prom["scrape_configs"]
+        for c in job.get("dns_sd_configs", ()) for name in c["names"]
+    }  # fmt: skip
     for service in SERVICES_WITH_METRICS:
         assert service in compose["services"], service
         assert f"{service}:{port}" in targets, service
@@ -182,3 +186,12 @@ def test_every_scrape_target_is_a_compose_service_on_a_port_it_serves():
                 assert config["labels"]["service"] == host, target
                 served = {"api": "8400", "alertmanager": "9093"}.get(host, metrics_port)
                 assert port == served, target
+
+
+def test_the_alert_router_runs_replicas_that_share_the_work_on_postgres():
+    """Decision 0023: on PostgreSQL ``alerts run`` takes no singleton lock (routers claim
+    notices instead), so replicas run side by side instead of crash-looping."""
+    alerts = PEERPULSE["alerts"]
+    assert alerts["deploy"]["replicas"] >= 2
+    assert alerts["environment"]["PEERPULSE_STORE"] == "postgres"
+    assert alerts["command"] == ["alerts", "run"]

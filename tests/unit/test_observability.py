@@ -79,7 +79,10 @@ def test_rule_selectors_name_real_scrape_jobs_and_services():
     prom = yaml.safe_load((PROM / "prometheus.yml").read_text())
     jobs = {job["job_name"] for job in prom["scrape_configs"]}
     services = {c["labels"]["service"] for job in prom["scrape_configs"]
-                for c in job["static_configs"]}  # fmt: skip
+                for c in job.get("static_configs", ())} | {
+        r["replacement"] for job in prom["scrape_configs"]
+        for r in job.get("relabel_configs", ()) if r.get("target_label") == "service"
+    }  # fmt: skip
     text = "\n".join(_rule_exprs())
     for label, real in (("job", jobs), ("service", services)):
         for op, value in re.findall(rf'\b{label}\s*(=~|=)\s*"([^"]+)"', text):

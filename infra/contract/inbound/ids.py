@@ -11,7 +11,15 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from domain.errors import InvalidCommand
 from domain.ids import derive_id
+
+PEERPULSE_IDS = "urn:peerpulse:ids"
+"""A reserved ``source``: the message names programs, groups, coordinators and members by
+their peerpulse ids (the UUIDs the API and the dashboard show) instead of a sender's own
+ids. The dashboard, ``POST /v1/groups/{id}/interventions``, the action links in alert
+messages and ``peerpulse groups intervene`` log interventions this way (decision 0009);
+sessions and commitments cannot be named so (they are refused)."""
 
 
 class Ids:
@@ -22,6 +30,8 @@ class Ids:
 
     def of(self, kind: str, external: str) -> UUID:
         """The id of an external id of ``kind`` from this command's source."""
+        if self.source == PEERPULSE_IDS:
+            return _peerpulse_id(kind, external)
         if kind in ("session", "commitment"):
             external = f"{self.data.group}/{external}"
         return derive_id(kind, self.source, external)
@@ -36,3 +46,14 @@ class Ids:
 
     def members(self, externals: list[str]) -> list[UUID]:
         return [self.of("member", m) for m in externals]
+
+
+def _peerpulse_id(kind: str, given: str) -> UUID:
+    try:
+        if kind in ("session", "commitment"):
+            raise ValueError
+        return UUID(given)
+    except ValueError:
+        raise InvalidCommand(
+            f"source {PEERPULSE_IDS} names things by peerpulse id: {kind} {given!r} is not one"
+        ) from None

@@ -45,6 +45,13 @@ class ProgramLaunchedV1(Envelope):
     data: p.ProgramLaunched
 
 
+class ProgramChangedV1(Envelope):
+    """An operator changed a launched program's details (onboarding; decision 0021)."""
+
+    type: Literal["peerpulse.ingest.program.changed.v1"]
+    data: p.ProgramLaunched
+
+
 class CoordinatorAssignedV1(Envelope):
     """A coordinator took on a program's groups."""
 
@@ -59,11 +66,25 @@ class GroupFormedV1(Envelope):
     data: p.GroupFormed
 
 
+class GroupChangedV1(Envelope):
+    """An operator changed a formed group's details (onboarding; decision 0021)."""
+
+    type: Literal["peerpulse.ingest.group.changed.v1"]
+    data: p.GroupFormed
+
+
 class MemberJoinedV1(Envelope):
     """A member joined a group (roster systems, LMS)."""
 
     type: Literal["peerpulse.ingest.member.joined.v1"]
     data: p.MemberJoined
+
+
+class MemberRoleChangedV1(Envelope):
+    """An operator changed a current member's role (onboarding; decision 0021)."""
+
+    type: Literal["peerpulse.ingest.member.role_changed.v1"]
+    data: p.MemberRoleChanged
 
 
 class MemberLeftV1(Envelope):
@@ -143,6 +164,20 @@ class InterventionLoggedV1(Envelope):
     data: p.InterventionLogged
 
 
+class UnmatchedMappedV1(Envelope):
+    """A coordinator mapped unmatched attendance to a known group or member (0021)."""
+
+    type: Literal["peerpulse.ingest.unmatched.mapped.v1"]
+    data: p.UnmatchedMapped
+
+
+class UnmatchedRejectedV1(Envelope):
+    """A coordinator rejected unmatched attendance (0021)."""
+
+    type: Literal["peerpulse.ingest.unmatched.rejected.v1"]
+    data: p.UnmatchedRejected
+
+
 MESSAGES: tuple[type[Envelope], ...] = (
     ProgramLaunchedV1,
     CoordinatorAssignedV1,
@@ -159,6 +194,11 @@ MESSAGES: tuple[type[Envelope], ...] = (
     GroupPausedV1,
     GroupResumedV1,
     InterventionLoggedV1,
+    ProgramChangedV1,
+    GroupChangedV1,
+    MemberRoleChangedV1,
+    UnmatchedMappedV1,
+    UnmatchedRejectedV1,
 )
 
 

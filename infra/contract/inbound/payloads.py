@@ -102,6 +102,11 @@ class ProgramLaunched(ProgramPayload):
     cadence: Cadence = Field(description="How often its groups are expected to meet.")
     lapse_after: int = Field(3, ge=1, le=52, description="Consecutive misses before a lapse.")
     escalate_after_days: int = Field(3, ge=0, le=365)
+    auto_create: bool = Field(
+        False, description="True: attendance naming a group or member the roster does not "
+        "know creates it (the attendance source is the roster); false: it is held on the "
+        "program's unmatched list for a coordinator to map or reject (decision 0021).",
+    )  # fmt: skip
 
 
 class CoordinatorAssigned(ProgramPayload):
@@ -133,6 +138,13 @@ class MemberJoined(GroupPayload):
     pseudonym: Pseudonym | None = None
     display_name: Personal | None = Field(None, description="Personal data: sealed.")
     contact: Personal | None = Field(None, description="Personal data: sealed.")
+
+
+class MemberRoleChanged(GroupPayload):
+    """An operator changed a current member's role (onboarding)."""
+
+    member: ExternalId
+    role: Role
 
 
 class MemberLeft(GroupPayload):
@@ -229,3 +241,35 @@ class InterventionLogged(GroupPayload):
         if self.merged_into == self.group:
             raise ValueError("a group cannot be merged into itself")
         return self
+
+
+PeerpulseId = Annotated[
+    str, StringConstraints(pattern=r"^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$")
+]
+"""A peerpulse id (lower-case UUID), as the API and the dashboard show it."""
+
+
+class UnmatchedMapped(ProgramPayload):
+    """A coordinator mapped an unmatched item (decision 0021) to a group or a member the
+    roster knows: the held attendance is applied there, and the sender's id is matched
+    to it from then on. ``to_group`` for an unknown group, ``to_member`` for an unknown
+    member (peerpulse ids, as the unmatched list and the API show them)."""
+
+    item: PeerpulseId = Field(description="The unmatched item's id.")
+    coordinator: ExternalId = Field(description="Who mapped it (the sender's id).")
+    to_group: PeerpulseId | None = None
+    to_member: PeerpulseId | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> UnmatchedMapped:
+        if (self.to_group is None) == (self.to_member is None):
+            raise ValueError("give exactly one of to_group and to_member")
+        return self
+
+
+class UnmatchedRejected(ProgramPayload):
+    """A coordinator rejected an unmatched item (decision 0021): dropped, with a record."""
+
+    item: PeerpulseId = Field(description="The unmatched item's id.")
+    coordinator: ExternalId = Field(description="Who rejected it (the sender's id).")
+    reason: Text = ""

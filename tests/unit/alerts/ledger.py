@@ -98,6 +98,15 @@ class LedgerStore:
         due = [n for n in self.ledger.pending.values() if n.not_before <= now]
         return sorted(due, key=lambda n: n.not_before)
 
+    def claim_due(self, now, me, until, limit=200) -> list[Notice]:
+        return self.due_notices(now)
+
+    def release_all(self, me) -> None:
+        pass
+
+    def hold(self, keys, me, until) -> bool:
+        return all(k in self.ledger.pending for k in keys)
+
     def get(self, alert_id: str) -> Alert | None:
         return self.ledger.alerts.get(alert_id)
 

@@ -10,6 +10,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 from projections.readmodel import tables as T
 
@@ -45,6 +46,13 @@ GROUPS = [  # n, program, name, level, score
     (5, PROGRAM_A, "Circle 4 — Fundraising", "healthy", 0.0),
     (6, PROGRAM_B, "Mentors West", "at_risk", 0.6),
 ]
+COORD_1 = "c1000000-0000-4000-8000-0000000000c1"
+COORD_2 = "c2000000-0000-4000-8000-0000000000c2"
+COORDINATOR = {1: COORD_1, 2: COORD_1, 3: COORD_2, 4: COORD_1, 5: COORD_2, 6: COORD_2}
+"""Each group's own coordinator: Circle 7, Circle 3 and Circle 1 are COORD_1's."""
+PROBABILITY = {6: 0.8}
+"""The model's probability where it is not the score: Mentors West (score 0.6) is likelier
+to go dormant than Circle 7 (0.75), so triage and ``-score`` order them differently."""
 PROFILES = {mid(n): f"Member {chr(64 + n)}" for n in range(1, 6)}
 
 
@@ -56,11 +64,34 @@ class Profile:
 
 
 class FakeApp:
-    """Stands in for EngagementApp where only ``member_profile`` is needed."""
+    """Stands in for EngagementApp where only ``member_profile`` is needed (and, for the
+    onboarding endpoints, a store that knows no program, group or unmatched item)."""
 
     def member_profile(self, member_id):
         name = PROFILES.get(str(member_id))
         return Profile(name, None, forgotten=name is None)
+
+    def get_program(self, program_id):
+        from domain.errors import UnknownProgram
+
+        raise UnknownProgram(program_id)
+
+    def get_group(self, group_id):
+        from domain.errors import UnknownGroup
+
+        raise UnknownGroup(group_id)
+
+    def coordinator_contact(self, program_id, coordinator_id):
+        """Only COORD_1 has a name in the directory (the triage shows others by id)."""
+        from domain.errors import UnknownProgram
+
+        if str(coordinator_id) == COORD_1:
+            return SimpleNamespace(coordinator_id=coordinator_id, name="Ana Coordinator")
+        raise UnknownProgram(program_id)
+
+    def unmatched(self, program_id):
+        """No program of the seed has unmatched attendance (decision 0021)."""
+        return None
 
     def close(self):
         pass
@@ -88,7 +119,8 @@ def seed_readmodel(settings) -> None:
     _programs(batch)
     for n, program, name, level, score in GROUPS:
         _insert(batch, T.GROUP_HEALTH, group_id=gid(n), program_id=str(program), name=name,
-                cadence="weekly", status="active", members=5, level=level, score=score,
+                cadence="weekly", coordinator_id=COORDINATOR[n], status="active", members=5,
+                level=level, score=score, probability=PROBABILITY.get(n, score),
                 reasons=_reasons(level), level_since=(NOW - timedelta(days=n)).isoformat(),
                 last_session_at=(NOW - timedelta(days=19)).isoformat(), sessions_held=6,
                 sessions_cancelled=1, updated_at=NOW.isoformat(), version=40)  # fmt: skip

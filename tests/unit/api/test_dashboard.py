@@ -42,11 +42,13 @@ def test_coordinator_pages_are_limited_to_its_programs(client, tokens):
     assert "Mentors West" not in client.get("/alerts").text
 
 
-def test_program_page_has_triage_table_sorted_by_risk_and_chart(client, tokens):
+def test_program_page_puts_saveable_groups_first_and_dormant_ones_apart(client, tokens):
     _sign_in(client, tokens["ops"])
     page = client.get(f"/programs/{seed.PROGRAM_A}").text
-    assert page.index("Circle 3 — Growth") < page.index("Circle 7 — Founders")
-    assert page.index("Circle 7 — Founders") < page.index("Circle 1 — Hiring")
+    assert page.index("Circle 7 — Founders") < page.index("Circle 9 — Product")
+    assert page.index("Circle 9 — Product") < page.index("Circle 1 — Hiring")
+    quiet = page.index('id="gone-quiet-h"')
+    assert page.index("Circle 1 — Hiring") < quiet < page.index("Circle 3 — Growth")
     assert '<svg id="risk-chart"' in page and "<caption>" in page
     assert "No session for 19 days: weekly cadence" in page
 
@@ -56,6 +58,15 @@ def test_group_page_shows_names_heatmap_and_history(client, tokens):
     page = client.get(f"/groups/{seed.gid(1)}").text
     assert 'id="heatmap"' in page and "Member A" in page and "Absent" in page
     assert 'id="history"' in page and 'id="commitments"' in page
+
+
+def test_an_unbound_reader_sees_whose_name_an_intervention_is_logged_under(client, tokens):
+    """Not a bare UUID: the group's coordinator by name, else "Coordinator <id prefix>"."""
+    _sign_in(client, tokens["ops"])
+    named = client.get(f"/groups/{seed.gid(1)}").text  # COORD_1's, named in the directory
+    assert "Logged for the group's coordinator, Ana Coordinator." in named
+    unnamed = client.get(f"/groups/{seed.gid(3)}").text  # COORD_2's: no name on record
+    assert f"Logged for the group's coordinator, Coordinator {seed.COORD_2[:8]}." in unnamed
 
 
 def test_unknown_or_malformed_ids_are_404_pages(client, tokens):

@@ -19,10 +19,13 @@ def test_programs_list_groups_per_level(client, tokens):
     assert founders["groups"] == 5
 
 
-def test_groups_sorted_riskiest_first_with_top_reason(client, tokens):
+def test_groups_in_triage_order_with_top_reason(client, tokens):
     page = _get(client, tokens, f"/v1/groups?program={seed.PROGRAM_A}")
-    assert [g["name"] for g in page["items"]][:2] == ["Circle 3 — Growth", "Circle 7 — Founders"]
-    first = page["items"][1]
+    assert [g["name"] for g in page["items"]] == [
+        "Circle 7 — Founders", "Circle 9 — Product", "Circle 1 — Hiring",
+        "Circle 4 — Fundraising", "Circle 3 — Growth"]  # fmt: skip
+    assert [g["section"] for g in page["items"]] == ["triage"] * 4 + ["gone_quiet"]
+    first = page["items"][0]
     assert first["level"] == "at_risk"
     assert first["top_reason"].startswith("No session for 19 days")
     assert first["reasons"][0]["weight"] >= first["reasons"][1]["weight"]

@@ -28,6 +28,7 @@ def test_launching_a_program_records_its_policy_once(world: World) -> None:
                 "lapse_after": 4,
                 "escalate_after_days": 3,
                 "provisional": False,
+                "auto_create": False,
             },
         )
     ]

@@ -71,7 +71,8 @@ def test_real_program_details_amend_a_provisional_program(world: World) -> None:
     )
     assert recorded == [("DetailsAmended", {"name": "Founders", "organisation": "Acme",
                                             "cadence": "monthly", "lapse_after": 2,
-                                            "escalate_after_days": 3})]  # fmt: skip
+                                            "escalate_after_days": 3,
+                                            "auto_create": False})]  # fmt: skip
     program = world.app.get_program(world.program_id)
     assert (program.name, program.lapse_after, program.provisional) == ("Founders", 2, False)
     with pytest.raises(AlreadyExists):

@@ -14,6 +14,10 @@ session's time may be later than in event-time order, by at most how late its ma
 A member who leaves after a session may have its roll call or a mark for it arrive after
 the ``member.left``: they were on the roster at the session's time, so the mark is
 recorded and they stay left (decision 0015); nothing is dead-lettered.
+
+The program is launched for real without ``auto_create``: attendance that arrives before the
+group or a member it names is held unmatched and released when the roster names them
+(decision 0021), which the late-roster examples exercise.
 """
 
 from __future__ import annotations
@@ -75,6 +79,12 @@ def _reversed_in_window() -> list[float]:
     return [WINDOW * (1 - i / len(MESSAGES)) for i in range(len(MESSAGES))]
 
 
+def _late_roster(group: float = 0.0) -> list[float]:
+    """The launched program's roster late (decision 0021): every join by the whole window."""
+    return [WINDOW if m.kind == "member.joined" else group if m.kind == "group.formed" else 0.0
+            for m in MESSAGES]  # fmt: skip
+
+
 def _delays(late: dict[tuple[str, str], float]) -> list[float]:
     """No delay but for the messages named by (kind, their session, else their member)."""
     return [late.get((m.kind, m.data.get("session") or m.data.get("member")), 0.0)
@@ -102,6 +112,8 @@ def test_the_canonical_order_is_clean_and_projects_the_real_details():
 @example(delays=_delays({("session.held", "s4"): 0.5, ("attendance.marked", "s4"): 0.1}),
          repeats={})  # dee's mark, after dee left, holds s4 before its roll call  # fmt: skip
 @example(delays=_reversed_in_window(), repeats={i: WINDOW for i in range(0, len(MESSAGES), 3)})
+@example(delays=_late_roster(group=3.5), repeats={})  # s1 held unmatched until the group forms
+@example(delays=_late_roster(), repeats={})  # s1's marks held unmatched until each member joins
 def test_any_arrival_order_within_the_window_settles_to_the_same_read_model(delays, repeats):
     run = project(delivered(delays, repeats), HORIZON)
     assert run.rejected == []
