@@ -9,16 +9,12 @@ under CI=true (the ``page`` fixture of :mod:`tests.e2e.test_dashboard_browser`).
 from __future__ import annotations
 
 import json
-import threading
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import uvicorn
 
-from api.app import create_app
-from infra.broker import free_port
 from peerpulse.build import build
+from tests.e2e.browser_kit import serving
 from tests.e2e.test_dashboard_browser import OUT, page  # noqa: F401  (the chromium fixture)
 from tests.unit.api import seed
 from tests.unit.api.conftest import FakePublisher
@@ -33,21 +29,8 @@ def served(sqlite_settings):
     parts = build(sqlite_settings, attendance_publisher=publisher, app=seed.FakeApp())
     _, secret = parts.token_store.create("ana", ["read"], [seed.PROGRAM_A],
                                          coordinator=seed.COORD_1)  # fmt: skip
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(parts), host="127.0.0.1", port=port,
-                                           log_level="warning"))  # fmt: skip
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    try:
-        yield f"http://127.0.0.1:{port}", secret, parts, publisher
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        parts.close()
+    with serving(parts) as base:
+        yield base, secret, parts, publisher
 
 
 def test_ack_snooze_until_and_intervention_from_the_dashboard(served, page):  # noqa: F811

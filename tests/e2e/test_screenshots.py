@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import shutil
 import struct
-import threading
-import time
 from pathlib import Path
 
 import pytest
-import uvicorn
 
-from api.app import create_app
 from infra.broker import free_port
 from peerpulse.build import build
 from tests.conftest import server_missing
+from tests.e2e.browser_kit import serving
 from tests.unit.api import seed
 from tests.unit.api.conftest import FakePublisher
 from tools import screenshots
@@ -32,21 +29,8 @@ def dashboard(sqlite_settings):
     seed.seed_alerts(sqlite_settings)
     container = build(sqlite_settings, attendance_publisher=FakePublisher(), app=seed.FakeApp())
     _, secret = container.token_store.create("shots", ["admin"])
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(container), host="127.0.0.1", port=port,
-                                           log_level="warning"))  # fmt: skip
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    try:
-        yield f"http://127.0.0.1:{port}/login?token={secret}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        container.close()
+    with serving(container) as base:
+        yield f"{base}/login?token={secret}"
 
 
 def _png_size(path: Path) -> tuple[int, int]:

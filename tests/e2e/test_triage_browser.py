@@ -7,15 +7,10 @@ Served like ``test_dashboard_browser``; screenshots land in ``test-output/``.
 
 from __future__ import annotations
 
-import threading
-import time
-
 import pytest
-import uvicorn
 
-from api.app import create_app
-from infra.broker import free_port
 from peerpulse.build import build
+from tests.e2e.browser_kit import serving
 from tests.e2e.test_dashboard_browser import OUT, page  # noqa: F401  (the chromium fixture)
 from tests.unit.api import seed
 from tests.unit.api.conftest import FakePublisher
@@ -52,21 +47,8 @@ def served(sqlite_settings):
     store = container.token_store
     secrets = {"ops": store.create("ops", ["read"])[1],
                "ana": store.create("ana", ["read"], coordinator=seed.COORD_1)[1]}  # fmt: skip
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(container), host="127.0.0.1", port=port,
-                                           log_level="warning"))  # fmt: skip
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    try:
-        yield f"http://127.0.0.1:{port}", secrets
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        container.close()
+    with serving(container) as base:
+        yield base, secrets
 
 
 def _names(page, table: str) -> list[str]:  # noqa: F811
