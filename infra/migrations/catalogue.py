@@ -24,6 +24,10 @@ MEMBER_KEYS = "member_keys"
 EVENTS_APP = "EngagementApp"
 """The eventsourcing application whose tables the ``events`` store holds: its recorders name
 the PostgreSQL tables after it (``engagementapp_events``, …); on SQLite they are fixed."""
+EVENTS_DDL_CHECKED_WITH = "9.5.6"
+"""The ``eventsourcing`` version whose tables the ``events`` revisions were checked against
+(they run the installed library's DDL): a test fails when the pin moves, so a new version's
+table changes get their revision (decision 0018, point 7) before this is updated."""
 EVENT_TABLES_SQLITE = ("stored_events", "stored_snapshots", "tracking")
 EVENT_TABLES_POSTGRES = tuple(f"{EVENTS_APP.lower()}_{t}" for t in ("events", "snapshots",
                                                                      "tracking"))  # fmt: skip

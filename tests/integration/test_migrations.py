@@ -285,3 +285,17 @@ def test_a_store_file_removed_while_the_process_runs_is_made_again(sqlite_settin
     AlertStore(Database(sqlite_settings)).list()
     (sqlite_settings.data_dir / "alerts.sqlite").unlink()
     assert AlertStore(Database(sqlite_settings)).list() == []
+
+
+def test_the_event_tables_were_checked_against_the_pinned_eventsourcing():
+    """``events_0001`` runs the installed library's DDL: a new eventsourcing version must be
+    checked for table changes (and get a revision if any) before it is pinned."""
+    from importlib.metadata import version
+
+    from infra.migrations.catalogue import EVENTS_DDL_CHECKED_WITH
+
+    pinned = version("eventsourcing")
+    assert pinned == EVENTS_DDL_CHECKED_WITH, (
+        f"eventsourcing {pinned} is installed but the events revisions were checked against "
+        f"{EVENTS_DDL_CHECKED_WITH}: see decision 0018, point 7"
+    )
