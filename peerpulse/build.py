@@ -58,11 +58,15 @@ class Parts:
     # -- event store -------------------------------------------------------------------
     @cached_property
     def eventstore_env(self) -> dict[str, str]:
-        """The event store's eventsourcing env, once the store is known to be reachable."""
+        """The event store's eventsourcing env, once the store is known to be reachable and
+        its tables are at head (``events`` migrations, once per process: decision 0018)."""
         from infra.eventstore import eventstore_env
+        from infra.migrations.catalogue import EVENTS_STORE
+        from infra.migrations.runner import ensure_at_head
         from infra.sql import check_reachable
 
         check_reachable(self.settings)
+        ensure_at_head(self.settings, EVENTS_STORE)
         return eventstore_env(self.settings)
 
     @cached_property

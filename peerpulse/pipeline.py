@@ -26,9 +26,28 @@ class EventStoreLog:
     def __init__(self, app: Callable[[], Any]) -> None:
         self._app = app  # called on first use: the store is opened only when asked
 
+    LOOK_BACK = 500
+    """Notifications read per step while looking back past internal events."""
+
     def head(self) -> int:
-        """The newest notification id (0 when the store is empty)."""
-        return self._app().recorder.max_notification_id() or 0
+        """The newest notification id the relay publishes (0 when there is none).
+
+        Internal bookkeeping events (``NOT_PUBLISHED``: the clock's start, the unmatched
+        attendance list) go to no topic, so they leave no position a relay watermark could
+        reach: a store whose newest events are internal is relayed once the last published
+        event before them is (else the demo and ``status`` would wait for ever)."""
+        from infra.contract.translate import NOT_PUBLISHED
+
+        recorder = self._app().recorder
+        end = recorder.max_notification_id() or 0
+        while end > 0:
+            start = max(1, end - self.LOOK_BACK + 1)
+            found = recorder.select_notifications(start, end - start + 1, stop=end)
+            for n in reversed(found):
+                if n.topic.rsplit(":", 1)[-1] not in NOT_PUBLISHED:
+                    return int(n.id)
+            end = start - 1
+        return 0
 
     def recorded_at(self, position: int) -> datetime | None:
         """The recorded event's own timestamp; None when it is gone or cannot be decoded

@@ -34,7 +34,12 @@ from infra.settings import Settings
 from infra.sql import is_postgres, setup_lock
 
 log = logging.getLogger(__name__)
-RELEASE_0_1_0 = {"alerts": "alerts_0001", "auth": "auth_0002", "vault": "vault_0001"}
+RELEASE_0_1_0 = {
+    "alerts": "alerts_0001",
+    "auth": "auth_0002",
+    "vault": "vault_0001",
+    "events": "events_0001",
+}
 """Where each store stood in release 0.1.0, the last release that made its tables itself
 (a token table without ``expires_at`` is older still: ``auth_0001``)."""
 
@@ -90,7 +95,7 @@ def upgrade(
                 out += [Outcome(s.name, head(s), None, head(s)) for s in group]
                 continue
             with setup_lock(settings), engine.connect() as conn, conn.begin():
-                out += _upgrade(conn, _schema(settings), group, now)
+                out += _upgrade(conn, settings, group, now)
     for o in out:
         if o.before != o.after:
             log.info("store %s", o)
@@ -139,15 +144,16 @@ def _identity(settings: Settings, store: Store, sqlite_file: Path | None) -> tup
 
 
 def _upgrade(
-    conn: Any, schema: str | None, group: tuple[Store, ...], now: datetime | None
+    conn: Any, settings: Settings, group: tuple[Store, ...], now: datetime | None
 ) -> list[Outcome]:
+    schema = _schema(settings)
     before = _heads(conn, schema)
     adopted = {}
     for s in group:
         if s.name not in before and (rev := _release_revision(conn, schema, s)):
             _context(conn, schema).stamp(script(), rev)
             adopted[s.name] = rev
-    cfg = _config(connection=conn, schema=schema, now=now)
+    cfg = _config(connection=conn, schema=schema, now=now, settings=settings)
     for s in group:
         command.upgrade(cfg, f"{s.name}@head")
     after = _heads(conn, schema)

@@ -14,7 +14,7 @@ from infra.settings import Settings
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``db upgrade`` and ``db current``."""
-    p = sub.add_parser("db", help="upgrade the alert, token and vault stores' schema")
+    p = sub.add_parser("db", help="upgrade the alert, token, vault and event stores' schema")
     dsub = p.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     up = dsub.add_parser(
         "upgrade", help="bring every store to the newest revision (adopting a store an "

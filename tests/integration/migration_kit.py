@@ -9,12 +9,16 @@ import re
 import sqlite3
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID, uuid4
 
 import sqlalchemy as sa
 
 from api.auth.tokens import hash_secret, new_secret, token_id_of
+from consumers.ingest.positions import tracking_name
+from domain.application import EngagementApp
+from infra.eventstore import eventstore_env
 from infra.migrations.catalogue import STORES, VERSION_TABLE
 from infra.settings import Settings
 from infra.sql import connect, is_postgres, placeholders
@@ -25,6 +29,8 @@ ROOT = Path(__file__).parents[2]
 ALERT_ID = "a-0001"
 MEMBER = UUID("00000000-0000-4000-8000-00000000a0da")
 NAME = "Ada Lovelace"
+INGEST_TOPIC = "peerpulse.attendance.v1"
+T0 = datetime(2026, 11, 2, 18, 0, tzinfo=UTC)
 
 
 def release_statements(backend: str) -> dict[str, list[str]]:
@@ -41,13 +47,36 @@ def release_statements(backend: str) -> dict[str, list[str]]:
 
 def make_release_store(settings: Settings) -> None:
     """The alert, token and vault tables exactly as release 0.1.0 created them (no
-    ``alembic_version``)."""
+    ``alembic_version``), and the event store as that release made it: by the pinned
+    eventsourcing's recorders, when the app first opened it (:func:`release_event_app`)."""
     backend = "postgres" if is_postgres(settings) else "sqlite"
     for stem, statements in release_statements(backend).items():
         conn = connect(settings, settings.data_dir / f"{stem}.sqlite")
         for statement in statements:
             conn.execute(statement)
         conn.close()
+    release_event_app(settings).close()
+
+
+def release_event_app(settings: Settings) -> EngagementApp:
+    """The EngagementApp opened the way release 0.1.0 opened it: on the store's env, with
+    eventsourcing creating its tables itself (no migration)."""
+    return EngagementApp(env=eventstore_env(settings))
+
+
+def fill_the_event_store_like_the_release(settings: Settings) -> tuple[UUID, int]:
+    """A program with a group of two through the app, and ingest's position on partition 0
+    of ``INGEST_TOPIC`` (offset 41: resume at 42). Returns (group id, notification count)."""
+    app = release_event_app(settings)
+    program, group = uuid4(), uuid4()
+    app.launch_program(program, "Founders", "Acme", "weekly", T0, lapse_after=2)
+    app.form_group(group, program, "Circle", "weekly", "ship", T0)
+    for person in (uuid4(), uuid4()):
+        app.join_member(group, person, "peer", T0)
+    app.record_position(tracking_name(INGEST_TOPIC, 0), 41)
+    count = app.recorder.max_notification_id()
+    app.close()
+    return group, count
 
 
 def fill_like_the_release(settings: Settings) -> tuple[str, str]:
@@ -103,7 +132,8 @@ def schema_of(settings: Settings) -> dict[str, dict]:
             if table == VERSION_TABLE:
                 continue
             out[table] = {
-                "columns": [(c["name"], str(c["type"]), c["nullable"], c["default"])
+                "columns": [(c["name"], str(c["type"]), c["nullable"],
+                             _unqualified(c["default"], schema))
                             for c in inspector.get_columns(table, schema=schema)],
                 "pk": inspector.get_pk_constraint(table, schema=schema)["constrained_columns"],
                 "indexes": sorted((i["name"], tuple(i["column_names"]), bool(i["unique"]))
@@ -118,6 +148,11 @@ def schema_of(settings: Settings) -> dict[str, dict]:
                         out[name]["sql"] = " ".join(sql.split())
         engine.dispose()
     return out
+
+
+def _unqualified(default: str | None, schema: str | None) -> str | None:
+    """A column default without its schema (a sequence's ``nextval('schema.seq')``)."""
+    return default.replace(f"'{schema}.", "'") if default and schema else default
 
 
 def version_rows(settings: Settings) -> list[str]:

@@ -1,6 +1,7 @@
-"""Schema migrations (decision 0018): ``peerpulse db upgrade`` makes the alert, token and
-vault stores from nothing, adopts the stores release 0.1.0 made without losing a row, does
-nothing the second time, and two upgrades at once both succeed."""
+"""Schema migrations (decision 0018): ``peerpulse db upgrade`` makes the alert, token,
+vault and event stores from nothing (the event tables exactly as eventsourcing makes them),
+adopts the stores release 0.1.0 made without losing a row (events and ingest positions
+too), does nothing the second time, and two upgrades at once both succeed."""
 
 from __future__ import annotations
 
@@ -13,17 +14,21 @@ import pytest
 from api.auth.store import TokenStore
 from consumers.alerts.sql import Database
 from consumers.alerts.store import AlertStore
+from consumers.ingest.positions import next_offsets
 from infra.migrations import runner
-from infra.migrations.catalogue import STORES
+from infra.migrations.catalogue import EVENT_TABLES_POSTGRES, EVENT_TABLES_SQLITE, STORES
 from infra.settings import Settings
 from infra.sql import SETUP_LOCK, connect, postgres
 from infra.vault import build_vault
+from peerpulse.build import build
 from tests.conftest import PG_DSN, _pg_connect
 from tests.integration.migration_kit import (
     ALERT_ID,
+    INGEST_TOPIC,
     MEMBER,
     NAME,
     fill_like_the_release,
+    fill_the_event_store_like_the_release,
     make_release_store,
     peerpulse_db,
     run_db,
@@ -93,8 +98,45 @@ def test_upgrade_from_empty_makes_the_release_tables_plus_the_revisions_since(
     expected["alert_outbox"]["indexes"] = sorted(
         [*expected["alert_outbox"]["indexes"], NEW_SINCE_RELEASE]
     )
-    assert set(expected) == {t for s in STORES for t in s.tables}
-    assert schema_of(store_settings) == expected
+    event_tables = (
+        EVENT_TABLES_SQLITE if store_settings.store == "sqlite" else EVENT_TABLES_POSTGRES
+    )
+    assert set(event_tables) <= set(expected)  # made by eventsourcing itself, as 0.1.0 did
+    assert set(expected) == {t for s in STORES for t in s.tables} - (
+        set(EVENT_TABLES_POSTGRES + EVENT_TABLES_SQLITE) - set(event_tables)
+    )
+    assert schema_of(store_settings) == expected  # events_0001: the library's own tables
+
+
+def test_an_event_store_release_0_1_0_made_keeps_its_events_and_ingest_positions(
+    store_settings: Settings,
+):
+    make_release_store(store_settings)
+    fill_like_the_release(store_settings)
+    group, notifications = fill_the_event_store_like_the_release(store_settings)
+    before = schema_of(store_settings)
+
+    done = run_db(store_settings, "upgrade")
+
+    assert done.returncode == 0, done.stderr
+    assert "events: adopted (made before migrations; stamped events_0001)" in done.stdout
+    assert version_rows(store_settings) == HEADS
+    after = schema_of(store_settings)
+    event_tables = (
+        EVENT_TABLES_SQLITE if store_settings.store == "sqlite" else EVENT_TABLES_POSTGRES
+    )
+    assert {t: after[t] for t in event_tables} == {t: before[t] for t in event_tables}
+    again = run_db(store_settings, "upgrade")
+    assert "events: at events_0001 (head), nothing to do" in again.stdout
+    parts = build(store_settings)  # what every service opens: migrated, then read
+    try:
+        app = parts.app
+        assert app.recorder.max_notification_id() == notifications
+        assert len(app.get_group(group).members) == 2
+        assert next_offsets(app, INGEST_TOPIC, [0, 1]) == {0: 42, 1: 0}
+        assert parts.ingest_positions(INGEST_TOPIC, [0]) == {0: 42}
+    finally:
+        parts.close()
 
 
 def test_a_store_release_0_1_0_made_keeps_every_row_through_db_upgrade(store_settings: Settings):
@@ -232,6 +274,9 @@ def test_opening_each_store_brings_it_to_head_once_per_process(store_settings: S
     assert TokenStore(store_settings).authenticate(secret) is not None
     assert AlertStore(Database(store_settings)).get(ALERT_ID) is not None
     build_vault(store_settings).destroy(MEMBER)
+    parts = build(store_settings)
+    assert parts.app.recorder.max_notification_id() is None  # the event store, opened
+    parts.close()
     assert version_rows(store_settings) == HEADS
     assert [r for _, r, _ in runner.current(store_settings)] == [runner.head(s) for s in STORES]
 
@@ -240,3 +285,17 @@ def test_a_store_file_removed_while_the_process_runs_is_made_again(sqlite_settin
     AlertStore(Database(sqlite_settings)).list()
     (sqlite_settings.data_dir / "alerts.sqlite").unlink()
     assert AlertStore(Database(sqlite_settings)).list() == []
+
+
+def test_the_event_tables_were_checked_against_the_pinned_eventsourcing():
+    """``events_0001`` runs the installed library's DDL: a new eventsourcing version must be
+    checked for table changes (and get a revision if any) before it is pinned."""
+    from importlib.metadata import version
+
+    from infra.migrations.catalogue import EVENTS_DDL_CHECKED_WITH
+
+    pinned = version("eventsourcing")
+    assert pinned == EVENTS_DDL_CHECKED_WITH, (
+        f"eventsourcing {pinned} is installed but the events revisions were checked against "
+        f"{EVENTS_DDL_CHECKED_WITH}: see decision 0018, point 7"
+    )

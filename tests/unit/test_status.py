@@ -129,3 +129,35 @@ def test_watch_reads_again_says_when_the_broker_is_gone_and_closes_on_ctrl_c(
     assert out.count('"measured_at"') == 2
     assert err.splitlines() == ["peerpulse status: no Kafka broker answers at here"]
     assert parts.closed
+
+
+def test_the_relayed_head_skips_internal_events_that_go_to_no_topic():
+    """Internal bookkeeping events (the clock's start, the unmatched list) leave no record on
+    any topic: the head the relay is measured against is the newest published event."""
+    from types import SimpleNamespace
+
+    from eventsourcing.utils import get_topic
+
+    from domain.clock import Clock
+    from domain.unmatched import UnmatchedAttendance
+    from peerpulse.pipeline import EventStoreLog
+
+    published = "domain.group:Group.SessionHeld"
+    internal = [get_topic(UnmatchedAttendance.AttendanceHeld), get_topic(Clock.Started)]
+    topics = [published, published, *internal * 3]  # ids 1..8: only 1 and 2 are published
+
+    class Recorder:
+        def max_notification_id(self):
+            return len(topics)
+
+        def select_notifications(self, start, limit, stop=None):
+            last = min(stop or len(topics), start + limit - 1)
+            return [SimpleNamespace(id=i, topic=topics[i - 1]) for i in range(start, last + 1)]
+
+    log = EventStoreLog(lambda: SimpleNamespace(recorder=Recorder()))
+    log.LOOK_BACK = 3  # look back in several steps
+    assert log.head() == 2
+    topics[:] = internal  # nothing published at all
+    assert log.head() == 0
+    topics[:] = []
+    assert log.head() == 0
