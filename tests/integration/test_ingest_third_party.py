@@ -38,12 +38,12 @@ def test_every_documented_example_published_by_librdkafka_is_applied(
     group = c.app.get_group(derive_id("group", source, "circle-7"))
     assert (group.name, group.cadence, len(group.commitments)) == (
         "Circle 7 - climate founders",
-        "fortnightly",  # formed weekly; the documented group.changed example moves it
+        "fortnightly",  # formed weekly; the documented group.changed example changes it
         2,
     )
     assert c.app.member_profile(derive_id("member", source, "stu-1001")).display_name == (
         "Ada Lovelace"
     )
     program = c.app.get_program(derive_id("program", source, "founders-2025"))
-    assert program.name == "Founders Circle 2025"
+    assert program.name == "Founders circles 2025"  # renamed by the program.changed example
     c.close()
