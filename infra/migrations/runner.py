@@ -97,8 +97,9 @@ def upgrade(
             with setup_lock(settings), engine.connect() as conn, conn.begin():
                 out += _upgrade(conn, settings, group, now)
     for o in out:
-        if o.before != o.after:
-            log.info("store %s", o)
+        if o.before != o.after:  # a new store's first creation is routine: said with -v only
+            new = o.before is None and o.adopted is None
+            log.log(logging.DEBUG if new else logging.INFO, "store %s", o)
     return out
 
 
