@@ -166,47 +166,42 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _ack(args: argparse.Namespace, settings: Settings) -> int:
+def _changed(store, given: str, change):
+    """``change(alert id)`` for the alert ``given`` names (an id or a unique prefix); an
+    unknown alert or a change its status forbids is one line."""
     from consumers.alerts.lifecycle import LifecycleError
+
+    try:
+        return change(alert_id(store, given))
+    except KeyError as exc:
+        raise UserFacingError(f"no alert {given}") from exc
+    except LifecycleError as exc:
+        raise UserFacingError(str(exc)) from exc
+
+
+def _ack(args: argparse.Namespace, settings: Settings) -> int:
     from peerpulse.build import build
 
     store = build(settings).alert_store
-    try:
-        a = store.acknowledge(alert_id(store, args.alert_id), args.by, args.comment)
-    except KeyError as exc:
-        raise UserFacingError(f"no alert {args.alert_id}") from exc
-    except LifecycleError as exc:
-        raise UserFacingError(str(exc)) from exc
+    a = _changed(store, args.alert_id, lambda i: store.acknowledge(i, args.by, args.comment))
     print(f"{a.alert_id} acknowledged by {a.acknowledged_by}")
     return 0
 
 
 def _snooze(args: argparse.Namespace, settings: Settings) -> int:
-    from consumers.alerts.lifecycle import LifecycleError
     from peerpulse.build import build
 
     c = build(settings)
     until = c.alert_clock() + timedelta(days=args.days)
-    try:
-        a = c.alert_store.snooze(alert_id(c.alert_store, args.alert_id), until, args.by)
-    except KeyError as exc:
-        raise UserFacingError(f"no alert {args.alert_id}") from exc
-    except LifecycleError as exc:
-        raise UserFacingError(str(exc)) from exc
+    a = _changed(c.alert_store, args.alert_id, lambda i: c.alert_store.snooze(i, until, args.by))
     print(f"{a.alert_id} snoozed until {until:%Y-%m-%d %H:%M} UTC (or until it gets worse)")
     return 0
 
 
 def _unack(args: argparse.Namespace, settings: Settings) -> int:
-    from consumers.alerts.lifecycle import LifecycleError
     from peerpulse.build import build
 
     store = build(settings).alert_store
-    try:
-        a = store.unacknowledge(alert_id(store, args.alert_id), args.by)
-    except KeyError as exc:
-        raise UserFacingError(f"no alert {args.alert_id}") from exc
-    except LifecycleError as exc:
-        raise UserFacingError(str(exc)) from exc
+    a = _changed(store, args.alert_id, lambda i: store.unacknowledge(i, args.by))
     print(f"{a.alert_id} is {a.status} again (the comment is kept)")
     return 0
