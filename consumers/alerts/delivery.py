@@ -114,10 +114,14 @@ class Deliverer:
         now = self.clock()
         cfg = policy_config(self.settings)
         for alert in self.store.due_for_tick(now):
-            routing = self.directory.routing(alert.program_id, alert.group_id)
-            d = self.store.transition(
-                alert.alert_id, lambda a, t, r=routing: lifecycle.tick(a, r, t, cfg), now
-            )
+            try:
+                routing = self.directory.routing(alert.program_id, alert.group_id)
+                d = self.store.transition(
+                    alert.alert_id, lambda a, t, r=routing: lifecycle.tick(a, r, t, cfg), now
+                )
+            except Exception:  # one alert's timer must not hold up every delivery
+                log.exception("timer of alert %s failed; retried next pass", alert.alert_id)
+                continue
             if any(a.status == ESCALATED for a in d.alerts):
                 metrics.ALERT_ESCALATIONS.inc()
 

@@ -72,3 +72,26 @@ def test_a_claim_lease_shorter_than_one_send_is_refused_with_one_line():
     with pytest.raises(ValidationError, match="claim_lease_s \\(10\\) must be more than"):
         AlertSettings(claim_lease_s=10, smtp_timeout_s=10)
     assert AlertSettings(claim_lease_s=11, smtp_timeout_s=10, http_timeout_s=5).claim_lease_s == 11
+
+
+@dataclass
+class BrokenTimerStore(LedgerStore):
+    """A ledger where one alert is due for its timer and its transition always fails."""
+
+    def due_for_tick(self, now):
+        return list(self.ledger.alerts.values())[:1]
+
+    def transition(self, alert_id, change, now=None):
+        raise RuntimeError("a poison alert")
+
+
+def test_an_alert_whose_timer_fails_does_not_stop_the_deliveries():
+    clock, led, r = FakeClock(), Ledger(cfg=PolicyConfig(ops=False)), routing()
+    led.receive(lapsed(), r, clock())
+    store, mail = BrokenTimerStore(led), FakeMail()
+    d = Deliverer(store, StaticDirectory({r.group_id: r}, {}), {"email": mail}, None,
+                  "https://pulse.test", AlertSettings(), clock, lambda s: None,
+                  router_id="host:1:abc")  # fmt: skip
+    (key,) = led.pending
+    d.run_once()
+    assert mail.sent == [key]
