@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import signal
 import socket
 import struct
@@ -23,8 +24,44 @@ from infra.child_process import die_with_parent
 __all__ = ["BrokerError", "EmbeddedBroker", "free_port", "port_in_use", "probe", "wait_for_kafka"]
 
 
+_handed_out: set[int] = set()
+
+
+def _unassigned_ports() -> range:
+    """Ports the kernel never hands to an outgoing connection: below its ephemeral range.
+
+    A port picked with ``bind(0)`` comes from the ephemeral range, so any client socket
+    opened before the server binds (a Kafka or PostgreSQL connection) can take it as its
+    local port -- the "address already in use" a busy test run saw. Below that range only
+    an explicit listener can hold a port.
+    """
+    try:
+        low, high = map(int, Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    except (OSError, ValueError):
+        low, high = 32768, 60999  # Linux's default
+    if low > 12000:
+        return range(10000, low)
+    return range(high + 1, 65536) if high < 64000 else range(0)
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    """Return a TCP port on ``host`` that nothing listens on right now."""
+    """Return a TCP port on ``host`` that nothing listens on right now.
+
+    Picked outside the kernel's ephemeral range and never the same twice in one process,
+    so that it stays free until the caller's server binds it (tests, tools, benchmarks).
+    """
+    candidates = _unassigned_ports()
+    for _ in range(200 if candidates else 0):
+        port = random.choice(candidates)
+        if port in _handed_out:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind((host, port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
         return int(s.getsockname()[1])
