@@ -30,6 +30,7 @@ from pathlib import Path
 
 from infra.child_process import die_with_parent
 from infra.errors import UserFacingError
+from infra.signals import SignalForwarder
 from peerpulse import pause
 
 COLOURS = ("36", "35", "33", "32", "34", "31", "96", "95")
@@ -90,6 +91,8 @@ class Supervisor:
         self._spawning = threading.Lock()
         self._stopping = threading.Event()
         self._waiting = False
+        self._signalled = False
+        self._forwarder: SignalForwarder | None = None
         self._out_broken = False
         self._previous: dict[int, object] = {}
         width = max((len(s.name) for s in services), default=6)
@@ -323,6 +326,8 @@ class Supervisor:
     def _trap_signals(self) -> None:
         if self._previous or threading.current_thread() is not threading.main_thread():
             return
+        self._signalled = False
+        self._forwarder = SignalForwarder(lambda _sig: self._stopping.set())
         self._previous = {sig: signal.signal(sig, self._on_signal) for sig in STOP_SIGNALS}
 
     def _release_signals(self) -> None:
@@ -333,9 +338,12 @@ class Supervisor:
             signal.signal(sig, handler)
 
     def _on_signal(self, signum: int, _frame: object) -> None:
-        if self._stopping.is_set():
+        if self._signalled or self._stopping.is_set():
             return  # already stopping: a second Ctrl-C must not cut the shutdown short
-        self._stopping.set()
+        self._signalled = True
+        # not self._stopping.set() here: the main thread may hold its lock (infra/signals.py)
+        if self._forwarder is not None:
+            self._forwarder.handler(signum)
         if not self._waiting:
             raise KeyboardInterrupt(signal.Signals(signum).name)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -92,8 +91,9 @@ def run_service(parts: Parts, topic: str | None = None) -> int:
             parts.settings.alerts.deliver_every_s,
             watch=_stall_watch(parts.settings),
         )
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: service.stop.set())
+        from infra.signals import on_signals
+
+        on_signals(lambda _sig: service.stop.set())
         service.run()
     return 0
 

@@ -7,7 +7,6 @@ as soon as the broker answers (``--no-topics`` skips that).
 from __future__ import annotations
 
 import argparse
-import signal
 import threading
 
 from infra.settings import Settings
@@ -24,12 +23,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     from infra.broker import EmbeddedBroker
+    from infra.signals import on_signals
     from infra.topics import create_topics
 
     host = args.host or settings.broker_host
     port = args.port if args.port is not None else settings.broker_port
     stop = threading.Event()
-    previous = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGINT, signal.SIGTERM)}
+    restore = on_signals(lambda _sig: stop.set())
     broker = EmbeddedBroker(host, port, log_dir=settings.data_dir / "logs")
     try:
         broker.start()
@@ -43,5 +43,4 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     finally:
         broker.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        restore()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 from typing import TYPE_CHECKING
 
 from infra.settings import Settings
@@ -34,6 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     from infra.broker_probe import wait_for_kafka
+    from infra.signals import on_signals
     from infra.singleton import only_one
     from peerpulse.build import build
 
@@ -45,8 +45,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
                 args.topic, args.dlq_topic, args.group_id, args.max_records
             )
             try:
-                for signum in (signal.SIGTERM, signal.SIGINT):
-                    signal.signal(signum, lambda *_: ingest.stop())
+                on_signals(lambda _sig: ingest.stop())
                 ingest.start()
                 log.info("ingesting %s (dead letters to %s)", args.topic, args.dlq_topic)
                 watch = _watch(settings, ingest)

@@ -8,7 +8,6 @@ when no attendance arrives; projections only ever see time through these ticks. 
 from __future__ import annotations
 
 import argparse
-import signal
 import threading
 from datetime import UTC, datetime
 
@@ -26,9 +25,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _until_signalled() -> threading.Event:
+    from infra.signals import on_signals
+
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    on_signals(lambda _sig: stop.set())
     return stop
 
 

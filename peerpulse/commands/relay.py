@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import threading
 from typing import Any
 
@@ -33,6 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _relay(args: argparse.Namespace, settings: Settings) -> int:
+    from infra.signals import on_signals
     from infra.singleton import only_one
     from infra.standby import Standby, StoodDown
     from peerpulse.build import build
@@ -41,8 +41,7 @@ def _relay(args: argparse.Namespace, settings: Settings) -> int:
     relay = parts.relay
     standby = Standby("relay") if args.standby else None
     stopping = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: _stop(relay, standby, stopping))
+    on_signals(lambda _sig: _stop(relay, standby, stopping))
     try:
         with only_one(
             settings, f"relay:{parts.relay_topic}", standby=standby, leased=True
