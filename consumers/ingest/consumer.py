@@ -4,9 +4,13 @@ Each poll's records of one topic-partition are applied inside ``app.batch(tracki
 whose tracking record ``kafka:{topic}:{partition}`` (per topic incarnation, see
 :mod:`consumers.ingest.positions`) holds the last offset, so the Kafka position and the
 domain events commit together (exactly-once effect). Ticks follow the event-time
-watermark (:mod:`consumers.ingest.watermark`). On assignment each
+watermark (:mod:`consumers.ingest.watermark`) while this process owns every partition of
+the topic. On assignment each
 partition is sought to the stored position + 1; Kafka's own committed offsets are only
-informational. A DomainError re-runs the batch without the offending message, which goes
+informational. Several processes may share the topic (decision 0024): each claims the
+partitions it is assigned (a new epoch in their tracking records), so one that lost a
+partition fails its commit, logs that it was taken over and drops its records.
+A DomainError re-runs the batch without the offending message, which goes
 to the DLQ, and so does a message applying fails on for a reason of its own (any error
 that is not the store's or the network's: code ``unprocessable``), so no one message can
 stop ingest; dead letters are flushed before the commit.
@@ -14,6 +18,7 @@ stop ingest; dead letters are flushed before the commit.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -21,7 +26,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from eventsourcing.persistence import PersistenceError, Tracking
+from eventsourcing.persistence import PersistenceError
 from kafka import ConsumerRebalanceListener, TopicPartition
 
 from consumers.ingest.dlq import DeadLetters
@@ -62,6 +67,8 @@ class IngestConsumer:
         """Records waiting on the assigned partitions after the last poll (from the loop's
         own thread: kafka-python's consumer is not thread-safe)."""
         self._dead: set[tuple[int, int]] = set()
+        self.taken: set[TopicPartition] = set()
+        """Partitions another process claimed after us: not processed until assigned again."""
 
     def start(self) -> None:
         """Subscribe; partitions are positioned from the event store on every assignment."""
@@ -74,6 +81,10 @@ class IngestConsumer:
         (see :mod:`consumers.ingest.positions`).
         """
         self.watermark = self.watermark.assign(partitions)
+        again = self.taken & set(partitions)
+        self.taken -= again
+        if again:
+            self.kafka.resume(*again)
         forget = getattr(self.app, "forget_cached", None)
         if forget is not None:  # another consumer may have written these groups meanwhile
             forget()
@@ -110,7 +121,8 @@ class IngestConsumer:
             # what waits counts the records in hand too: a wedge in processing them is seen
             self.backlog = backlog(self.kafka) + sum(len(r) for r in polled.values())
             for tp, records in polled.items():
-                self.process(tp, records)
+                if tp not in self.taken:
+                    self.process(tp, records)
             if not polled and idle_exit is not None and idle_exit():
                 return
 
@@ -131,6 +143,9 @@ class IngestConsumer:
             except _Rerun:  # one record fewer to apply each time: bounded by the batch
                 continue
             except ConcurrentModification:
+                if self.positions.taken_over(tp):
+                    self._taken_over(tp)
+                    return
                 conflicts += 1
                 stored = self.positions.stored(tp)
                 decoded = [(r, c) for r, c in decoded if stored is None or r.offset > stored]
@@ -138,15 +153,24 @@ class IngestConsumer:
                     return
         raise RuntimeError(f"{tp}: gave up after {MAX_CONFLICT_RETRIES} conflicting attempts")
 
+    def _taken_over(self, tp: TopicPartition) -> None:
+        """Another process owns ``tp`` now: our batch was rolled back; stop reading it."""
+        log.warning("%s[%d] was taken over by another ingest process; its batch in hand is "
+                    "left to the new owner", tp.topic, tp.partition)  # fmt: skip
+        self.taken.add(tp)
+        self.watermark = self.watermark.revoke([tp])
+        with contextlib.suppress(Exception):  # no longer assigned at all: nothing to pause
+            self.kafka.pause(tp)
+
     def _attempt(self, tp: TopicPartition, decoded: list[tuple[Any, Command | Rejection]]) -> None:
-        tracking = Tracking(self.positions.name(tp), decoded[-1][0].offset)
+        tracking = self.positions.tracking(tp, decoded[-1][0].offset)
         with self.app.batch(tracking=tracking):
             applied = [
                 c for r, c in decoded if isinstance(c, Command) and self._apply(r, c, decoded)
             ]
             latest = max((c.occurred_at for c in applied), default=None)
             after = self.watermark.advanced(tp, latest, decoded[-1][0].offset + 1)
-            mark = after.value(self._highwater)
+            mark = after.value(self._highwater) if self._owns_every_partition() else None
             if mark is not None:
                 self.app.tick_through(mark)
             self._dead_letter(decoded)
@@ -163,6 +187,14 @@ class IngestConsumer:
         for tp in self.watermark.assigned - self.watermark.next_offsets.keys():
             if self.kafka.highwater(tp) is not None:  # fetched once: position is valid
                 self.watermark = self.watermark.reading(tp, self.kafka.position(tp))
+
+    def _owns_every_partition(self) -> bool:
+        """Event time may tick only here: a process that owns some of the topic's partitions
+        cannot tell how far the others' backfill is (decision 0024); the clock service keeps
+        time meanwhile."""
+        partitions = self.kafka.partitions_for_topic(self.topic) or set()
+        owned = {tp.partition for tp in self.watermark.assigned if tp.topic == self.topic}
+        return bool(partitions) and owned >= set(partitions)
 
     def _highwater(self, tp: TopicPartition) -> int | None:
         """The partition's end as the last fetch reported it (right on Tansu too)."""

@@ -15,6 +15,14 @@ Tracking names therefore carry the topic's **incarnation**:
 A new incarnation begins (with a warning; its partitions are read from the beginning)
 when the broker reports a topic id that is not yet known while another one is, or when
 a stored position is at or beyond the partition's true end offset.
+
+A partition's tracking value is a **word**: ``epoch << 40 | offset`` (decision 0024).
+Several ingest processes share a topic; whoever is assigned a partition first raises its
+epoch with a tracking write of its own, and every batch records the word with that epoch.
+The store accepts only a larger word, so a process that lost the partition (paused past
+its session, then resumed) fails its commit and its batch is rolled back: nothing stale is
+written. Epoch 0 is the raw offset stores before 0024 hold; from epoch 1 the low bits
+hold the offset + 1, 0 meaning that the owner has applied nothing yet.
 """
 
 from __future__ import annotations
@@ -23,11 +31,42 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from eventsourcing.persistence import Tracking
+
 from domain.errors import ConcurrentModification
 
 log = logging.getLogger(__name__)
 Partition = Any
 """A ``kafka.TopicPartition``: ``.topic`` and ``.partition``."""
+
+EPOCH_SHIFT = 40
+LOW_BITS = (1 << EPOCH_SHIFT) - 1
+MAX_CLAIMS = 50
+
+
+def word(epoch: int, offset: int | None) -> int:
+    """The tracking value of ``offset`` (None: nothing applied) written by owner ``epoch``.
+
+    From epoch 1 on the low bits hold ``offset + 1`` (0: nothing applied), so a word grows
+    with the epoch first and the offset second; epoch 0 is a raw offset (stores before 0024).
+    """
+    if offset is not None and not 0 <= offset < LOW_BITS - 1:
+        raise ValueError(f"offset {offset} out of range")
+    if epoch == 0:
+        if offset is None:
+            raise ValueError("epoch 0 records an offset")
+        return offset
+    return epoch << EPOCH_SHIFT | (0 if offset is None else offset + 1)
+
+
+def split(value: int | None) -> tuple[int, int | None]:
+    """``(epoch, last applied offset or None)`` of a stored tracking value."""
+    if value is None:
+        return 0, None
+    epoch, low = value >> EPOCH_SHIFT, value & LOW_BITS
+    if epoch == 0:
+        return 0, value
+    return epoch, None if low == 0 else low - 1
 
 
 def tracking_name(topic: str, partition: int, incarnation: int = 1) -> str:
@@ -56,9 +95,14 @@ def next_offsets(app: Any, topic: str, partitions: Iterable[int]) -> dict[int, i
     """``{partition: next offset to apply}`` in the topic's current incarnation (for lag)."""
     out = {}
     for partition in partitions:
-        stored = app.max_tracking_position(current_tracking_name(app, topic, partition))
+        stored = stored_offset(app, topic, partition)
         out[partition] = 0 if stored is None else stored + 1
     return out
+
+
+def stored_offset(app: Any, topic: str, partition: int) -> int | None:
+    """The last offset of ``partition`` applied in the topic's current incarnation."""
+    return split(app.max_tracking_position(current_tracking_name(app, topic, partition)))[1]
 
 
 class Positions:
@@ -68,6 +112,8 @@ class Positions:
                  topic_id: Callable[[str], str | None]) -> None:  # fmt: skip
         self.app, self.end_offsets, self.topic_id = app, end_offsets, topic_id
         self.incarnations: dict[str, int] = {}
+        self.epochs: dict[Partition, int] = {}
+        """The epoch this process claimed for each partition it was assigned."""
 
     def name(self, tp: Partition) -> str:
         """The tracking name of ``tp`` in its topic's current incarnation."""
@@ -75,7 +121,29 @@ class Positions:
 
     def stored(self, tp: Partition) -> int | None:
         """The last offset of ``tp`` recorded with its events, or None."""
-        return self.app.max_tracking_position(self.name(tp))
+        return split(self.app.max_tracking_position(self.name(tp)))[1]
+
+    def tracking(self, tp: Partition, offset: int) -> Tracking:
+        """The tracking record of a batch of ``tp`` through ``offset``, under our epoch."""
+        return Tracking(self.name(tp), word(self.epochs.get(tp, 0), offset))
+
+    def taken_over(self, tp: Partition) -> bool:
+        """True when another process claimed ``tp`` after us (our epoch is not the newest)."""
+        newest = split(self.app.max_tracking_position(self.name(tp)))[0]
+        return newest != self.epochs.get(tp, 0)
+
+    def claim(self, tp: Partition) -> int | None:
+        """Become the partition's owner (raise its epoch); returns its last applied offset."""
+        name = self.name(tp)
+        for _ in range(MAX_CLAIMS):
+            epoch, offset = split(self.app.max_tracking_position(name))
+            try:
+                self.app.record_position(name, word(epoch + 1, offset))
+            except ConcurrentModification:  # another process claimed or applied meanwhile
+                continue
+            self.epochs[tp] = epoch + 1
+            return offset
+        raise RuntimeError(f"{name}: could not claim the partition in {MAX_CLAIMS} attempts")
 
     def resume(self, partitions: Iterable[Partition]) -> dict[Partition, int | None]:
         """The next offset to read per partition (None: from the beginning)."""
@@ -91,8 +159,8 @@ class Positions:
             lost = [tp for tp in known if stored[tp] >= ends[tp]]
             if lost:
                 self._lost(topic, {tp.partition: (stored[tp], ends[tp]) for tp in lost})
-                stored = dict.fromkeys(tps)
-            out.update({tp: None if p is None else p + 1 for tp, p in stored.items()})
+            claimed = {tp: self.claim(tp) for tp in tps}  # (in the new incarnation if lost)
+            out.update({tp: None if p is None else p + 1 for tp, p in claimed.items()})
         return out
 
     def _incarnation(self, topic: str) -> int:

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from consumers.ingest.positions import current_tracking_name
+from consumers.ingest.positions import stored_offset
 from domain.ids import derive_id
 from infra.broker import EmbeddedBroker, free_port
 from infra.topics import Topic, create_topics
@@ -26,7 +26,7 @@ def roster_and_sessions(group: str, sessions: int) -> list[bytes]:
 
 
 def stored(app, topic: str) -> int | None:
-    return app.max_tracking_position(current_tracking_name(app, topic, 0))
+    return stored_offset(app, topic, 0)
 
 
 def held(app, group: str) -> int:

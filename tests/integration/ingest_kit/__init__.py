@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from consumers.ingest.consumer import tracking_name
+from consumers.ingest.positions import stored_offset
 from infra.settings import Settings
 from infra.topics import Topic, create_topics
 from peerpulse.build import build
@@ -70,7 +70,7 @@ def positions(app: Any, topic: str, partitions: int = 3) -> int:
     """Messages covered by the stored tracking positions of ``topic``."""
     total = 0
     for p in range(partitions):
-        stored = app.max_tracking_position(tracking_name(topic, p))
+        stored = stored_offset(app, topic, p)
         total += 0 if stored is None else stored + 1
     return total
 
