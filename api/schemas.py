@@ -237,6 +237,11 @@ class PartitionLagOut(BaseModel):
     lag_seconds: float | None = Field(
         description="Age of the oldest waiting record (0: caught up; null: not measured)."
     )
+    owner: HolderOut | None = Field(
+        default=None,
+        description="Ingest on PostgreSQL: the process that owns the partition (its pid and "
+        "host name, as it last recorded them); null where not recorded.",
+    )
 
 
 class HolderOut(BaseModel):
@@ -268,7 +273,7 @@ class RoleOut(BaseModel):
     )
     processes: list[HolderOut] = Field(
         default_factory=list,
-        description="The alert router on PostgreSQL: every process sharing the role.",
+        description="Ingest and the alert router on PostgreSQL: every process sharing the role.",
     )
     owns: str = Field(
         description='"all N" partitions of the topic, "N shared by M" processes, or "none".'

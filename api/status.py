@@ -2,8 +2,9 @@
 
 Per role (ingest, relay, projection worker, alert router): which process holds the role's
 singleton lock (:mod:`infra.lock_holder`) and, for the relay, the processes standing by
-to take it over (decision 0022), the partitions it owns — today one process owns
-every partition of its topic, so "all N" — and its lag per partition, in records and in
+to take it over (decision 0022), the partitions it owns — "all N" for one process, shared
+when several divide the topic (ingest, whose rows name each partition's owner, decision
+0024; the alert routers) — and its lag per partition, in records and in
 seconds (the age of the oldest record it has not applied yet, by its Kafka timestamp; 0
 when caught up). The relay has no input topic: its lag is the newest stored notification
 id against the newest one it published, and its age that of the oldest unpublished event
@@ -30,6 +31,7 @@ class PartitionLag:
     end: int  # offset the next record will get
     position: int  # next offset the role will apply
     lag_seconds: float | None = None  # None when not measured
+    owner: Holder | None = None  # the process that owns it, where known (ingest, 0024)
 
     @property
     def lag_events(self) -> int:
@@ -110,7 +112,9 @@ class RoleStatus:
             "lag_events": self.lag_events, "lag_seconds": self.lag_seconds,
             "partitions": [
                 {"partition": p.partition, "end": p.end, "position": p.position,
-                 "lag_events": p.lag_events, "lag_seconds": p.lag_seconds}
+                 "lag_events": p.lag_events, "lag_seconds": p.lag_seconds,
+                 "owner": None if p.owner is None else {"pid": p.owner.pid,
+                                                        "host": p.owner.host}}
                 for p in self.partitions
             ],
             "relay": None if relay is None else {

@@ -11,7 +11,7 @@ broker (:mod:`infra.kafka`). Built by the composition root (``peerpulse.pipeline
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -19,6 +19,7 @@ from api.ports import IngestPositions
 from api.readmodel import ReadModelReader
 from api.status import PartitionLag, RelayPosition, RoleStatus, Status
 from infra.errors import one_line
+from infra.lock_holder import Holder
 from infra.settings import Settings
 from infra.topics import ALERTS, ATTENDANCE, EVENTS
 from projections.readmodel import tables as T
@@ -49,6 +50,24 @@ class ConsumerPositions:
     def ingest(self, topic: str, partitions: list[int]) -> Positions:
         """Next offsets from the ingest consumer's tracking records."""
         return self._ingest(topic, partitions)
+
+    def owners(self, consumer: str | None, topic: str) -> dict[int, Holder]:
+        """Who owns each partition, where the role records it: the ingest processes that
+        divide the topic on PostgreSQL write it with their shared watermark (0024)."""
+        from infra.migrations.catalogue import INGEST_WATERMARKS
+        from infra.sql import connect, is_postgres
+
+        if consumer != "ingest" or not is_postgres(self.settings):
+            return {}
+        conn = connect(self.settings, self.settings.sqlite_path)
+        try:
+            sql = f"SELECT partition, owner_pid, owner_host FROM {INGEST_WATERMARKS} WHERE topic=%s"
+            rows = conn.execute(sql, (topic,)).fetchall()
+        except Exception:  # noqa: BLE001 - a store before events_0002: no owners to show
+            return {}
+        finally:
+            conn.close()
+        return {int(p): Holder(pid, host) for p, pid, host in rows if pid is not None}
 
     def projections(self, topic: str, partitions: list[int]) -> Positions:
         """Next offsets from the projector's checkpoint table."""
@@ -145,6 +164,9 @@ class StatusReader:
                 waiting = standbys(self.settings, role.lock) if holders else ()
                 return _with(base, who, count, relay=relay, standbys=waiting)
             lags = self._lags(probe, role, count, now, seconds)
+            if holders:
+                owners = self.positions.owners(role.consumer, role.topic)
+                lags = tuple(replace(p, owner=owners.get(p.partition)) for p in lags)
             sharing = sharers(self.settings, role.lock) if holders else ()  # decision 0023
             return _with(base, who or next(iter(sharing), None), count, partitions=lags,
                          processes=sharing)  # fmt: skip

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable
+from contextlib import suppress
 from typing import Any
 from uuid import UUID
 
@@ -25,6 +26,7 @@ class TrustedCache:
     def __init__(self, maxsize: int, kinds: tuple[type, ...]) -> None:
         self.maxsize, self.kinds = maxsize, kinds
         self._entries: LRUCache[UUID, Any] = LRUCache(maxsize=maxsize)
+        self._ids: dict[type, set[UUID]] = {}
 
     def get(self, aggregate_id: UUID) -> Any | None:
         """A private copy of the cached aggregate, or None."""
@@ -38,7 +40,18 @@ class TrustedCache:
         for aggregate in aggregates:
             if isinstance(aggregate, self.kinds) and not aggregate.pending_events:
                 self._entries.put(aggregate.id, aggregate)
+                for kind in self.kinds:
+                    if isinstance(aggregate, kind):
+                        self._ids.setdefault(kind, set()).add(aggregate.id)
 
     def clear(self) -> None:
         """Forget everything (ownership may have changed, or a write conflicted)."""
         self._entries = LRUCache(maxsize=self.maxsize)
+        self._ids = {}
+
+    def forget(self, kinds: tuple[type, ...]) -> None:
+        """Forget the aggregates of ``kinds`` (others may have written them meanwhile)."""
+        for kind in kinds:
+            for aggregate_id in self._ids.pop(kind, set()):
+                with suppress(KeyError):  # evicted already
+                    self._entries.get(aggregate_id, evict=True)

@@ -81,6 +81,12 @@ class EngagementApp(
         if self.trusted is not None:
             self.trusted.clear()
 
+    def forget_shared_cached(self) -> None:
+        """Drop the trusted programs and the clock: with several ingest processes each owns
+        only its partitions' groups, while any of them may change a program or tick."""
+        if self.trusted is not None:
+            self.trusted.forget((Program, Clock))
+
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         """The given settings only: the domain never reads ``os.environ``."""
         settings = {**type(self).env, "IS_SNAPSHOTTING_ENABLED": "y", **(env or {})}

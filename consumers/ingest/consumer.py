@@ -32,6 +32,7 @@ from kafka import ConsumerRebalanceListener, TopicPartition
 from consumers.ingest.dlq import DeadLetters
 from consumers.ingest.mapper import apply
 from consumers.ingest.positions import Positions, tracking_name
+from consumers.ingest.shared_watermark import SharedWatermark
 from consumers.ingest.watermark import Watermark
 from domain.errors import ConcurrentModification, DomainError
 from infra.contract.inbound.decoder import DOMAIN_ERROR, UNPROCESSABLE, Command, Rejection, decode
@@ -53,8 +54,13 @@ class IngestConsumer:
 
     def __init__(self, app: Any, kafka: Any, dead_letters: DeadLetters, topic: str,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 max_records: int = 1000) -> None:  # fmt: skip
+                 max_records: int = 1000,
+                 shared: SharedWatermark | None = None) -> None:  # fmt: skip
         self.app, self.kafka, self.dead_letters = app, kafka, dead_letters
+        self.shared = shared
+        """The topic's watermark shared with the other ingest processes (PostgreSQL); None:
+        this process is the topic's only consumer (one per store, SQLite)."""
+        self._published_lagging: frozenset[TopicPartition] | None = None
         self.topic, self.clock, self.max_records = topic, clock, max_records
         self.stopping = threading.Event()
         self.watermark = Watermark()
@@ -94,6 +100,7 @@ class IngestConsumer:
             else:
                 self.kafka.seek(tp, offset)
                 self.watermark = self.watermark.reading(tp, offset)
+        self._publish()  # claimed: others wait for these partitions until we progress
 
     def _end_offsets(self, partitions: list[TopicPartition]) -> dict[TopicPartition, int]:
         """True end offsets, probed with clients of their own (safe inside a rebalance)."""
@@ -118,6 +125,8 @@ class IngestConsumer:
                 time.sleep(0.5)
                 continue
             self._note_reading(polled)
+            if self.shared is not None and self._lagging() != self._published_lagging:
+                self._publish()  # caught up (or behind again) without a batch
             # what waits counts the records in hand too: a wedge in processing them is seen
             self.backlog = backlog(self.kafka) + sum(len(r) for r in polled.values())
             for tp, records in polled.items():
@@ -164,17 +173,20 @@ class IngestConsumer:
 
     def _attempt(self, tp: TopicPartition, decoded: list[tuple[Any, Command | Rejection]]) -> None:
         tracking = self.positions.tracking(tp, decoded[-1][0].offset)
+        if self.shared is not None:
+            self.app.forget_shared_cached()  # another process may have changed them
         with self.app.batch(tracking=tracking):
             applied = [
                 c for r, c in decoded if isinstance(c, Command) and self._apply(r, c, decoded)
             ]
             latest = max((c.occurred_at for c in applied), default=None)
             after = self.watermark.advanced(tp, latest, decoded[-1][0].offset + 1)
-            mark = after.value(self._highwater) if self._owns_every_partition() else None
+            mark = self._mark(after)
             if mark is not None:
                 self.app.tick_through(mark)
             self._dead_letter(decoded)
         self.watermark = after
+        self._publish()
         for command in applied:
             INGEST_MESSAGES.labels(type=command.type).inc()
         self.applied += len(applied)
@@ -188,13 +200,26 @@ class IngestConsumer:
             if self.kafka.highwater(tp) is not None:  # fetched once: position is valid
                 self.watermark = self.watermark.reading(tp, self.kafka.position(tp))
 
-    def _owns_every_partition(self) -> bool:
-        """Event time may tick only here: a process that owns some of the topic's partitions
-        cannot tell how far the others' backfill is (decision 0024); the clock service keeps
-        time meanwhile."""
+    def _mark(self, after: Watermark) -> datetime | None:
+        """How far event time may tick after this batch: over the whole topic, from the
+        rows the other processes share (decision 0024) — on our own partitions only when
+        we are the topic's one consumer."""
         partitions = self.kafka.partitions_for_topic(self.topic) or set()
-        owned = {tp.partition for tp in self.watermark.assigned if tp.topic == self.topic}
-        return bool(partitions) and owned >= set(partitions)
+        if self.shared is not None:
+            return self.shared.value(after, self._highwater, partitions)
+        owned = {tp.partition for tp in after.assigned if tp.topic == self.topic}
+        if not partitions or not owned >= set(partitions):
+            return None  # mid-rebalance: the partitions of a gone process are nobody's
+        return after.value(self._highwater)
+
+    def _lagging(self) -> frozenset[TopicPartition]:
+        return frozenset(self.watermark.lagging(self._highwater))
+
+    def _publish(self) -> None:
+        """Share our partitions' progress (PostgreSQL, several processes)."""
+        if self.shared is not None:
+            self.shared.publish(self.watermark, self.positions.epochs, self._highwater)
+            self._published_lagging = self._lagging()
 
     def _highwater(self, tp: TopicPartition) -> int | None:
         """The partition's end as the last fetch reported it (right on Tansu too)."""

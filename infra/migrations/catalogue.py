@@ -32,6 +32,8 @@ EVENT_TABLES_SQLITE = ("stored_events", "stored_snapshots", "tracking")
 EVENT_TABLES_POSTGRES = tuple(f"{EVENTS_APP.lower()}_{t}" for t in ("events", "snapshots",
                                                                      "tracking"))  # fmt: skip
 VERSION_TABLE = "alembic_version"
+INGEST_WATERMARKS = "ingest_watermarks"
+"""Event-time progress per attendance partition, shared by the ingest processes (0024)."""
 
 
 @dataclass(frozen=True)
@@ -47,9 +49,11 @@ ALERT_TABLES = (ALERTS, ALERT_LOG, ALERT_OUTBOX, ALERT_LINK_KEYS, ALERT_LINK_USE
 ALERT_STORE = Store("alerts", "alerts.sqlite", ALERT_TABLES)
 AUTH_STORE = Store("auth", "api.sqlite", (TOKENS, SESSIONS))
 VAULT_STORE = Store("vault", "vault.sqlite", (MEMBER_KEYS,))
-EVENTS_STORE = Store("events", "eventstore.sqlite", EVENT_TABLES_SQLITE + EVENT_TABLES_POSTGRES)
+EVENTS_STORE = Store(
+    "events", "eventstore.sqlite", (*EVENT_TABLES_SQLITE, *EVENT_TABLES_POSTGRES, INGEST_WATERMARKS)
+)
 """The event store (stored events, snapshots, tracking records = ingest's positions): its
-tables are eventsourcing's, made by the pinned library's recorders (``events_0001``); the
-file is ``Settings.sqlite_path``."""
+tables are eventsourcing's, made by the pinned library's recorders (``events_0001``), and
+ingest's shared watermark (``events_0002``); the file is ``Settings.sqlite_path``."""
 STORES: tuple[Store, ...] = (ALERT_STORE, AUTH_STORE, VAULT_STORE, EVENTS_STORE)
 BY_NAME: dict[str, Store] = {s.name: s for s in STORES}

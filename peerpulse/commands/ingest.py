@@ -2,7 +2,8 @@
 
 Topic names default to the catalogue's and can be replaced (``--topic``, ``--dlq-topic``)
 so tests and staging runs use their own. SIGTERM/SIGINT finish the batch in hand,
-commit it and exit 0.
+commit it and exit 0. On PostgreSQL any number of ingest processes share the topic, one
+Kafka consumer group dividing its partitions (decision 0024).
 """
 
 from __future__ import annotations
@@ -33,11 +34,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     from infra.broker_probe import wait_for_kafka
+    from infra.presence import sharing
     from infra.signals import on_signals
     from infra.singleton import only_one
+    from infra.sql import is_postgres
     from peerpulse.build import build
 
-    with only_one(settings, "ingest"):
+    # PostgreSQL: several ingest processes share the topic by partition, each listed by
+    # `peerpulse status` (decision 0024); SQLite, the one-host embedded store: one per store
+    with sharing(settings, "ingest") if is_postgres(settings) else only_one(settings, "ingest"):
         wait_for_kafka(settings.kafka_bootstrap)
         parts = build(settings)
         try:
@@ -55,6 +60,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             finally:
                 ingest.kafka.close(autocommit=False)
                 ingest.dead_letters.close()
+                if ingest.shared is not None:
+                    ingest.shared.close()
         finally:
             parts.close()
     log.info("stopped after applying %d messages", ingest.applied)

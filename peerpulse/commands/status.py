@@ -95,7 +95,8 @@ def _detail_rows(role: RoleStatus) -> list[tuple[str, ...]]:
         head = ("  event store", f"relayed {relay.relayed} of {relay.stored}")
         return [head] + [(f"  {role.topic}[{p}]", f"newest relayed {mark}")
                          for p, mark in sorted(relay.per_partition.items())]  # fmt: skip
-    return [(f"  {role.topic}[{p.partition}]", f"at {p.position} of {p.end}", "",
+    return [(f"  {role.topic}[{p.partition}]", f"at {p.position} of {p.end}",
+             "" if p.owner is None else f"owned by {_who(p.owner)}",
              f"{p.lag_events}", age(p.lag_seconds)) for p in role.partitions]  # fmt: skip
 
 

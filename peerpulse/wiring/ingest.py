@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from consumers.ingest.consumer import IngestConsumer
 from consumers.ingest.dlq import DeadLetters
+from consumers.ingest.shared_watermark import SharedWatermark
 from domain.application import EngagementApp
 from infra import kafka
 from infra.settings import Settings
+from infra.sql import connect, is_postgres
 
 
 def ingest_consumer(settings: Settings, app: EngagementApp, topic: str, dlq_topic: str,
@@ -18,5 +20,9 @@ def ingest_consumer(settings: Settings, app: EngagementApp, topic: str, dlq_topi
         max_poll_records=max_records, fetch_max_bytes=16 * 1024 * 1024,
     )  # fmt: skip
     dead = DeadLetters(kafka.producer(settings.kafka_bootstrap), dlq_topic)
-    app.trust_cache()  # this process is the only writer of the groups it ingests
-    return IngestConsumer(app, kafka_consumer, dead, topic, max_records=max_records)
+    app.trust_cache()  # this process is the only writer of the groups of its partitions
+    shared = None
+    if is_postgres(settings):  # several processes may divide the topic (decision 0024)
+        shared = SharedWatermark(lambda: connect(settings, settings.sqlite_path), topic)
+    return IngestConsumer(app, kafka_consumer, dead, topic, max_records=max_records,
+                          shared=shared)  # fmt: skip

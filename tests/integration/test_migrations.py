@@ -52,6 +52,11 @@ NEW_TABLES = {  # alerts_0004: the action links' shared secret and their used no
     "alert_link_uses": "CREATE TABLE alert_link_uses (nonce TEXT PRIMARY KEY, "
     "alert_id TEXT NOT NULL, action TEXT NOT NULL, recipient TEXT NOT NULL, "
     "used_at TEXT NOT NULL)",
+    # events_0002: the watermark the ingest processes dividing a topic share (decision 0024)
+    "ingest_watermarks": "CREATE TABLE ingest_watermarks (topic TEXT NOT NULL, "
+    "partition INTEGER NOT NULL, epoch BIGINT NOT NULL, lagging BOOLEAN NOT NULL, "
+    "applied_until TEXT, seen TEXT, updated_at TEXT NOT NULL, owner_pid INTEGER, "
+    "owner_host TEXT, PRIMARY KEY (topic, partition))",
 }
 
 
@@ -127,7 +132,7 @@ def test_an_event_store_release_0_1_0_made_keeps_its_events_and_ingest_positions
     )
     assert {t: after[t] for t in event_tables} == {t: before[t] for t in event_tables}
     again = run_db(store_settings, "upgrade")
-    assert "events: at events_0001 (head), nothing to do" in again.stdout
+    assert "events: at events_0002 (head), nothing to do" in again.stdout
     parts = build(store_settings)  # what every service opens: migrated, then read
     try:
         app = parts.app

@@ -38,7 +38,8 @@ def test_the_json_names_holders_partitions_and_lag_per_partition():
     assert ingest["owns"] == "all 2" and ingest["running"] is True
     assert (ingest["lag_events"], ingest["lag_seconds"]) == (2, 75.5)
     assert ingest["partitions"][0] == {"partition": 0, "end": 10, "position": 8,
-                                       "lag_events": 2, "lag_seconds": 75.5}  # fmt: skip
+                                       "lag_events": 2, "lag_seconds": 75.5,
+                                       "owner": None}  # fmt: skip
     assert relay["holder"] == {"pid": 77, "host": "10.0.0.5"}
     assert relay["relay"] == {"stored": 30, "relayed": 27, "per_partition": {"0": 27, "1": 25}}
     assert (relay["lag_events"], relay["lag_seconds"]) == (3, 12.0)
@@ -161,3 +162,15 @@ def test_the_relayed_head_skips_internal_events_that_go_to_no_topic():
     assert log.head() == 0
     topics[:] = []
     assert log.head() == 0
+
+
+def test_a_partition_with_a_known_owner_names_it_in_the_table():
+    shared = RoleStatus(
+        "ingest", "ingest", "ingest", "att", Holder(4242), 2,
+        (PartitionLag(0, 10, 10, 0.0, owner=Holder(4242, "a")),
+         PartitionLag(1, 4, 4, 0.0, owner=Holder(4343, "b"))),
+        processes=(Holder(4242, "a"), Holder(4343, "b")),
+    )  # fmt: skip
+    text = table(Status(AT, (shared,)))
+    assert "owned by pid 4242" in text and "owned by pid 4343" in text
+    assert "2 shared by 2" in text

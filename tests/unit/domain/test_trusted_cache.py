@@ -64,3 +64,18 @@ def test_a_trusting_writer_snapshots_groups_less_often(app: EngagementApp) -> No
     assert app.snapshotting_intervals == {Group: TRUSTED_SNAPSHOT_INTERVAL}
     app.forget_cached()
     assert app.trusted is not None and app.trusted.get(uuid4()) is None
+
+
+def test_forgetting_the_shared_aggregates_reloads_the_program_but_keeps_the_groups(
+    world: World,
+) -> None:
+    """Several ingest processes (decision 0024): groups stay theirs, programs do not."""
+    a, b, _ = world.given_group().members
+    world.app.trust_cache()
+    with world.app.batch():
+        world.app.hold_session(world.group_id, uuid4(), day(0), present=[a, b])
+    loads = counting_loads(world.app)
+    world.app.forget_shared_cached()
+    with world.app.batch():
+        world.app.hold_session(world.group_id, uuid4(), day(7), present=[a, b])
+    assert world.program_id in loads and world.group_id not in loads
