@@ -4,8 +4,8 @@ Each poll's records of one topic-partition are applied inside ``app.batch(tracki
 whose tracking record ``kafka:{topic}:{partition}`` (per topic incarnation, see
 :mod:`consumers.ingest.positions`) holds the last offset, so the Kafka position and the
 domain events commit together (exactly-once effect). Ticks follow the event-time
-watermark (:mod:`consumers.ingest.watermark`) while this process owns every partition of
-the topic. On assignment each
+watermark of the whole topic (:mod:`consumers.ingest.watermark`; on PostgreSQL shared with
+the other ingest processes, :mod:`consumers.ingest.shared_watermark`). On assignment each
 partition is sought to the stored position + 1; Kafka's own committed offsets are only
 informational. Several processes may share the topic (decision 0024): each claims the
 partitions it is assigned (a new epoch in their tracking records), so one that lost a
@@ -18,7 +18,6 @@ stop ingest; dead letters are flushed before the commit.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
@@ -87,10 +86,7 @@ class IngestConsumer:
         (see :mod:`consumers.ingest.positions`).
         """
         self.watermark = self.watermark.assign(partitions)
-        again = self.taken & set(partitions)
-        self.taken -= again
-        if again:
-            self.kafka.resume(*again)
+        self.taken -= set(partitions)  # ours again: seek and claim below
         forget = getattr(self.app, "forget_cached", None)
         if forget is not None:  # another consumer may have written these groups meanwhile
             forget()
@@ -163,13 +159,15 @@ class IngestConsumer:
         raise RuntimeError(f"{tp}: gave up after {MAX_CONFLICT_RETRIES} conflicting attempts")
 
     def _taken_over(self, tp: TopicPartition) -> None:
-        """Another process owns ``tp`` now: our batch was rolled back; stop reading it."""
+        """Another process owns ``tp`` now: our batch was rolled back; what we still fetch
+        of it is dropped until the rebalance that must follow takes it away (or gives it
+        back: assignment seeks to the stored position and claims it again). Not
+        ``KafkaConsumer.pause``: kafka-python 3.0 keeps a paused partition's fetched data and
+        then never fetched it again after the partition was reassigned."""
         log.warning("%s[%d] was taken over by another ingest process; its batch in hand is "
                     "left to the new owner", tp.topic, tp.partition)  # fmt: skip
         self.taken.add(tp)
         self.watermark = self.watermark.revoke([tp])
-        with contextlib.suppress(Exception):  # no longer assigned at all: nothing to pause
-            self.kafka.pause(tp)
 
     def _attempt(self, tp: TopicPartition, decoded: list[tuple[Any, Command | Rejection]]) -> None:
         tracking = self.positions.tracking(tp, decoded[-1][0].offset)
