@@ -126,6 +126,23 @@ def settle(fleet: Fleet, publisher: Publisher, app, topic: str, since: dict | No
         time.sleep(0.3)
 
 
+def assert_status_names_both(settings, topic: str, fleet: Fleet) -> None:
+    """``peerpulse status`` lists both processes and names an owner for every partition,
+    each one of them (from the rows of the shared watermark)."""
+    from peerpulse.pipeline import status_reader
+
+    parts = build(settings)
+    try:
+        (ingest,) = status_reader(parts, {"ingest": topic}).read(["ingest"]).roles
+    finally:
+        parts.close()
+    pids = {i.pid for i in fleet.live()}
+    assert {h.pid for h in ingest.processes} == pids, ingest
+    owners = {p.partition: p.owner.pid if p.owner else None for p in ingest.partitions}
+    assert set(owners) == set(range(PARTITIONS)) and set(owners.values()) == pids, owners
+    assert ingest.owns == f"{PARTITIONS} shared by 2"
+
+
 def test_two_ingest_processes_leave_the_store_a_single_process_leaves(
     postgres_settings, other_schema, kafka_bootstrap, tmp_path
 ):
@@ -147,6 +164,7 @@ def test_two_ingest_processes_leave_the_store_a_single_process_leaves(
         for store in (two_store, one_store):
             wait_all_applied(store.app, kafka_bootstrap, topic, fleets)
         pair.wait_applying()  # both share the partitions
+        assert_status_names_both(shared, topic, pair)
         # Program p0 lowers its lapse policy; later marks of its groups, on partitions of
         # both processes, must be judged with it (a process must not keep an old copy).
         publisher.send([(b"p0", change_lapse_policy("p0", 2, at=7 * 8))])
