@@ -6,7 +6,11 @@ One embedded Tansu broker; per store (SQLite file, PostgreSQL fresh schema):
 - ``ingest``: :class:`consumers.ingest.consumer.IngestConsumer` from first poll until
   every message's position is committed with its events (marks/s);
 - ``latency``: a producer at a steady 200 msg/s; publish (record timestamp) -> commit,
-  p50/p99 over the run.
+  p50/p99 over the run;
+- PostgreSQL only, ``N process(es)``: ``peerpulse ingest`` run as 1, then 2 processes
+  sharing a 6-partition copy of the topic (decision 0024), timed from the first commit
+  until every position is committed; ``cpu_s`` is the processes' CPU time (user + system)
+  over the same span. On this 2-core machine the broker and PostgreSQL share the cores.
 ``run()`` returns one dict per case. Target: ingest >= 5,000 marks/s on PostgreSQL.
 Figures before/after the trusted aggregate cache: docs/decisions/0001 (item 7-8).
 """
@@ -157,6 +161,48 @@ def _latency(settings: Settings, bootstrap: str, running: Any, seconds: float = 
     }
 
 
+def _processes(settings: Settings, topic: str, n: int, count: int, tmp: Path) -> dict[str, Any]:
+    """``count`` ``peerpulse ingest`` processes sharing ``topic`` (6 partitions)."""
+    import subprocess
+    import sys
+
+    from tests.integration.ingest_kit import positions
+    from tests.integration.relay_kit import relay_env
+
+    container = build(settings, vault=MemoryVault())  # the store, migrated, to read positions
+    group = f"bench-{uuid.uuid4().hex[:6]}"
+    cmd = [sys.executable, "-m", "peerpulse", "ingest", "--topic", topic, "--dlq-topic",
+           f"{topic}.dlq", "--group-id", group]  # fmt: skip
+    procs = [subprocess.Popen(cmd, env=relay_env(settings), cwd=tmp, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL) for _ in range(count)]  # fmt: skip
+    started, first, base, cpu_then = time.perf_counter(), None, 0, 0.0
+    try:
+        while (done := positions(container.app, topic, 6)) < n:
+            if first is None and done:
+                first, base = time.perf_counter(), done
+                cpu_then = sum(_cpu_seconds(p.pid) for p in procs)
+            if any(p.poll() is not None for p in procs):
+                raise RuntimeError(f"an ingest process exited: {[p.returncode for p in procs]}")
+            time.sleep(0.05)
+        took = time.perf_counter() - (first or started)
+        cpu = sum(_cpu_seconds(p.pid) for p in procs) - cpu_then
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(30)
+        container.close()
+    return {"case": f"{count} process" + ("es" if count > 1 else ""), "messages": n,
+            "seconds": round(took, 3), "per_s": round((n - base) / took),
+            "join_s": round((first or started) - started, 3), "cpu_s": round(cpu, 2)}  # fmt: skip
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a live process (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run(stores: tuple[str, ...] = ("sqlite", "postgres"), n: int = N) -> list[dict[str, Any]]:
     """Measure every case on every store; one embedded broker for the run."""
     from infra.topics import Topic, create_topics
@@ -187,6 +233,17 @@ def run(stores: tuple[str, ...] = ("sqlite", "postgres"), n: int = N) -> list[di
                 container.close()
                 for s in (raw_settings, settings):
                     _drop(s)
+                if store == "postgres":
+                    shared = f"{topic}.x6"
+                    pair = (Topic(shared, "k", "v", "b"), Topic(f"{shared}.dlq", "k", "v", "b"))
+                    create_topics(broker.bootstrap, 6, pair)
+                    publish(broker.bootstrap, shared, synthetic_stream(n))
+                    for count in (1, 2):
+                        s = _settings(store, Path(tmp), broker.bootstrap)
+                        try:
+                            found.append(_processes(s, shared, n, count, Path(tmp)))
+                        finally:
+                            _drop(s)
                 rows += [{"store": store, **r} for r in found]
     finally:
         broker.stop()

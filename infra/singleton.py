@@ -1,8 +1,9 @@
 """One process per role and store: relay, ingest, projection worker, alert router.
 
 Two relays publishing one store to one topic would interleave positions (decision 0007);
-two ingest processes would each keep their own event-time watermark and trusted cache
-(0012, 0001); two projection workers would split the events topic's partitions while each
+two ingest processes on one SQLite store would each keep their own event-time watermark
+(0012; on PostgreSQL they share it and fence their partitions instead, 0024); two
+projection workers would split the events topic's partitions while each
 restores every group's state from one read model; two alert routers on one SQLite store
 would both send a due notice (0009; on PostgreSQL they share the work by claims instead,
 0023); a rebuild beside a worker would reset tables the worker writes. Each of these
