@@ -39,9 +39,18 @@ FETCH = {
 }
 MAX_RECORDS = 20_000
 HELD = frozenset(
-    t.name for t in (T.GROUP_HEALTH, T.MEMBER_ENGAGEMENT, T.PROGRAM_ROLLUP, T.WEEKLY_TREND)
+    t.name
+    for t in (
+        T.GROUP_HEALTH,
+        T.MEMBER_ENGAGEMENT,
+        T.PROGRAM_ROLLUP,
+        T.PROGRAM_EPISODES,
+        T.WEEKLY_TREND,
+    )
 )
-"""Tables with one row per entity: rewritten by many events, so held until the end."""
+"""Tables with one row per entity: rewritten by many events, so held until the end. The
+program tables' counters (rollup, flag episodes) are summed over the feeds by the parent:
+feeds incrementing the same program rows concurrently deadlocked on PostgreSQL."""
 
 
 @dataclass
