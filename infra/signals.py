@@ -13,11 +13,13 @@ runs the callback, where taking a lock is safe (the main thread lets go of it in
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import threading
 from collections.abc import Callable, Iterator
 
+log = logging.getLogger(__name__)
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
@@ -44,7 +46,10 @@ class SignalForwarder:
             if not data:
                 return
             for signum in data:
-                self._callback(signum)
+                try:
+                    self._callback(signum)
+                except Exception:  # a failed stop must not silence the signals after it
+                    log.exception("handling signal %d failed", signum)
 
 
 def on_signals(

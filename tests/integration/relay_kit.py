@@ -4,6 +4,7 @@ relay settings and topics, the exactly-once check, relay processes and their rea
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -213,9 +214,16 @@ def reap_relays():
     """Kill relays a failed test left running (their readers follow them); import it into
     every module that uses :func:`start_relay`."""
     yield
-    while STARTED:
-        proc = STARTED.pop()
+    reap(STARTED)
+
+
+def reap(started: list[subprocess.Popen]) -> None:
+    """Kill every process of ``started`` still running (woken first: a test may have left
+    one SIGSTOPped), emptying the list."""
+    while started:
+        proc = started.pop()
         if proc.poll() is None:
+            proc.send_signal(signal.SIGCONT)
             proc.kill()
             proc.wait(10)
 

@@ -38,6 +38,7 @@ from infra.contract.inbound.decoder import Command, decode
 from infra.kafka import end_offsets, producer
 from infra.topics import Topic, create_topics
 from tests.integration.ingest_kit import T0, message
+from tests.integration.relay_kit import reap
 from tests.unit.ingest.conftest import NOW, FakeVault
 
 REPO = Path(__file__).parents[2]
@@ -261,12 +262,7 @@ def reap_ingests():
     """Kill (and first wake) ingest processes a failed test left running; import it into
     every module that uses :class:`Fleet`."""
     yield
-    while STARTED:
-        proc = STARTED.pop()
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGCONT)
-            proc.kill()
-            proc.wait(10)
+    reap(STARTED)
 
 
 def process_env(settings, env: dict | None = None) -> dict[str, str]:
