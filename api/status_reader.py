@@ -53,10 +53,13 @@ class ConsumerPositions:
 
     def owners(self, consumer: str | None, topic: str) -> dict[int, Holder]:
         """Who owns each partition, where the role records it: the ingest processes that
-        divide the topic on PostgreSQL write it with their shared watermark (0024)."""
+        divide the topic on PostgreSQL write it with their shared watermark (0024); the
+        projection workers claim theirs in the read model's checkpoint (0025)."""
         from infra.migrations.catalogue import INGEST_WATERMARKS
         from infra.sql import connect, is_postgres
 
+        if consumer == "projections":
+            return self._worker_owners(topic)
         if consumer != "ingest" or not is_postgres(self.settings):
             return {}
         conn = connect(self.settings, self.settings.sqlite_path)
@@ -68,6 +71,17 @@ class ConsumerPositions:
         finally:
             conn.close()
         return {int(p): Holder(pid, host) for p, pid, host in rows if pid is not None}
+
+    def _worker_owners(self, topic: str) -> dict[int, Holder]:
+        try:
+            rows = self.reader.rows(
+                f'SELECT "partition", owner FROM {T.CHECKPOINT.name}'
+                " WHERE topic = ? AND owner IS NOT NULL",
+                (topic,),
+            )
+        except Exception:  # noqa: BLE001 - a read model before 0025: no owners to show
+            return {}
+        return {int(r["partition"]): owner_holder(str(r["owner"])) for r in rows}
 
     def projections(self, topic: str, partitions: list[int]) -> Positions:
         """Next offsets from the projector's checkpoint table."""
@@ -213,6 +227,12 @@ class StatusReader:
             recorded = self.log.recorded_at(relayed + 1)
             age = None if recorded is None else _age(now, recorded.timestamp())
         return RelayPosition(stored, relayed, marks, age)
+
+
+def owner_holder(owner: str) -> Holder:
+    """A claim's owner as the read model records it (``host pid=N``) as a Holder."""
+    host, _, pid = owner.rpartition(" pid=")
+    return Holder(int(pid) if pid.isdigit() else None, host or None)
 
 
 def _age(now: datetime, unix_seconds: float) -> float:

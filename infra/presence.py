@@ -17,9 +17,19 @@ from infra.settings import Settings
 
 @contextmanager
 def sharing(settings: Settings, name: str) -> Iterator[None]:
-    """Be listed as one of the processes of role ``name`` while the block runs."""
+    """Be listed as one of the processes of role ``name`` while the block runs.
+
+    On a SQLite store the lock is a shared ``flock`` on the role's lock file (the file
+    :func:`infra.singleton.only_one` takes exclusively): it waits while a process holds
+    the role alone (a rebuild holds the projection workers' lock), and keeps such a
+    process out while any sharer runs."""
     from infra.singleton import _key
-    from infra.sql import postgres
+    from infra.sql import is_postgres, postgres
+
+    if not is_postgres(settings):
+        with _shared_file_lock(settings, name):
+            yield
+        return
 
     label = f"peerpulse {name} pid={os.getpid()}"[:63]
     conn = postgres(settings, autocommit=True, application_name=label)
@@ -29,3 +39,21 @@ def sharing(settings: Settings, name: str) -> Iterator[None]:
     finally:
         with suppress(Exception):
             conn.close()
+
+
+@contextmanager
+def _shared_file_lock(settings: Settings, name: str) -> Iterator[None]:
+    import fcntl
+
+    from infra.singleton import lock_path
+
+    path = lock_path(settings, name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)  # waits while a process holds the role alone
+        os.ftruncate(fd, 0)  # one of the sharers, for the refusal of an exclusive holder
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)

@@ -53,6 +53,7 @@ class Service:
     env: dict[str, str] = field(default_factory=dict)
     restart: bool = True
     oneshot: bool = False  # a set-up step: must exit 0 before the next service starts
+    pauses_as: str | None = None  # the pause request it honours (default: its name)
 
 
 @dataclass
@@ -265,8 +266,8 @@ class Supervisor:
         once the request is withdrawn or its requester is gone."""
         if self.data_dir is None:
             return
-        for name in list(self.running):
-            if (pid := pause.requester(self.data_dir, name)) is not None:
+        for name, run in list(self.running.items()):
+            if (pid := pause.requester(self.data_dir, run.service.pauses_as or name)) is not None:
                 self.log("supervisor", f"pausing {name} for pid {pid}")
                 with self._spawning:
                     run = self.running.pop(name, None)
@@ -274,7 +275,7 @@ class Supervisor:
                     self.paused[name] = run.service
                     self._end(run, grace=10.0)
         for name, service in list(self.paused.items()):
-            if pause.requester(self.data_dir, name) is None:
+            if pause.requester(self.data_dir, service.pauses_as or name) is None:
                 with self._spawning:
                     if self._stopping.is_set():
                         return

@@ -65,6 +65,7 @@ class Projector:
         self.policy, self.health_records = policy, health_records
         self.groups: dict[str, GroupState] = {}
         self.programs: dict[str, ProgramState] = {}
+        self.program_partition: dict[str, int] = {}
         self.by_partition: dict[int, dict[str, GroupState]] = {}
         self.clock: dict[int, tuple[datetime, int]] = {}
         self.dirty: set[tuple[str, str]] = set()
@@ -103,6 +104,27 @@ class Projector:
             due = grid_after(state.now) if state.now and state.status == "active" else None
         state.due = None
         self._wakeups(state.partition).schedule(state, due)
+
+    def drop(self, partitions: Iterable[int]) -> None:
+        """Forget every state made by ``partitions`` (a worker that no longer owns them);
+        what was not stored yet is lost with them, so call this between batches."""
+        gone = set(partitions)
+        for part in gone:
+            for group_id in self.by_partition.pop(part, {}):
+                self.groups.pop(group_id, None)
+                self._timeless.pop(group_id, None)
+            self.wakeups.pop(part, None)
+            self.clock.pop(part, None)
+        for program_id in [k for k, v in self.program_partition.items() if v in gone]:
+            del self.program_partition[program_id]
+            self.programs.pop(program_id, None)
+        self.dirty = {
+            (kind, ident)
+            for kind, ident in self.dirty
+            if (kind == "group" and ident in self.groups)
+            or (kind == "program" and ident in self.programs)
+            or (kind == "clock" and int(ident) in self.clock)
+        }
 
     def _wakeups(self, partition: int) -> Wakeups:
         w = self.wakeups.get(partition)
@@ -153,6 +175,7 @@ class Projector:
             out.ignored += 1
             return
         self.clock[ev.partition] = (at, ev.version)
+        self.dirty.add(("clock", str(ev.partition)))
         due = self._wakeups(ev.partition).take(at, self.groups)
         for s in due:
             self._catch_up(s, at, out)
@@ -223,6 +246,7 @@ class Projector:
             out.ignored += 1
             return
         self.dirty.add(("program", p.program_id))
+        self.program_partition[p.program_id] = ev.partition
         apply_program(p, ev)
         out.rows.append(rows.program(p))
 

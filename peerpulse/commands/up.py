@@ -1,6 +1,6 @@
 """``peerpulse up``: the whole system on the embedded default, as supervised processes.
 
-Broker, mail sink, relay, ingest, projection worker, alert router, API and clock — each
+Broker, mail sink, relay, ingest, projection worker(s), alert router, API and clock — each
 one the same ``peerpulse <command>`` production runs separately — with one log view,
 readiness checks, a clear error if a port is taken, and clean shutdown on Ctrl-C.
 """
@@ -20,7 +20,29 @@ from peerpulse.where import API, EMBEDDED, MAIL, STORE
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("up", help="run the whole system locally (embedded broker, SQLite)")
     p.add_argument("--no-clock", action="store_true", help="do not record wall-clock ticks")
+    p.add_argument(
+        "--workers",
+        type=_worker_count,
+        default=1,
+        metavar="N",
+        help="projection workers sharing the events topic by partition (default 1)",
+    )
     p.set_defaults(handler=_up, uses=(EMBEDDED, STORE, API, MAIL))
+
+
+def _worker_count(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to {MAX_WORKERS}")
+    return n
+
+
+MAX_WORKERS = 12
+"""More workers than the events topic's partitions would sit idle (12 is the most the
+README's sizing table asks for)."""
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
@@ -72,9 +94,17 @@ QUIET_HOURS_OFF = {"PEERPULSE_ALERTS_QUIET_START": "0", "PEERPULSE_ALERTS_QUIET_
 
 
 def services(
-    settings: Settings, *, clock: bool = True, ingest: bool = True, quiet_hours: bool = True
+    settings: Settings,
+    *,
+    clock: bool = True,
+    ingest: bool = True,
+    quiet_hours: bool = True,
+    workers: int = 1,
 ) -> list[Service]:
     """Every service of the embedded profile, in start order.
+
+    ``workers``: projection workers sharing the events topic (decision 0025), named
+    ``worker``, ``worker-2``, …; a rebuild pauses them all.
 
     ``quiet_hours=False`` lets the alert router deliver at any hour of the wall clock
     (the demo replays months in a minute; holding its warnings until morning would hide
@@ -91,7 +121,7 @@ def services(
         Service("topics", _cmd("topics", "create"), env=env, oneshot=True),
         Service("mailsink", _cmd("mailsink"), env=env),
         Service("relay", _cmd("relay"), env=env),
-        Service("worker", _cmd("worker"), env=env, ready_timeout=90),
+        *worker_services(env, workers),
         Service("alerts", _cmd("alerts", "run"), env=alerts_env),
         Service("api", _cmd("api"), ready=lambda: _http_ok(health), env=env),
     ]
@@ -100,6 +130,20 @@ def services(
     if clock:
         listed.append(clock_service(settings))
     return listed
+
+
+def worker_services(env: dict[str, str], workers: int) -> list[Service]:
+    """``workers`` projection workers, paused together by ``peerpulse rebuild``."""
+    return [
+        Service(
+            "worker" if i == 1 else f"worker-{i}",
+            _cmd("worker"),
+            env=env,
+            ready_timeout=90,
+            pauses_as="worker",
+        )
+        for i in range(1, workers + 1)
+    ]
 
 
 def ingest_service(settings: Settings) -> Service:
@@ -118,20 +162,23 @@ def start(
     clock: bool = True,
     ingest: bool = True,
     quiet_hours: bool = True,
+    workers: int = 1,
     out=None,
 ) -> Supervisor:
     """Check ports, then start everything; returns the running supervisor."""
     settings = embedded(settings)
     check_ports(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    listed = services(settings, clock=clock, ingest=ingest, quiet_hours=quiet_hours)
+    listed = services(
+        settings, clock=clock, ingest=ingest, quiet_hours=quiet_hours, workers=workers
+    )
     supervisor = Supervisor(listed, out=out, data_dir=settings.data_dir)  # rebuild pauses it
     supervisor.start()
     return supervisor
 
 
 def _up(args: argparse.Namespace, settings: Settings) -> int:
-    supervisor = start(settings, clock=not args.no_clock)
+    supervisor = start(settings, clock=not args.no_clock, workers=args.workers)
     try:
         print(
             f"\npeerpulse is up: dashboard {settings.public_url}/  "

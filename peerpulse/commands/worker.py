@@ -12,6 +12,7 @@ import argparse
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -71,32 +72,23 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     from prometheus_client import start_http_server
 
     from infra.broker_probe import wait_for_kafka
-    from infra.singleton import only_one
+    from infra.presence import sharing
     from infra.topics import create_topics
     from peerpulse.build import build
     from projections.worker.app import build_app
-    from projections.worker.group_offsets import set_group_offsets
     from projections.worker.observe import Observer
     from projections.worker.runner import ProjectionRunner
 
-    # One worker per read model: it restores every group's state from the read model and
-    # owns all of the events topic's partitions (a second one would split them).
-    with only_one(settings, "worker"):
+    # Any number of workers share the events topic by partition (decision 0025); each
+    # restores and fences the partitions it is assigned. A rebuild takes the lock whole.
+    with sharing(settings, "worker"):
         names = topic_names(args)
         wait_for_kafka(settings.kafka_bootstrap)
         create_topics(settings.kafka_bootstrap, settings.topic_partitions, names.catalogue())
         readmodel = build(settings).open_read_model()
-        runner = ProjectionRunner(readmodel, names.events)
-        group = worker_group(args.group_id, readmodel)
-        try:
-            set_group_offsets(settings.kafka_bootstrap, group, names.events, runner.positions, 3.0)
-        except RuntimeError as exc:
-            # A worker that died a moment ago can hold the group (on Tansu for good): join a
-            # fresh one; the first assignment seeks to the read model's checkpoint anyway.
-            group = f"{group}.r{int(time.time())}"
-            log.warning("%s; joining %s instead, from the read model's checkpoint", exc, group)
+        group = _start(settings, readmodel, args.group_id)
+        runner = ProjectionRunner(readmodel, names.events, restore=False)
         observer = Observer()
-        observer.load(readmodel)
         if args.metrics_port:
             start_http_server(args.metrics_port, addr=settings.metrics_host)
         failures: list[Exception] = []
@@ -115,7 +107,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
         (settings.data_dir / "faust").mkdir(parents=True, exist_ok=True)  # also on PostgreSQL
         watch = _watch(settings, runner, names.events)
-        app = build_app(settings, runner, names, group, observer, on_failure=stop)
+        owner = f"{socket.gethostname()} pid={os.getpid()}"
+        app = build_app(settings, runner, names, group, observer, on_failure=stop, owner=owner)
         worker = _worker_with_deadline(faust.Worker, app, give_up)
         code = 0
         try:
@@ -132,6 +125,34 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
                 " the read model's checkpoint"
             )
         return code
+
+
+def _start(settings: Settings, readmodel, base: str) -> str:
+    """Replay from the start a read model that cannot be resumed (an unfinished rebuild,
+    states of an older format), and name the consumer group from its epoch: decided by one
+    starting worker at a time, so workers starting together join one group."""
+    from infra.singleton import AlreadyRunning, only_one
+
+    deadline = time.monotonic() + START_WAIT_S
+    while True:
+        try:
+            with only_one(settings, "worker-start"):
+                if readmodel.stale():
+                    log.warning(STALE)
+                    readmodel.reset()
+                return worker_group(base, readmodel)
+        except AlreadyRunning:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+STALE = (
+    "read model cannot be resumed (an unfinished rebuild, or states of an older format):"
+    " replaying from the start"
+)
+START_WAIT_S = 60.0
+"""How long a starting worker waits for another starting one to finish its check."""
 
 
 def _worker_with_deadline(base: type, app, give_up: Callable[[], None]):

@@ -38,6 +38,8 @@ class Batch:
     incrs: dict[Key, dict[str, int]] = field(default_factory=dict)
     checkpoint: dict[tuple[str, int], int] = field(default_factory=dict)
     states: dict[tuple[str, str], bytes] = field(default_factory=dict)
+    state_partitions: dict[tuple[str, str], int] = field(default_factory=dict)
+    """The events-topic partition of each state in ``states`` (restore by partition)."""
     drop: set[tuple[str, str]] = field(default_factory=set)
     """Projector-state rows ``(kind, id)`` to delete (e.g. the unfinished-rebuild marker)."""
     events: int = 0
@@ -80,6 +82,7 @@ class Batch:
                 acc[col] = acc.get(col, 0) + delta
         self.checkpoint.update(later.checkpoint)
         self.states.update(later.states)
+        self.state_partitions.update(later.state_partitions)
         self.drop |= later.drop
         self.events += later.events
 

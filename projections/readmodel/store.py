@@ -9,7 +9,7 @@ read model is (decision 0006).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -74,8 +74,21 @@ class ReadModel:
         finally:
             cur.close()
 
-    def write(self, batch: Batch, state_format: int | None = None) -> None:
-        """Apply one batch atomically."""
+    def write(
+        self,
+        batch: Batch,
+        state_format: int | None = None,
+        fence: dict[int, int] | None = None,
+    ) -> None:
+        """Apply one batch atomically.
+
+        ``fence`` (a worker sharing the topic, decision 0025): the owner epoch this writer
+        holds per partition. The batch's positions are then written only where the stored
+        epoch is still that one; if another worker has claimed a partition since, nothing
+        is written and :class:`TakenOver` is raised. Rows are written in one global order
+        (table, then key), so workers adding to the same program counters never deadlock.
+        """
+        fmt = STATE_FORMAT if state_format is None else state_format
         groups: dict[tuple[str, str, tuple[str, ...]], list[tuple]] = {}
         for (table, key), values in batch.upserts.items():
             cols = tuple(values)
@@ -83,20 +96,90 @@ class ReadModel:
         for (table, key), deltas in batch.incrs.items():
             cols = tuple(deltas)
             groups.setdefault(("i", table, cols), []).append((*key, *deltas.values()))
-        for (topic, part), offset in batch.checkpoint.items():
-            groups.setdefault(("u", T.CHECKPOINT.name, ("next_offset",)), []).append(
-                (topic, part, offset)
-            )
+        if fence is None:
+            for (topic, part), offset in batch.checkpoint.items():
+                groups.setdefault(("u", T.CHECKPOINT.name, ("next_offset",)), []).append(
+                    (topic, part, offset)
+                )
         for (kind, ident), body in batch.states.items():
-            groups.setdefault(("u", T.STATE.name, ("format", "body")), []).append(
-                (kind, ident, STATE_FORMAT if state_format is None else state_format, body)
+            groups.setdefault(("u", T.STATE.name, ("format", "body", "partition")), []).append(
+                (kind, ident, fmt, body, batch.state_partitions.get((kind, ident)))
             )
         with self._tx() as cur:
+            if fence is not None:
+                self._fenced_positions(cur, batch, fence)
             for (op, table, cols), params in sorted(groups.items()):
                 make = incr_sql if op == "i" else upsert_sql
+                width = len(T.BY_NAME[table].key)
+                params.sort(key=lambda row, w=width: row[:w])
                 cur.executemany(make(self.dialect, table, cols), params)
             if batch.drop:
                 cur.executemany(f"DELETE FROM {self._state_key()}", sorted(batch.drop))
+
+    def _fenced_positions(self, cur: Any, batch: Batch, fence: dict[int, int]) -> None:
+        p = self.dialect.param
+        sql = (
+            f"UPDATE {self.name(T.CHECKPOINT)} SET next_offset = {p}"
+            f" WHERE topic = {p} AND {q('partition')} = {p} AND owner_epoch = {p}"
+        )
+        for (topic, part), offset in sorted(batch.checkpoint.items()):
+            cur.execute(sql, (offset, topic, part, fence.get(part, -1)))
+            if cur.rowcount != 1:
+                raise TakenOver(part)
+
+    def claim(
+        self, topic: str, partitions: Iterable[int], owner: str
+    ) -> dict[int, tuple[int, int]]:
+        """Take ``partitions`` of ``topic`` for a worker: raise each one's owner epoch (a
+        batch still in flight of the previous owner then fails its fenced write) and
+        return ``{partition: (epoch, next offset)}``, read after the claim committed."""
+        p = self.dialect.param
+        take = (
+            f"INSERT INTO {self.name(T.CHECKPOINT)} AS cur"
+            f" (topic, {q('partition')}, next_offset, owner_epoch, owner)"
+            f" VALUES ({p}, {p}, 0, 1, {p}) ON CONFLICT (topic, {q('partition')}) DO UPDATE"
+            " SET owner_epoch = COALESCE(cur.owner_epoch, 0) + 1, owner = excluded.owner"
+        )
+        read = (
+            f"SELECT owner_epoch, next_offset FROM {self.name(T.CHECKPOINT)}"
+            f" WHERE topic = {p} AND {q('partition')} = {p}"
+        )
+        mark = upsert_sql(self.dialect, T.STATE.name, ("format", "body"))
+        out: dict[int, tuple[int, int]] = {}
+        with self._tx() as cur:
+            cur.execute(mark, (*FORMAT_MARK, 0, str(STATE_FORMAT).encode()))
+            for part in sorted(partitions):
+                cur.execute(take, (topic, part, owner))
+                cur.execute(read, (topic, part))
+                epoch, offset = cur.fetchone()
+                out[part] = (int(epoch), int(offset))
+        return out
+
+    def owners(self, topic: str) -> dict[int, str]:
+        """Who last claimed each partition of ``topic`` (``peerpulse status``)."""
+        rows = self.query(
+            f"SELECT {q('partition')}, owner FROM {self.name(T.CHECKPOINT)}"
+            f" WHERE topic = {self.dialect.param} AND owner IS NOT NULL",
+            (topic,),
+        )
+        return {int(part): str(owner) for part, owner in rows}
+
+    def stale(self) -> bool:
+        """True if the model cannot be resumed and must be replayed from the start: a
+        rebuild started and did not finish, or positions were reached but no state of the
+        current format is stored (states of an older :data:`STATE_FORMAT`)."""
+        if self.rebuilding():
+            return True
+        moved = self.query(f"SELECT 1 FROM {self.name(T.CHECKPOINT)} WHERE next_offset > 0")
+        if not moved:
+            return False
+        p = self.dialect.param
+        kept = self.query(
+            f"SELECT 1 FROM {self.name(T.STATE)} WHERE format = {p}"
+            f" OR (kind = {p} AND id = {p} AND body = {p})",
+            (STATE_FORMAT, *FORMAT_MARK, str(STATE_FORMAT).encode()),
+        )
+        return not kept
 
     def begin_rebuild(self) -> None:
         """Mark the read model as being rebuilt; the rebuild's last transaction removes the
@@ -120,19 +203,29 @@ class ReadModel:
         )
         return {int(p): int(o) for p, o in rows}
 
-    def states(self) -> Iterator[tuple[str, str, bytes]]:
-        """Stored projector states of the current format, ``(kind, id, body)``: clocks first,
-        then programs and groups, streamed (100k pickled states never sit in memory at once)."""
+    def states(
+        self, partitions: Iterable[int] | None = None
+    ) -> Iterator[tuple[str, str, bytes, int | None]]:
+        """Stored projector states of the current format, ``(kind, id, body, partition)``
+        (partition: of the events topic, None if unknown): clocks first,
+        then programs and groups, streamed (100k pickled states never sit in memory at once).
+        ``partitions``: only the states made by those partitions of the events topic."""
+        params: tuple = (STATE_FORMAT,)
+        where = f"format = {self.dialect.param}"
+        if partitions is not None:
+            parts = sorted({int(x) for x in partitions})
+            if not parts:
+                return
+            where += f" AND {q('partition')} IN ({', '.join(str(x) for x in parts)})"
         sql = (
-            f"SELECT kind, id, body FROM {self.name(T.STATE)}"
-            f" WHERE format = {self.dialect.param}"
+            f"SELECT kind, id, body, {q('partition')} FROM {self.name(T.STATE)} WHERE {where}"
             " ORDER BY CASE kind WHEN 'clock' THEN 0 ELSE 1 END"
         )
         with self._tx() as cur:
-            cur.execute(sql, (STATE_FORMAT,))
+            cur.execute(sql, params)
             while rows := cur.fetchmany(2000):
-                for k, i, b in rows:
-                    yield k, i, bytes(b)
+                for k, i, b, part in rows:
+                    yield k, i, bytes(b), None if part is None else int(part)
 
     def epoch(self) -> str:
         """This read model's identity, new after every reset: names the worker's group."""
@@ -172,11 +265,23 @@ class ReadModel:
         return self.dialect.qualified(table.name)
 
 
+class TakenOver(Exception):
+    """Another worker claimed a partition this batch has records of: nothing was written."""
+
+    def __init__(self, partition: int) -> None:
+        super().__init__(f"partition {partition} was claimed by another projection worker")
+        self.partition = partition
+
+
 REBUILDING = ("meta", "rebuilding")
 """The projector-state key marking a rebuild in progress."""
-STATE_FORMAT = 4
+FORMAT_MARK = ("meta", "format")
+"""The projector-state key naming the state format a claiming worker writes (see
+:meth:`ReadModel.stale`): a model whose batches so far changed no state is not stale."""
+STATE_FORMAT = 5
 """Bump when GroupState/ProgramState change shape: stored states are then ignored and the
-worker replays the topic from the start (decision 0006). 4: flag episodes (decision 0019)."""
+worker replays the topic from the start (decision 0006). 4: flag episodes (decision 0019);
+5: states carry their partition, restored per partition (decision 0025)."""
 
 
 def q(ident: str) -> str:

@@ -156,7 +156,12 @@ CHECKPOINT = _t(
     topic="TEXT NOT NULL",
     partition="INTEGER NOT NULL",
     next_offset="INTEGER NOT NULL",
+    owner_epoch="INTEGER",
+    owner="TEXT",
 )
+"""``owner_epoch``: the fence of the worker that owns the partition (decision 0025): raised
+by every claim, and every batch's write must carry the current one. ``owner``: who claimed
+it (``host pid=N``), for ``peerpulse status``."""
 STATE = _t(
     "projector_state",
     ("kind", "id"),
@@ -164,7 +169,10 @@ STATE = _t(
     id="TEXT NOT NULL",
     format="INTEGER NOT NULL",
     body="BLOB",
+    partition="INTEGER",
 )
+"""``partition``: the events-topic partition whose records made the state (a group's, a
+program's, a partition clock's), so a worker restores only the partitions it owns."""
 
 READ_MODEL: tuple[Table, ...] = (
     GROUP_HEALTH,

@@ -8,6 +8,7 @@ No faust tables or changelogs: state lives in the read model (decision 0006).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import timedelta
@@ -55,13 +56,21 @@ def build_app(
     group_id: str,
     observer: Observer | None = None,
     on_failure: Callable[[Exception], None] | None = None,
+    owner: str | None = None,
 ) -> faust.App:
     """A faust app whose single agent feeds ``runner`` from ``names.events``.
 
+    ``owner`` (``host pid=N``): the worker shares the topic with others in its consumer
+    group (decision 0025). At every assignment the runner gives up the partitions it lost,
+    claims the new ones (fencing out their previous owner) and restores their states, and
+    the consumer reads each new one from its checkpoint. Without ``owner`` the runner has
+    restored everything and the first assignment only seeks.
+
     A batch that cannot be projected, published or committed (the read model refuses the
-    write, the broker is gone for good) stops the agent; faust would leave the process up
-    and idle, so ``on_failure`` is told, and the worker command stops with exit status 3
-    for its supervisor to restart it from the read model's checkpoint."""
+    write, another worker took a partition over, the broker is gone for good) stops the
+    agent; faust would leave the process up and idle, so ``on_failure`` is told, and the
+    worker command stops with exit status 3 for its supervisor to restart it from the read
+    model's checkpoint."""
     app = faust.App(
         group_id,
         broker=f"kafka://{settings.kafka_bootstrap}",
@@ -84,35 +93,43 @@ def build_app(
         for name in (names.group_health, names.alerts)
     }
     observer = observer or Observer()
+    between_batches = asyncio.Lock()  # an assignment never lands in the middle of a batch
 
     async def batches(stream: Any) -> None:
         async for events in stream.take_events(BATCH_MAX, within=BATCH_WITHIN):
-            newest = None
-            for event in events:
-                msg = event.message
-                runner.handle(event.value, msg.headers, msg.partition, msg.offset)
-                newest = msg.timestamp
-            out = runner.drain()
-            for topic, key, value in messages(out, names):
-                await sinks[topic].send(key=key, value=value)
-            await app.producer.flush()
-            runner.commit()
-            observer.after(runner, out, int(newest * 1000) if newest else None)
+            async with between_batches:
+                newest = None
+                for event in events:
+                    msg = event.message
+                    runner.handle(event.value, msg.headers, msg.partition, msg.offset)
+                    newest = msg.timestamp
+                out = runner.drain()
+                for topic, key, value in messages(out, names):
+                    await sinks[topic].send(key=key, value=value)
+                await app.producer.flush()
+                runner.commit()
+                observer.after(runner, out, int(newest * 1000) if newest else None)
 
     first_assignment = [True]
 
     @app.on_partitions_assigned.connect
     async def resume_at_checkpoint(sender: Any, assigned: Any, **_: Any) -> None:
-        """On the first assignment, read each partition from the read model's checkpoint,
-        whatever the group's committed offsets say (a worker that died after faust
-        acknowledged a batch it never wrote left them ahead of it; on Tansu a dead member
-        can keep the group from being repositioned before the start)."""
-        if not first_assignment[0]:
-            return
-        first_assignment[0] = False
-        for tp in assigned:
-            if tp.topic == names.events:
-                await app.consumer.seek(tp, runner.positions.get(tp.partition, 0))
+        """Read each partition newly ours from the read model's checkpoint, whatever the
+        group's committed offsets say (a worker that died after faust acknowledged a
+        batch it never wrote left them ahead of it; on Tansu a dead member can keep the
+        group from being repositioned before the start)."""
+        ours = {tp.partition: tp for tp in assigned if tp.topic == names.events}
+        if owner is None:
+            if not first_assignment[0]:
+                return
+            first_assignment[0] = False
+            starts = {part: runner.positions.get(part, 0) for part in ours}
+        else:
+            async with between_batches:
+                starts = runner.assign(set(ours), owner)
+                observer.owned(runner)
+        for part, offset in starts.items():
+            await app.consumer.seek(ours[part], offset)
 
     @app.agent(source, concurrency=1)
     async def project(stream: Any) -> None:

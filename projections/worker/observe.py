@@ -1,4 +1,10 @@
-"""Prometheus bookkeeping for a projection run (events, rejections, lag, groups per level)."""
+"""Prometheus bookkeeping for a projection run (events, rejections, lag, groups per level).
+
+The per-program gauges (groups per level, the flag-episode funnel) describe the whole read
+model. A worker alone on the topic keeps them from its own batches' deltas; when workers
+share the topic (decision 0025) each sees only its partitions' deltas, so the one that
+owns partition 0 sets them from the read model's roll-up tables after every batch and the
+others export none: ``sum by (program)`` stays right however many workers run."""
 
 from __future__ import annotations
 
@@ -24,6 +30,42 @@ class Observer:
         self._programs: set[str] = set()
         self._names: dict[str, str] = {}
         self._rejected = 0
+        self._shared: bool | None = None
+        """None: alone on the topic (deltas); True: shared, exporting the program gauges
+        from the read model; False: shared, not exporting them."""
+
+    def owned(self, runner: ProjectionRunner) -> None:
+        """The runner's partitions changed: export the program gauges if it owns partition
+        0, from the read model; clear them otherwise."""
+        self._shared = runner.owned is None or 0 in runner.owned
+        if self._shared:
+            self.refresh(runner.readmodel)
+        else:
+            metrics.PROJECTION_GROUPS.clear()
+            metrics.PROJECTION_FLAG_EPISODES.clear()
+
+    def refresh(self, readmodel: ReadModel) -> None:
+        """Set the program gauges to the read model's roll-up and episode tables."""
+        groups: dict[tuple[str, str], int] = {}
+        cols = T.PROGRAM_ROLLUP.columns
+        for row in readmodel.rows(T.PROGRAM_ROLLUP):
+            values = dict(zip(cols, row, strict=True))
+            self.name_program(values["program_id"], values["name"])
+            label = self.program_label(values["program_id"])
+            for level in LEVEL_COLUMNS:
+                groups[(label, level)] = groups.get((label, level), 0) + (values[level] or 0)
+        stages: dict[tuple[str, str], int] = {}
+        cols = T.PROGRAM_EPISODES.columns
+        for row in readmodel.rows(T.PROGRAM_EPISODES):
+            values = dict(zip(cols, row, strict=True))
+            label = self.program_label(values["program_id"])
+            for stage in STAGES:
+                if values.get(stage):
+                    stages[(label, stage)] = stages.get((label, stage), 0) + values[stage]
+        for (label, level), n in groups.items():
+            metrics.PROJECTION_GROUPS.labels(label, level).set(n)
+        for (label, stage), n in stages.items():
+            metrics.PROJECTION_FLAG_EPISODES.labels(label, stage).set(n)
 
     def program_label(self, program_id: str) -> str:
         """The program's label, bounded to the first ``MAX_PROGRAM_LABELS`` programs."""
@@ -78,6 +120,11 @@ class Observer:
         if runner.rejected > self._rejected:
             metrics.PROJECTION_REJECTED.inc(runner.rejected - self._rejected)
             self._rejected = runner.rejected
+        if self._shared is not None:
+            if self._shared:
+                self.refresh(runner.readmodel)
+            self._lag(newest_ts_ms)
+            return
         for r in out.rows:
             if r.table == T.PROGRAM_ROLLUP.name and r.op != "incr" and "name" in r.values:
                 self.name_program(r.key[0], r.values["name"])
@@ -86,5 +133,8 @@ class Observer:
                     metrics.PROJECTION_GROUPS.labels(self.program_label(r.key[0]), level).inc(delta)
             elif r.table == T.PROGRAM_EPISODES.name:
                 self._count_episodes(r.key[0], r.values)
+        self._lag(newest_ts_ms)
+
+    def _lag(self, newest_ts_ms: int | None) -> None:
         if newest_ts_ms:
             metrics.PROJECTION_LAG_SECONDS.set(max(0.0, time.time() - newest_ts_ms / 1000))

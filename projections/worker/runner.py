@@ -57,39 +57,72 @@ class ProjectionRunner:
         self.projector = Projector(policy)
         self.batch, self.pending = Batch(), Outputs()
         self.positions: dict[int, int] = readmodel.checkpoint(topic) if restore else {}
+        self.owned: set[int] | None = None
+        """The partitions this runner owns (:meth:`assign`); None: all of them, unfenced."""
+        self.epochs: dict[int, int] = {}
         self.rejected = 0
         self.types: dict[str, int] = {}
         if restore:
-            self._restore()
+            if readmodel.stale():
+                log.warning("read model cannot be resumed (an unfinished rebuild, or states of"
+                            " an older format): replaying from the start")  # fmt: skip
+                readmodel.reset()
+                self.positions = {}
+            self._restore(None)
+            log.info("restored %d groups, resuming at %s", len(self.projector.groups),
+                     self.positions)  # fmt: skip
 
-    def _restore(self) -> None:
-        if self.readmodel.rebuilding():
-            log.warning("read model holds an unfinished rebuild: replaying from the start")
-            self.readmodel.reset()
-            self.positions = {}
-            return
+    def _restore(self, partitions: set[int] | None) -> int:
         p, stored = self.projector, 0
-        for kind, ident, body in self.readmodel.states():
+        for kind, ident, body, part in self.readmodel.states(partitions):
             stored += 1
             obj = load_state(body)
             if kind == "clock":
                 p.clock[int(ident)] = obj
             elif kind == "program":
                 p.programs[ident] = obj
+                if part is not None:
+                    p.program_partition[ident] = part
             else:
                 p.adopt(obj)
-        if self.positions and not stored:
-            log.warning("read model has a checkpoint but no usable state: replaying from the start")
-            self.readmodel.reset()
-            self.positions = {}
-        log.info("restored %d groups, resuming at %s", len(p.groups), self.positions)
+        return stored
+
+    def assign(self, partitions: set[int], owner: str) -> dict[int, int]:
+        """Own exactly ``partitions`` from now on (a worker sharing the topic, decision
+        0025): forget the states of the partitions given up, claim the new ones (raising
+        their owner epoch, which fences out their previous owner) and restore their states
+        from the read model. Call between batches. Returns where to read each newly owned
+        partition from: its checkpoint, read after the claim."""
+        if self.owned is None and (self.projector.groups or self.positions):
+            raise RuntimeError("assign() needs a runner made with restore=False")
+        before = self.owned or set()
+        gone, new = before - partitions, partitions - before
+        if gone:
+            self.projector.drop(gone)
+            for part in gone:
+                self.epochs.pop(part, None)
+                self.positions.pop(part, None)
+        self.owned = set(partitions)
+        if not new:
+            return {}
+        claimed = self.readmodel.claim(self.topic, new, owner)
+        for part in sorted(new):
+            self.epochs[part], self.positions[part] = claimed[part]
+        self._restore(new)
+        log.info(
+            "owning partitions %s of %s (new: %s at %s)", sorted(partitions), self.topic,
+            sorted(new), {part: self.positions[part] for part in sorted(new)},
+        )  # fmt: skip
+        return {part: self.positions[part] for part in new}
 
     def handle(self, value: Any, headers: Iterable | None, partition: int, offset: int) -> bool:
         """Project one record; False if it was already in the read model, undecodable, or
         an event the projector failed on (logged with its position and counted in
         ``rejected``, as an undecodable one: the same in live projection and ``rebuild``, so
         both stay identical)."""
-        if offset < self.positions.get(partition, 0):
+        if offset < self.positions.get(partition, 0) or (
+            self.owned is not None and partition not in self.owned
+        ):
             return False
         self.batch.position(self.topic, partition, offset)
         self.batch.events += 1
@@ -136,16 +169,23 @@ class ProjectionRunner:
         if not states:
             return batch
         for kind, ident in p.dirty:
-            obj = p.groups[ident] if kind == "group" else p.programs[ident]
+            if kind == "group":
+                obj = p.groups[ident]
+                part = obj.partition
+            elif kind == "program":
+                obj, part = p.programs[ident], p.program_partition.get(ident)
+            else:
+                part = int(ident)
+                obj = p.clock[part]
             batch.states[(kind, ident)] = pickle.dumps(obj, protocol=5)
-        for part, tick in p.clock.items():
-            batch.states[("clock", str(part))] = pickle.dumps(tick, protocol=5)
+            if part is not None:
+                batch.state_partitions[(kind, ident)] = part
         p.dirty.clear()
         return batch
 
     def write(self, batch: Batch) -> None:
         """Write a sealed batch in one transaction; then its positions count as reached."""
         if batch:
-            self.readmodel.write(batch)
+            self.readmodel.write(batch, fence=None if self.owned is None else self.epochs)
         for (_, part), offset in batch.checkpoint.items():
             self.positions[part] = offset

@@ -102,7 +102,7 @@ def test_a_restarted_runner_resumes_from_checkpoint_and_states_without_reapplyin
     rm = ReadModel(store_settings).open()
     try:
         assert rm.checkpoint(TOPIC) == {0: len(values)}
-        kinds = {k for k, _, _ in rm.states()}
+        kinds = {k for k, _, _, _ in rm.states()}
         assert kinds == {"group", "clock"}
     finally:
         rm.close()

@@ -34,14 +34,34 @@ def _worker_lock_holder(data_dir: Path) -> int | None:
         return None
 
 
-def test_rebuild_under_up_pauses_and_restarts_the_worker(tmp_path: Path) -> None:
+def _owners(data_dir: Path) -> dict[int, str]:
+    from infra.settings import Settings
+    from infra.topics import EVENTS
+    from projections.readmodel.store import ReadModel
+
+    model = ReadModel(Settings(_env_file=None, data_dir=data_dir)).open()
+    try:
+        return model.owners(EVENTS.name)
+    finally:
+        model.close()
+
+
+def _pids(owners: dict[int, str]) -> set[int]:
+    return {int(owner.rpartition("pid=")[2]) for owner in owners.values()}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_rebuild_under_up_pauses_and_restarts_the_worker(tmp_path: Path, workers: int) -> None:
+    """With ``--workers 2`` both workers share the events topic (each claims some of its
+    partitions), both are paused for the rebuild, and both share it again afterwards."""
     data_dir = tmp_path / "pp"
     ports = {"BROKER_PORT": free_port(), "API_PORT": free_port(), "SMTP_PORT": free_port()}
     clean = {k: v for k, v in os.environ.items() if not k.startswith("PEERPULSE_")}
     env = {**clean, "PYTHONPATH": str(ROOT), "PEERPULSE_DATA_DIR": str(data_dir),
            **{f"PEERPULSE_{name}": str(port) for name, port in ports.items()}}  # fmt: skip
     up = subprocess.Popen(
-        [sys.executable, "-m", "peerpulse", "up", "--no-clock"], cwd=tmp_path, env=env,
+        [sys.executable, "-m", "peerpulse", "up", "--no-clock", "--workers", str(workers)],
+        cwd=tmp_path, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
     )  # fmt: skip
     log: list[str] = []
@@ -51,6 +71,8 @@ def test_rebuild_under_up_pauses_and_restarts_the_worker(tmp_path: Path) -> None
         assert pause.running_supervisor(data_dir) == up.pid
         first_worker = _worker_lock_holder(data_dir)
         assert first_worker and first_worker != up.pid  # up's worker holds the lock
+        _wait(lambda: len(_pids(_owners(data_dir))) == workers, log, "partitions not shared", 60)
+        assert all(_alive(pid) for pid in _pids(_owners(data_dir)))
 
         rebuild = subprocess.run(
             [sys.executable, "-m", "peerpulse", "rebuild", "--no-progress"], cwd=tmp_path,
@@ -74,6 +96,14 @@ def test_rebuild_under_up_pauses_and_restarts_the_worker(tmp_path: Path) -> None
             return holder != first_worker and _alive(holder)  # not the (gone) rebuild's pid
 
         _wait(a_new_worker_holds_the_lock, log, "no worker took the lock back", 60)
+        if workers > 1:
+            assert "pausing worker-2 for pid" in said and "resuming worker-2" in "".join(log)
+
+        def the_workers_share_the_topic_again() -> bool:
+            pids = _pids(_owners(data_dir))
+            return len(pids) == workers and all(_alive(pid) for pid in pids)
+
+        _wait(the_workers_share_the_topic_again, log, "the topic was not shared again", 60)
         assert not pause.request_file(data_dir, "worker").exists()
         assert up.poll() is None, "".join(log[-30:])
     finally:

@@ -1,4 +1,5 @@
-"""One relay per topic, one ingest, worker and alert router per store (infra/singleton.py)."""
+"""One relay per topic; one ingest and alert router per SQLite store; no rebuild beside a
+running projection worker (infra/singleton.py, infra/presence.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from infra.presence import sharing
 from infra.singleton import AlreadyRunning, _key, only_one
 from tests.conftest import PG_DSN
 from tests.integration.relay_kit import (  # reap_relays: autouse clean-up
@@ -134,9 +136,9 @@ def test_a_second_relay_on_the_same_topic_stops_with_one_line(
 @pytest.mark.kafka
 @pytest.mark.parametrize(
     ("command", "role"),
-    [(["ingest"], "ingest"), (["alerts", "run"], "alerts"), (["worker"], "worker")],
+    [(["ingest"], "ingest"), (["alerts", "run"], "alerts")],
 )
-def test_a_second_ingest_alert_router_or_worker_on_one_store_stops_with_one_line(
+def test_a_second_ingest_or_alert_router_on_one_sqlite_store_stops_with_one_line(
     command, role, sqlite_settings, kafka_bootstrap, tmp_path
 ):
     settings = relay_settings(sqlite_settings, kafka_bootstrap)
@@ -181,7 +183,7 @@ def test_a_relay_whose_lock_session_ends_stops_with_one_line(
 
 def test_rebuild_refuses_to_run_beside_a_worker(sqlite_settings, tmp_path):
     env = relay_env(sqlite_settings)
-    with only_one(sqlite_settings, "worker"):  # as a running `peerpulse worker` holds it
+    with sharing(sqlite_settings, "worker"):  # as every running `peerpulse worker` holds it
         rebuild = subprocess.run(
             [sys.executable, "-m", "peerpulse", "rebuild", "--no-progress"],
             env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60,

@@ -15,7 +15,7 @@ import pytest
 
 from infra.broker import free_port
 from infra.kafka import producer
-from infra.lock_holder import holder
+from infra.lock_holder import Holder, holder
 from infra.topics import ALERTS, ATTENDANCE, ATTENDANCE_DLQ, EVENTS, create_topics
 from peerpulse.build import build
 from peerpulse.pipeline import status_reader
@@ -120,9 +120,13 @@ def test_status_names_each_holder_its_partitions_and_a_lag_that_drops_to_zero(
         batch.position(topics["projections"], p.partition, p.end - 1)  # as the worker records
     model = ReadModel(settings).open()
     model.write(batch)
+    for partition, owner in ((0, "host-a pid=4242"), (1, "host-b pid=4343")):
+        model.claim(topics["projections"], [partition], owner)  # as two workers claim (0025)
     model.close()
     done = reader.read()
     assert done.caught_up, json.dumps(done.to_dict(), indent=1)
+    assert [(p.partition, p.owner) for p in done.role("worker").partitions] == [
+        (0, Holder(4242, "host-a")), (1, Holder(4343, "host-b"))]  # fmt: skip
     assert not done.role("ingest").running and not done.role("relay").running
     parts.close()
 

@@ -83,3 +83,25 @@ def test_without_a_running_up_nothing_is_requested(tmp_path):
     with pause.paused(tmp_path / "pp", "worker", print) as pid:
         assert pid is None
         assert not pause.request_file(tmp_path / "pp", "worker").exists()
+
+
+def test_one_pause_request_stops_every_worker_of_up_workers_n(tmp_path):
+    """``peerpulse up --workers 3`` runs ``worker``, ``worker-2`` and ``worker-3``; a
+    rebuild asks for ``worker`` and must get all three out of the way (decision 0025)."""
+    data = tmp_path / "pp"
+    listed = []
+    for name in ("worker", "worker-2", "worker-3"):
+        pids = tmp_path / f"{name}.pids"
+        code = (f"import os,time; open({str(pids)!r}, 'a').write(f'{{os.getpid()}}\\n');"
+                " time.sleep(120)")  # fmt: skip
+        listed.append(Service(name, [sys.executable, "-c", code], ready=pids.exists,
+                              pauses_as="worker"))  # fmt: skip
+    sup = Supervisor(listed, out=io.StringIO(), data_dir=data)
+    sup.start()
+    try:
+        with pause.paused(data, "worker", lambda _line: None):
+            _until(lambda: {"worker", "worker-2", "worker-3"} <= set(sup.paused), sup)
+            assert not set(sup.running) & {"worker", "worker-2", "worker-3"}
+        _until(lambda: {"worker", "worker-2", "worker-3"} <= set(sup.running), sup)
+    finally:
+        sup.stop(grace=5)

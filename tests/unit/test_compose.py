@@ -195,3 +195,35 @@ def test_the_alert_router_runs_replicas_that_share_the_work_on_postgres():
     assert alerts["deploy"]["replicas"] >= 2
     assert alerts["environment"]["PEERPULSE_STORE"] == "postgres"
     assert alerts["command"] == ["alerts", "run"]
+
+
+def test_every_replicated_role_is_scraped_replica_by_replica():
+    """A static target names one replica; a service with ``deploy.replicas`` must be found
+    by DNS (every address the compose name resolves to) and labelled with its service."""
+    prom = yaml.safe_load((ROOT / "infra/observability/prometheus/prometheus.yml").read_text())
+    metrics_port = int(COMPOSE["x-peerpulse"]["environment"]["PEERPULSE_METRICS_PORT"])
+    replicated = {name for name, s in SERVICES.items() if s.get("deploy", {}).get("replicas")}
+    assert {"relay", "alerts", "ingest", "worker"} <= replicated
+    found = set()
+    for job in prom["scrape_configs"]:
+        for sd in job.get("dns_sd_configs", ()):
+            assert sd["port"] == metrics_port
+            for name in sd["names"]:
+                assert name in SERVICES, name
+                rules = job["relabel_configs"]
+                [rule] = [r for r in rules if re.fullmatch(r["regex"], name)]
+                assert rule["replacement"] == name
+                found.add(name)
+        for config in job.get("static_configs", ()):
+            for target in config["targets"]:
+                assert target.split(":")[0] not in replicated, f"{target}: one replica only"
+    assert replicated - {"api"} <= found
+
+
+def test_the_projection_worker_runs_replicas_that_share_the_topic_by_partition():
+    """Decision 0025: workers share the events topic (a shared lock, fenced claims), so
+    ``--scale worker=3`` runs side by side; more replicas than partitions would idle."""
+    worker = SERVICES["worker"]
+    assert worker["command"] == ["worker"]
+    replicas = worker["deploy"]["replicas"]
+    assert 2 <= replicas <= int(COMPOSE["x-peerpulse"]["environment"]["PEERPULSE_TOPIC_PARTITIONS"])

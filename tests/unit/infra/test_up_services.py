@@ -39,3 +39,27 @@ def test_the_demo_delivers_at_any_hour_and_only_the_router_is_told(monkeypatch):
         assert after_quiet_hours(now, "Europe/Berlin", alerts.quiet) == now, hour
     others = [name for name, env in envs.items() if "PEERPULSE_ALERTS_QUIET_START" in env]
     assert others == ["alerts"]
+
+
+def test_up_workers_n_runs_n_projection_workers_paused_together():
+    settings = Settings(_env_file=None, data_dir=Path("/nonexistent"))
+    listed = services(settings, clock=False, ingest=False, workers=3)
+    workers = [s for s in listed if s.argv[-1] == "worker"]
+    assert [s.name for s in workers] == ["worker", "worker-2", "worker-3"]
+    assert {s.pauses_as for s in workers} == {"worker"}
+    assert [
+        s.name for s in services(settings, clock=False, ingest=False) if s.argv[-1] == "worker"
+    ] == ["worker"]
+
+
+def test_up_refuses_a_worker_count_outside_1_to_the_most_with_one_line(capsys):
+    import pytest
+
+    from peerpulse.cli import build_parser
+
+    for bad in ("0", "x", "13"):
+        with pytest.raises(SystemExit) as stop:
+            build_parser().parse_args(["up", "--workers", bad])
+        assert stop.value.code == 2
+        assert "expected a whole number from 1 to 12" in capsys.readouterr().err
+    assert build_parser().parse_args(["up", "--workers", "2"]).workers == 2
