@@ -3,8 +3,8 @@
 Per role (ingest, relay, projection worker, alert router): which process holds the role's
 singleton lock (:mod:`infra.lock_holder`) and, for the relay, the processes standing by
 to take it over (decision 0022), the partitions it owns — "all N" for one process, shared
-when several divide the topic (ingest, whose rows name each partition's owner, decision
-0024; the alert routers) — and its lag per partition, in records and in
+when several divide the topic (ingest and the projection workers, whose rows name each
+partition's owner, decisions 0024 and 0025; the alert routers) — and its lag per partition, in records and in
 seconds (the age of the oldest record it has not applied yet, by its Kafka timestamp; 0
 when caught up). The relay has no input topic: its lag is the newest stored notification
 id against the newest one it published, and its age that of the oldest unpublished event
@@ -31,7 +31,7 @@ class PartitionLag:
     end: int  # offset the next record will get
     position: int  # next offset the role will apply
     lag_seconds: float | None = None  # None when not measured
-    owner: Holder | None = None  # the process that owns it, where known (ingest, 0024)
+    owner: Holder | None = None  # the process that owns it, where known (0024, 0025)
 
     @property
     def lag_events(self) -> int:
@@ -80,9 +80,13 @@ class RoleStatus:
     def owns(self) -> str:
         """The partitions the holder owns: all of them, as one process per role runs —
         or, when several share the role, split among them by their consumer group."""
-        if len(self.processes) > 1:
-            return f"{self.partition_count} shared by {len(self.processes)}"
-        return f"all {self.partition_count}" if self.running else "none"
+        if not self.running:
+            return "none"
+        owners = {p.owner for p in self.partitions if p.owner is not None}
+        sharing = max(len(self.processes), len(owners))  # SQLite lists no sharers: owners
+        if sharing > 1:
+            return f"{self.partition_count} shared by {sharing}"
+        return f"all {self.partition_count}"
 
     @property
     def lag_events(self) -> int:

@@ -1,9 +1,10 @@
 """``peerpulse worker``: the live projection worker (faust agent on the events topic).
 
-Start-up order: wait for Kafka, make sure the topics exist, open the read model and
-restore the projector from it, position the consumer group at the read model's
-checkpoint, then run faust until SIGTERM/SIGINT. A stop always ends within
-:data:`STOP_DEADLINE_S`, even with the broker gone.
+Start-up order: wait for Kafka, make sure the topics exist, open the read model (reset it
+if it cannot be resumed), then run faust until SIGTERM/SIGINT. Any number of workers share
+the events topic by partition (decision 0025): at each assignment a worker claims its new
+partitions, restores their states and reads them from the read model's checkpoint. A stop
+always ends within :data:`STOP_DEADLINE_S`, even with the broker gone.
 """
 
 from __future__ import annotations
