@@ -185,8 +185,12 @@ def _watch(settings: Settings, runner, topic: str):
         return None
     tps = [TopicPartition(topic, p) for p in partitions(settings.kafka_bootstrap, topic)]
 
-    def waiting() -> int:  # its own client: safe beside faust's
-        ends = end_offsets(settings.kafka_bootstrap, tps)
+    def waiting() -> int:  # its own client: safe beside faust's; only partitions it owns
+        owned = runner.owned
+        mine = [tp for tp in tps if owned is None or tp.partition in owned]
+        if not mine:
+            return 0
+        ends = end_offsets(settings.kafka_bootstrap, mine)
         at = dict(runner.positions)
         return sum(max(0, end - at.get(tp.partition, 0)) for tp, end in ends.items())
 
