@@ -21,7 +21,7 @@ from benchmarks._projection_events import history
 TEMPLATES = 500
 ROOT = Path(__file__).resolve().parents[1]
 _LOAD = """
-import gc, resource, sys
+import gc, sys
 from pathlib import Path
 import projections.worker.app  # the worker's imports (faust, aiokafka) count too
 from infra.settings import Settings
@@ -31,7 +31,8 @@ rm = ReadModel(Settings(_env_file=None, data_dir=Path(sys.argv[1]))).open()
 runner = ProjectionRunner(rm, "events")
 gc.collect()
 rss = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmRSS"))
-print(len(runner.projector.groups), rss, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM"))
+print(len(runner.projector.groups), rss, hwm)  # VmHWM: ru_maxrss would carry the parent's
 """
 
 
