@@ -109,7 +109,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         (settings.data_dir / "faust").mkdir(parents=True, exist_ok=True)  # also on PostgreSQL
         watch = _watch(settings, runner, names.events)
         owner = f"{socket.gethostname()} pid={os.getpid()}"
-        app = build_app(settings, runner, names, group, observer, on_failure=stop, owner=owner)
+        app = build_app(settings, runner, names, group, owner, observer, on_failure=stop)
         worker = _worker_with_deadline(faust.Worker, app, give_up)
         code = 0
         try:

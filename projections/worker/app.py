@@ -39,8 +39,21 @@ class _ConsumerThread(faust_kafka.AIOKafkaConsumerThread):
 
 
 class _Consumer(faust_kafka.Consumer):
+    resume_at: Callable[[], dict[Any, int]] | None = None
+    """Where the read model says to read each assigned partition (set by build_app)."""
+
     def _new_consumer_thread(self) -> _ConsumerThread:
         return _ConsumerThread(self, loop=self.loop, beacon=self.beacon)
+
+    async def perform_seek(self) -> None:
+        """faust seeks every partition to the group's committed offsets after each
+        rebalance (and when flow stops). Those can be ahead of the read model — a worker
+        acknowledged a batch whose write then failed, or was fenced — so the read model's
+        checkpoint has the last word; seeks go through the consumer's own thread."""
+        await super().perform_seek()
+        offsets = self.resume_at() if self.resume_at is not None else {}
+        if offsets:
+            await self.seek_wait(offsets)
 
 
 class LowLatencyTransport(faust_kafka.Transport):
@@ -54,17 +67,17 @@ def build_app(
     runner: ProjectionRunner,
     names: ProjectionTopics,
     group_id: str,
+    owner: str,
     observer: Observer | None = None,
     on_failure: Callable[[Exception], None] | None = None,
-    owner: str | None = None,
 ) -> faust.App:
-    """A faust app whose single agent feeds ``runner`` from ``names.events``.
+    """A faust app whose single agent feeds ``runner`` (made with ``restore=False``) from
+    ``names.events``.
 
-    ``owner`` (``host pid=N``): the worker shares the topic with others in its consumer
-    group (decision 0025). At every assignment the runner gives up the partitions it lost,
-    claims the new ones (fencing out their previous owner) and restores their states, and
-    the consumer reads each new one from its checkpoint. Without ``owner`` the runner has
-    restored everything and the first assignment only seeks.
+    The worker shares the topic with the others in its consumer group (decision 0025). At
+    every assignment the runner gives up the partitions it lost, claims the new ones in
+    ``owner``'s name (``host pid=N``; the claim fences out their previous owner) and
+    restores their states, and the consumer reads each new one from its checkpoint.
 
     A batch that cannot be projected, published or committed (the read model refuses the
     write, another worker took a partition over, the broker is gone for good) stops the
@@ -110,26 +123,17 @@ def build_app(
                 runner.commit()
                 observer.after(runner, out, int(newest * 1000) if newest else None)
 
-    first_assignment = [True]
-
     @app.on_partitions_assigned.connect
     async def resume_at_checkpoint(sender: Any, assigned: Any, **_: Any) -> None:
-        """Read each partition newly ours from the read model's checkpoint, whatever the
-        group's committed offsets say (a worker that died after faust acknowledged a
-        batch it never wrote left them ahead of it; on Tansu a dead member can keep the
-        group from being repositioned before the start)."""
+        """Take the assignment over in the runner (claims, states) and have the consumer
+        read each partition from the read model's checkpoint, whatever the group's
+        committed offsets say (:meth:`_Consumer.perform_seek`, which faust runs once the
+        rebalance completes)."""
         ours = {tp.partition: tp for tp in assigned if tp.topic == names.events}
-        if owner is None:
-            if not first_assignment[0]:
-                return
-            first_assignment[0] = False
-            starts = {part: runner.positions.get(part, 0) for part in ours}
-        else:
-            async with between_batches:
-                starts = runner.assign(set(ours), owner)
-                observer.owned(runner)
-        for part, offset in starts.items():
-            await app.consumer.seek(ours[part], offset)
+        async with between_batches:
+            runner.assign(set(ours), owner)
+            observer.owned(runner)
+        app.consumer.resume_at = lambda: {tp: runner.positions.get(p, 0) for p, tp in ours.items()}
 
     @app.agent(source, concurrency=1)
     async def project(stream: Any) -> None:

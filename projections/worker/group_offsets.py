@@ -1,8 +1,8 @@
 """Keep the worker's Kafka consumer-group position equal to the read model's checkpoint.
 
-The read model is the source of truth for where projection left off (decision 0006);
-the worker's group offsets are set from it before faust joins, and ``rebuild`` sets them
-after recomputing, so both always resume consistently.
+The read model is the source of truth for where projection left off (decision 0006):
+``rebuild`` sets the group's offsets to the rebuilt checkpoint. The workers do not rely on
+them: at every assignment each seeks its new partitions to the checkpoint (decision 0025).
 """
 
 from __future__ import annotations

@@ -89,31 +89,42 @@ class ProjectionRunner:
 
     def assign(self, partitions: set[int], owner: str) -> dict[int, int]:
         """Own exactly ``partitions`` from now on (a worker sharing the topic, decision
-        0025): forget the states of the partitions given up, claim the new ones (raising
-        their owner epoch, which fences out their previous owner) and restore their states
-        from the read model. Call between batches. Returns where to read each newly owned
-        partition from: its checkpoint, read after the claim."""
+        0025). Call between batches, at every assignment.
+
+        The states of partitions given up are forgotten. Every partition assigned is
+        claimed again (its owner epoch raised: that fences out any other claimant); one
+        that was ours before and that nobody else claimed since (the epoch is exactly ours
+        plus one) keeps its states in memory, every other one — new, or claimed by
+        another worker while this one was away (a lapsed session) — has its states
+        restored from the read model. Returns where to read every owned partition from:
+        its checkpoint, read after the claim."""
         if self.owned is None and (self.projector.groups or self.positions):
             raise RuntimeError("assign() needs a runner made with restore=False")
         before = self.owned or set()
-        gone, new = before - partitions, partitions - before
-        if gone:
-            self.projector.drop(gone)
-            for part in gone:
+        claimed = self.readmodel.claim(self.topic, partitions, owner) if partitions else {}
+        kept = {
+            part
+            for part in partitions & before
+            if claimed[part][0] == self.epochs.get(part, -1) + 1
+            and claimed[part][1] == self.positions.get(part)
+        }
+        stale = before - kept
+        if stale:
+            self.projector.drop(stale)
+            for part in stale:
                 self.epochs.pop(part, None)
                 self.positions.pop(part, None)
         self.owned = set(partitions)
-        if not new:
-            return {}
-        claimed = self.readmodel.claim(self.topic, new, owner)
-        for part in sorted(new):
+        for part in sorted(partitions):
             self.epochs[part], self.positions[part] = claimed[part]
-        self._restore(new)
+        restored = partitions - kept
+        if restored:
+            self._restore(restored)
         log.info(
-            "owning partitions %s of %s (new: %s at %s)", sorted(partitions), self.topic,
-            sorted(new), {part: self.positions[part] for part in sorted(new)},
+            "owning partitions %s of %s (restored: %s, at %s)", sorted(partitions), self.topic,
+            sorted(restored), {part: self.positions[part] for part in sorted(partitions)},
         )  # fmt: skip
-        return {part: self.positions[part] for part in new}
+        return {part: self.positions[part] for part in partitions}
 
     def handle(self, value: Any, headers: Iterable | None, partition: int, offset: int) -> bool:
         """Project one record; False if it was already in the read model, undecodable, or

@@ -177,7 +177,9 @@ def test_a_rebalance_hands_partitions_over_through_the_read_model(models, record
     before = held(a.projector)
     assert partitions_in(a.projector) == EVERY
 
-    assert a.assign({0, 1}, "a") == {}
+    kept = {g: s for g, s in a.projector.groups.items() if s.partition in {0, 1}}
+    assert a.assign({0, 1}, "a") == reached(records[:half], {0, 1})
+    assert all(a.projector.groups[g] is s for g, s in kept.items()), "kept in memory, not reloaded"
     b = ProjectionRunner(models(), TOPIC, restore=False)
     seek = b.assign({2, 3}, "b")
     assert seek == reached(records[:half], {2, 3})
@@ -236,6 +238,25 @@ def test_a_claimed_partition_fences_out_its_previous_owner(models, records):
         (TOPIC, 0, positions[0], a.epochs[0], "a"),
         (TOPIC, 1, reached(records, {1})[1], b.epochs[1], "b"),
     ]
+
+
+def test_an_owner_that_gets_back_a_partition_claimed_meanwhile_reloads_it(models, records):
+    """A worker whose session lapsed is assigned its partition again after another worker
+    claimed it and moved it on: the states it kept are stale, so it restores them from the
+    read model, resumes at the other's checkpoint and its next batch is not fenced."""
+    rm = models()
+    part0 = [r for r in records if r.partition == 0]
+    expected = alone(rm, part0)
+    a = shared(models(), {0}, "a")
+    feed([a], part0[:BATCH])
+    b = shared(models(), {0}, "b")
+    feed([b], [r for r in part0[BATCH : 2 * BATCH]])
+    stale = dict(a.projector.groups)
+    seek = a.assign({0}, "a")
+    assert seek == reached(part0[: 2 * BATCH], {0})
+    assert any(a.projector.groups[g] is not s for g, s in stale.items()), "reloaded"
+    feed([a], [r for r in part0 if r.offset >= seek[0]])
+    assert_same(tables(rm), expected)
 
 
 def _ignored(offset: int) -> Record:
