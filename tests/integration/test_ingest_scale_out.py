@@ -26,6 +26,7 @@ import pytest
 
 from peerpulse.build import build
 from tests.conftest import PG_DSN
+from tests.integration.relay_kit import reap
 from tests.integration.scale_kit import (
     PARTITIONS,
     Fleet,
@@ -293,6 +294,7 @@ def test_a_process_paused_past_its_session_writes_nothing_stale(
         assert "Traceback" not in paused.text(), paused.text()[-3000:]
         assert took < OWNED_AGAIN_LIMIT_S, f"partitions taken over after {took:.2f} s"
     finally:
+        reap([i.proc for i in fleet.procs])  # a stopped one would hold the schema's drop up
         publisher.close()
         store.close()
 
