@@ -38,8 +38,11 @@ from tests.integration.scale_kit import (
     Publisher,
     apply_all,
     ends,
+    fingerprint,
     jsonable,
+    mismatches,
     reap_ingests,  # noqa: F401 - autouse clean-up
+    reference,
     topics,
     wait_all_applied,
 )
@@ -249,6 +252,12 @@ def test_workers_killed_at_random_moments_lose_and_repeat_nothing(
         run.caught_up()
         run.stop()
         watch.stop()
+        ids = run.program.ids()  # the store: every message applied once, in order
+        published = [v for _, v in run.program.launches()] + run.publisher.sent
+        wrong = mismatches(fingerprint(run.store.app, ids), fingerprint(reference(published), ids))
+        assert not wrong, f"{len(wrong)} aggregates differ from applying every message once:\n" + (
+            "\n".join(wrong[:5])
+        )
         want = rebuilt(run, elsewhere(shared, schemas(), tmp_path / "rebuilt"))
         assert_same(tables(shared), want, "the rebuild")
         figures = (f"every partition owned by a live worker and consumed again after SIGKILL, "
