@@ -274,10 +274,11 @@ def process_env(settings, env: dict | None = None) -> dict[str, str]:
 
 
 @dataclass
-class Ingest:
+class Logged:
+    """A process a test started, and the file its output goes to."""
+
     proc: subprocess.Popen
     log: Path
-    metrics_port: int
 
     @property
     def pid(self) -> int:
@@ -285,6 +286,11 @@ class Ingest:
 
     def text(self) -> str:
         return self.log.read_text(errors="replace")
+
+
+@dataclass
+class Ingest(Logged):
+    metrics_port: int
 
     def applied(self) -> int | None:
         """Messages this process applied so far (its /metrics), None while not serving."""

@@ -196,6 +196,7 @@ def test_three_workers_and_two_ingests_leave_the_read_model_a_single_worker_and_
         paced.finish()
         run.caught_up((alone_rm, alone))
         owners, pids = run.owners(), {w.pid for w in run.workers.procs}
+        assert_status_names_the_workers(shared, run.names.events, pids)
         run.stop()
         alone.stop()
         want = rebuilt(run, elsewhere(shared, schemas(), tmp_path / "rebuilt"))
@@ -207,6 +208,22 @@ def test_three_workers_and_two_ingests_leave_the_read_model_a_single_worker_and_
     finally:
         alone_rm.close()
         run.close()
+
+
+def assert_status_names_the_workers(settings, topic: str, pids: set[int]) -> None:
+    """``peerpulse status`` lists the three workers and names one of them as the owner of
+    every partition (from the claims in the checkpoint)."""
+    from peerpulse.pipeline import status_reader
+
+    parts = build(settings)
+    try:
+        (worker,) = status_reader(parts, {"projections": topic}).read(["worker"]).roles
+    finally:
+        parts.close()
+    assert {h.pid for h in worker.processes} == pids, worker
+    owners = {p.partition: p.owner.pid if p.owner else None for p in worker.partitions}
+    assert set(owners) == set(range(PARTITIONS)) and set(owners.values()) <= pids, owners
+    assert worker.owns == f"{PARTITIONS} shared by 3" and worker.lag_events == 0, worker
 
 
 def owned_again(run: Pipeline, backlog: dict[int, int], killed: float) -> float:

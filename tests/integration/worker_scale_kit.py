@@ -29,6 +29,7 @@ from projections.worker.wire import ProjectionTopics
 from tests.integration.relay_kit import expected_records, reap
 from tests.integration.scale_kit import (
     PARTITIONS,
+    Logged,
     Program,
     ends,
     group_name,
@@ -72,17 +73,7 @@ def reap_workers():
     reap(STARTED)
 
 
-@dataclass
-class Worker:
-    proc: subprocess.Popen
-    log: Path
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-    def text(self) -> str:
-        return self.log.read_text(errors="replace")
+Worker = Logged
 
 
 @dataclass
