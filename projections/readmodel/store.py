@@ -85,17 +85,21 @@ class ReadModel:
         ``fence`` (a worker sharing the topic, decision 0025): the owner epoch this writer
         holds per partition. The batch's positions are then written only where the stored
         epoch is still that one; if another worker has claimed a partition since, nothing
-        is written and :class:`TakenOver` is raised. Rows are written in one global order
-        (table, then key), so workers adding to the same program counters never deadlock.
+        is written and :class:`TakenOver` is raised. The rows of the tables several workers
+        write (``tables.SHARED``: per-program counters and descriptions) are then written one
+        by one in one global (table, key) order whatever their columns, so workers adding
+        to the same program rows wait for each other instead of deadlocking.
         """
         fmt = STATE_FORMAT if state_format is None else state_format
         groups: dict[tuple[str, str, tuple[str, ...]], list[tuple]] = {}
-        for (table, key), values in batch.upserts.items():
-            cols = tuple(values)
-            groups.setdefault(("u", table, cols), []).append((*key, *values.values()))
-        for (table, key), deltas in batch.incrs.items():
-            cols = tuple(deltas)
-            groups.setdefault(("i", table, cols), []).append((*key, *deltas.values()))
+        shared: list[tuple[tuple, str, tuple]] = []  # (order, sql, params), run one by one
+        for op, rows, make in (("u", batch.upserts, upsert_sql), ("i", batch.incrs, incr_sql)):
+            for (table, key), values in rows.items():
+                cols, params = tuple(values), (*key, *values.values())
+                if fence is not None and table in T.SHARED:
+                    shared.append(((table, key, op), make(self.dialect, table, cols), params))
+                else:
+                    groups.setdefault((op, table, cols), []).append(params)
         if fence is None:
             for (topic, part), offset in batch.checkpoint.items():
                 groups.setdefault(("u", T.CHECKPOINT.name, ("next_offset",)), []).append(
@@ -110,9 +114,9 @@ class ReadModel:
                 self._fenced_positions(cur, batch, fence)
             for (op, table, cols), params in sorted(groups.items()):
                 make = incr_sql if op == "i" else upsert_sql
-                width = len(T.BY_NAME[table].key)
-                params.sort(key=lambda row, w=width: row[:w])
                 cur.executemany(make(self.dialect, table, cols), params)
+            for _, sql, params in sorted(shared, key=lambda row: row[0]):
+                cur.execute(sql, params)  # one global (table, key) order: no deadlock
             if batch.drop:
                 cur.executemany(f"DELETE FROM {self._state_key()}", sorted(batch.drop))
 

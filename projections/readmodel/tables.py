@@ -185,6 +185,9 @@ READ_MODEL: tuple[Table, ...] = (
     PROGRAM_EPISODES,
 )
 """The tables a dashboard reads (compared row by row between live and rebuild)."""
+SHARED: frozenset[str] = frozenset(t.name for t in (PROGRAM_ROLLUP, WEEKLY_TREND, PROGRAM_EPISODES))
+"""Tables whose rows workers owning different partitions write alike (per-program counters
+and descriptions); every other row belongs to one group, so to one partition's owner."""
 INTERNAL: tuple[Table, ...] = (CHECKPOINT, STATE)
 """The projector's own bookkeeping, written in the same transaction as the read model."""
 ALL_TABLES: tuple[Table, ...] = READ_MODEL + INTERNAL

@@ -329,3 +329,52 @@ def test_only_the_owner_of_partition_0_exports_the_program_gauges(models, record
     assert refreshed[-1] == len(LEVEL_COLUMNS) * len(rm.rows(T.PROGRAM_ROLLUP)) > 0
     observers[b].owned(b)
     assert exported() == {}
+
+
+def test_workers_adding_to_the_same_program_rows_never_deadlock(models, store_settings):
+    """Two writers owning different partitions add to the same program rows, each batch
+    touching them in its own order and with its own columns (as groups of every partition
+    move between levels): on PostgreSQL rows locked in two orders would deadlock; the
+    fenced write takes them in one order, so every batch lands and the counters add up."""
+    import random
+    import threading
+
+    programs = [f"p{i}" for i in range(6)]
+    writers = [(models(), part) for part in (0, 1)]
+    epochs = {part: rm.claim(TOPIC, [part], f"w{part}")[part][0] for rm, part in writers}
+    sums: dict[tuple[str, str], int] = {}
+    failures: list[BaseException] = []
+    lock = threading.Lock()
+
+    def write(rm: ReadModel, part: int) -> None:
+        rng = random.Random(part)
+        try:
+            for offset in range(60):
+                batch = Batch()
+                batch.position(TOPIC, part, offset)
+                for program in rng.sample(programs, len(programs)):  # an order of its own
+                    column = rng.choice(LEVEL_COLUMNS)
+                    batch.incrs[(T.PROGRAM_ROLLUP.name, (program,))] = {column: 1}
+                    batch.incrs[(T.PROGRAM_EPISODES.name, (program,))] = {"flagged": 1}
+                    with lock:
+                        sums[(program, column)] = sums.get((program, column), 0) + 1
+                rm.write(batch, fence={part: epochs[part]})
+        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+            failures.append(exc)
+
+    threads = [threading.Thread(target=write, args=w) for w in writers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not failures, failures[0]
+    rm = models()
+    cols, flagged = (
+        list(T.PROGRAM_ROLLUP.columns),
+        list(T.PROGRAM_EPISODES.columns).index("flagged"),
+    )
+    got = {
+        (row[0], c): row[cols.index(c)] for row in rm.rows(T.PROGRAM_ROLLUP) for c in LEVEL_COLUMNS
+    }
+    assert {k: v for k, v in got.items() if v} == sums
+    assert sum(row[flagged] for row in rm.rows(T.PROGRAM_EPISODES)) == 2 * 60 * len(programs)
