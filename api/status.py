@@ -1,17 +1,17 @@
 """What the pipeline's roles are doing now, as ``peerpulse status`` and ``GET /v1/status`` show it.
 
 Per role (ingest, relay, projection worker, alert router): which process holds the role's
-singleton lock (:mod:`infra.lock_holder`) and, for the relay, the processes standing by
-to take it over (decision 0022), the partitions it owns — "all N" for one process, shared
+singleton lock (:mod:`infra.lock_holder`) and, for the relay, the processes standing by to
+take it over (decision 0022), the partitions it owns — "all N" for one process, shared
 when several divide the topic (ingest and the projection workers, whose rows name each
-partition's owner, decisions 0024 and 0025; the alert routers) — and its lag per partition, in records and in
-seconds (the age of the oldest record it has not applied yet, by its Kafka timestamp; 0
-when caught up). The relay has no input topic: its lag is the newest stored notification
-id against the newest one it published, and its age that of the oldest unpublished event
-by the event's own timestamp (the store keeps no arrival time, so replayed history reads
-as old as it is). Read by :class:`api.status_reader.StatusReader`; this module holds only
-the facts and their JSON shape, so the CLI, the API, the lag metric and the demo's
-catch-up wait all look at the same figures.
+partition's owner, decisions 0024 and 0025; the alert routers) — and its lag per
+partition, in records and in seconds (the age of the oldest record it has not applied yet,
+by its Kafka timestamp; 0 when caught up). The relay has no input topic: its lag is the
+newest stored notification id against the newest one it published, and its age that of the
+oldest unpublished event by the event's own timestamp (the store keeps no arrival time, so
+replayed history reads as old as it is). Read by :class:`api.status_reader.StatusReader`;
+this module holds only the facts and their JSON shape, so the CLI, the API, the lag metric
+and the demo's catch-up wait all look at the same figures.
 """
 
 from __future__ import annotations

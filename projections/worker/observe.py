@@ -30,15 +30,15 @@ class Observer:
         self._programs: set[str] = set()
         self._names: dict[str, str] = {}
         self._rejected = 0
-        self._shared: bool | None = None
-        """None: alone on the topic (deltas); True: shared, exporting the program gauges
-        from the read model; False: shared, not exporting them."""
+        self._exports: bool | None = None
+        """None: alone on the topic, the gauges follow its deltas; shared (after
+        :meth:`owned`): True if it exports them from the read model, False if not."""
 
     def owned(self, runner: ProjectionRunner) -> None:
         """The runner's partitions changed: export the program gauges if it owns partition
         0, from the read model; clear them otherwise."""
-        self._shared = runner.owned is None or 0 in runner.owned
-        if self._shared:
+        self._exports = runner.owned is None or 0 in runner.owned
+        if self._exports:
             self.refresh(runner.readmodel)
         else:
             metrics.PROJECTION_GROUPS.clear()
@@ -120,8 +120,8 @@ class Observer:
         if runner.rejected > self._rejected:
             metrics.PROJECTION_REJECTED.inc(runner.rejected - self._rejected)
             self._rejected = runner.rejected
-        if self._shared is not None:
-            if self._shared:
+        if self._exports is not None:
+            if self._exports:
                 self.refresh(runner.readmodel)
             self._lag(newest_ts_ms)
             return
