@@ -72,10 +72,9 @@ class ProjectionRunner:
             log.info("restored %d groups, resuming at %s", len(self.projector.groups),
                      self.positions)  # fmt: skip
 
-    def _restore(self, partitions: set[int] | None) -> int:
-        p, stored = self.projector, 0
+    def _restore(self, partitions: set[int] | None) -> None:
+        p = self.projector
         for kind, ident, body, part in self.readmodel.states(partitions):
-            stored += 1
             obj = load_state(body)
             if kind == "clock":
                 p.clock[int(ident)] = obj
@@ -85,7 +84,6 @@ class ProjectionRunner:
                     p.program_partition[ident] = part
             else:
                 p.adopt(obj)
-        return stored
 
     def assign(self, partitions: set[int], owner: str) -> dict[int, int]:
         """Own exactly ``partitions`` from now on (a worker sharing the topic, decision

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from infra.kafka import producer, read_all
 from infra.settings import Settings
+from projections.readmodel import tables as T
 from projections.readmodel.store import ReadModel
 from projections.worker.wire import ProjectionTopics
 from tests.unit.projections.builder import T0, Clock, GroupScript, ticks, weekly
@@ -144,3 +145,12 @@ def wait_for_checkpoint(
 
 def topic_total(bootstrap: str, topic: str) -> int:
     return len(read_all(bootstrap, topic))
+
+
+def table_rows(settings: Settings) -> dict[str, list[tuple]]:
+    """Every row of every dashboard table (not the projector's own bookkeeping), by table."""
+    rm = ReadModel(settings).open()
+    try:
+        return {t.name: rm.rows(t) for t in T.READ_MODEL}
+    finally:
+        rm.close()

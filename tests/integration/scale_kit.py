@@ -146,8 +146,13 @@ class Program:
                 program, key = program_of(g, self.programs), group_name(g).encode()
                 if w == 0:
                     out += [(key, v) for v in roster(group_name(g), program)]
-                out += [(key, v) for v in week(g, w, program)]
+                if self.meets(g, w):
+                    out += [(key, v) for v in week(g, w, program)]
         return out
+
+    def meets(self, g: int, w: int) -> bool:
+        """Whether group ``g`` meets in week ``w`` (every week here)."""
+        return True
 
     def ids(self) -> dict[str, Any]:
         """Every program and group aggregate the program writes, by the sender's name."""

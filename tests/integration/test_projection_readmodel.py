@@ -13,6 +13,7 @@ from projections.readmodel import tables as T
 from projections.readmodel.batch import Batch
 from projections.readmodel.store import ReadModel
 from projections.worker.runner import ProjectionRunner
+from tests.integration.projection_kit import table_rows
 from tests.unit.projections.builder import T0, Clock, GroupScript, merge, ticks, weekly
 
 TOPIC = "peerpulse.events.v1"
@@ -75,14 +76,6 @@ def project(settings, values: list[bytes], start: int, stop: int, chunk: int = 7
                 runner.commit()
         runner.commit()
         return handled
-    finally:
-        rm.close()
-
-
-def table_rows(settings) -> dict[str, list[tuple]]:
-    rm = ReadModel(settings).open()
-    try:
-        return {t.name: rm.rows(t) for t in T.READ_MODEL}
     finally:
         rm.close()
 

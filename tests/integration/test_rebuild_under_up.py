@@ -47,7 +47,9 @@ def _owners(data_dir: Path) -> dict[int, str]:
 
 
 def _pids(owners: dict[int, str]) -> set[int]:
-    return {int(owner.rpartition("pid=")[2]) for owner in owners.values()}
+    from api.status_reader import owner_holder
+
+    return {owner_holder(owner).pid for owner in owners.values()}
 
 
 @pytest.mark.parametrize("workers", [1, 2])

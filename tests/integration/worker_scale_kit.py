@@ -9,7 +9,6 @@ publishes every stored event once (ticks once per partition).
 
 from __future__ import annotations
 
-import re
 import signal
 import subprocess
 import sys
@@ -23,20 +22,18 @@ from typing import Any
 
 import pytest
 
+from api.status_reader import owner_holder
 from projections.readmodel import tables as T
 from projections.readmodel.store import ReadModel
 from projections.worker.wire import ProjectionTopics
+from tests.integration.projection_kit import table_rows
 from tests.integration.relay_kit import expected_records, reap
 from tests.integration.scale_kit import (
     PARTITIONS,
     Logged,
     Program,
     ends,
-    group_name,
     process_env,
-    program_of,
-    roster,
-    week,
 )
 
 TAKEN = "was claimed by another projection worker"
@@ -49,16 +46,8 @@ class FadingProgram(Program):
     (then they come back), ``g % 7 == 3`` from week 8 on. Their levels move, flag episodes
     open and close, and the program counters change from groups on every partition."""
 
-    def weeks_of(self, first: int, last: int) -> list[tuple[bytes, bytes]]:
-        out = []
-        for w in range(first, last):
-            for g in range(self.groups):
-                program, key = program_of(g, self.programs), group_name(g).encode()
-                if w == 0:
-                    out += [(key, v) for v in roster(group_name(g), program)]
-                if not (g % 5 == 4 and 6 <= w <= 10 or g % 7 == 3 and w >= 8):
-                    out += [(key, v) for v in week(g, w, program)]
-        return out
+    def meets(self, g: int, w: int) -> bool:
+        return not (g % 5 == 4 and 6 <= w <= 10 or g % 7 == 3 and w >= 8)
 
 
 # -- worker processes ----------------------------------------------------------------------
@@ -138,21 +127,12 @@ def checkpoint_rows(rm: ReadModel, topic: str) -> dict[int, tuple[int, int | Non
     """``{partition: (next offset, owner pid)}`` from the read model's checkpoint table."""
     rows = rm.query(f'SELECT "partition", next_offset, owner FROM {rm.name(T.CHECKPOINT)}'
                     f" WHERE topic = {rm.dialect.param}", (topic,))  # fmt: skip
-    return {int(p): (int(o), owner_pid(who)) for p, o, who in rows}
-
-
-def owner_pid(owner: str | None) -> int | None:
-    found = re.search(r"pid=(\d+)", owner or "")
-    return int(found.group(1)) if found else None
+    return {int(p): (int(o), owner_holder(who).pid if who else None) for p, o, who in rows}
 
 
 def tables(settings) -> dict[str, list[tuple]]:
     """Every row of every dashboard table (not the projector's own bookkeeping)."""
-    rm = ReadModel(settings).open()
-    try:
-        return {t.name: rm.rows(t) for t in T.READ_MODEL}
-    finally:
-        rm.close()
+    return table_rows(settings)
 
 
 def differences(got: dict[str, list[tuple]], want: dict[str, list[tuple]]) -> list[str]:
