@@ -67,6 +67,12 @@ def split_rows(split: str, merged, heldout_family: str, groups: int, weeks: int)
              _fam(nf, "steady").false_positive_rate, "ratio", "≤ naive"),
         _row(split, "non-dying groups that reached watch", m.watch_share, None, "ratio",
              "≤ 0.30"),
+        _row(split, "non-dying groups ever at_risk, of those that came back from 3 periods "
+             "of silence", m.came_back_flagged, n.came_back_flagged, "ratio",
+             notes=f"n={m.came_back} of {m.non_dying}: dormant by the definition for a while "
+                   "(no session, no announced pause), then met again"),
+        _row(split, "non-dying groups ever at_risk, of the others", m.others_flagged,
+             n.others_flagged, "ratio", notes=f"n={m.non_dying - m.came_back}"),
         _row(split, "sudden stops: median lead of the first standing flag",
              _fam(mf, "sudden_stop").lead, _fam(nf, "sudden_stop").lead, "periods", "≥ naive"),
     ]  # fmt: skip

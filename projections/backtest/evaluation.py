@@ -15,7 +15,7 @@ from statistics import median
 
 from projections.backtest.alerts import Alerts, alerts
 from projections.backtest.calibration import Pair, base_rate, brier, forecasts
-from projections.backtest.labels import Label
+from projections.backtest.labels import DORMANT_PERIODS, Label
 from projections.backtest.metrics import GroupOutcome, outcomes
 from projections.backtest.replay import NAIVE, Replayed
 
@@ -80,12 +80,20 @@ class Summary:
     brier: float
     base_rate: float
     alerts_per_coordinator_week: float
+    came_back: int = 0
+    """Non-dying groups that came back from a silence dormant by the definition."""
+    came_back_flagged: float = NAN
+    """The share of those ever flagged (a detector showing dormancy flags them all)."""
+    others_flagged: float = NAN
+    """The share of the other non-dying groups ever flagged."""
 
     @classmethod
     def of(cls, ev: Evaluation, gives_watch: bool = True) -> Summary:
         """``gives_watch=False`` for a detector without a watch level (the naive rule)."""
         dying = [o for o in ev.outcomes if o.dies]
         fine = [o for o in ev.outcomes if not o.dies]
+        back = [o for o in fine if o.quiet >= DORMANT_PERIODS]
+        others = [o for o in fine if o.quiet < DORMANT_PERIODS]
         pairs = ev.pairs
         return cls(
             dormant=len(dying),
@@ -97,6 +105,9 @@ class Summary:
             brier=brier(pairs) if pairs is not None else NAN,
             base_rate=base_rate(pairs) if pairs is not None else NAN,
             alerts_per_coordinator_week=ev.alerts.per_coordinator_week,
+            came_back=len(back),
+            came_back_flagged=_share(sum(o.flagged for o in back), len(back)),
+            others_flagged=_share(sum(o.flagged for o in others), len(others)),
         )
 
 

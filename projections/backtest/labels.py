@@ -13,6 +13,10 @@ stream, :func:`hindsight` labels every group as of the data's end:
   recent to tell.
 
 The cadence is the group's latest (amended details win over a provisional forming).
+Each label also carries the longest silence the group came back from
+(:func:`longest_quiet`): a non-dying group that came back after 3 periods without a
+session or an announced pause was dormant by the definition above for a while, which no
+detector showing dormancy can leave unflagged (the benchmark reports it apart).
 """
 
 from __future__ import annotations
@@ -57,6 +61,8 @@ class Label:
     period: timedelta
     coordinator: str
     first_seen: datetime
+    quiet: float = 0.0
+    """The longest silence it came back from, in periods (:func:`longest_quiet`)."""
 
 
 class Facts:
@@ -126,6 +132,25 @@ def dormant_at(g: GroupFacts, period: timedelta, end: datetime) -> datetime | No
     return at if at <= end else None
 
 
+def longest_quiet(g: GroupFacts, period: timedelta, start: datetime, end: datetime) -> float:
+    """The longest silence, in cadence periods, that ended inside ``[start, end]`` with a
+    sign of life (a held session or the start of a planned pause): a silence the group
+    came back from. A planned pause is not silence; the silence still running at ``end``
+    is not counted (it has not ended)."""
+    alive = sorted([(t, t) for t in g.held if t <= end]
+                   + [(a, b) for a, b in g.pauses if a <= end])  # fmt: skip
+    if g.first_seen is None:
+        return 0.0
+    longest, last = 0.0, g.first_seen
+    for begin, until in alive:
+        if begin > last:
+            if begin >= start:
+                longest = max(longest, (begin - last) / period)
+            last = begin
+        last = max(last, until)
+    return longest
+
+
 def hindsight(facts: Facts, end: datetime | None = None) -> dict[str, Label]:
     """Every group's label as of ``end`` (default: the stream's last event time)."""
     end = end or facts.last_time
@@ -146,5 +171,6 @@ def hindsight(facts: Facts, end: datetime | None = None) -> dict[str, Label]:
             alive = end - last_sign_of_life(g, end) <= KEPT_WITHIN_PERIODS * period
             kind = "kept_meeting" if alive and (g.held or g.pauses) else "censored"
             at = None
-        out[group] = Label(group, kind, at, period, facts.coordinator_of(g), g.first_seen)
+        quiet = longest_quiet(g, period, g.first_seen, end)
+        out[group] = Label(group, kind, at, period, facts.coordinator_of(g), g.first_seen, quiet)
     return out

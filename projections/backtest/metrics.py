@@ -38,6 +38,8 @@ class GroupOutcome:
     watched: bool
     lead: float | None = None
     """Periods between the first standing flag and dormancy (caught dormant groups)."""
+    quiet: float = 0.0
+    """The longest silence the group came back from, in periods (its label's)."""
 
     @property
     def dies(self) -> bool:
@@ -131,5 +133,5 @@ def outcomes(
                 ever(history, FLAGGED, start, until),
                 ever(history, NOTICED, start, until),
             )
-            out.append(GroupOutcome(group, label.kind, family, flagged, watched))
+            out.append(GroupOutcome(group, label.kind, family, flagged, watched, quiet=label.quiet))
     return out

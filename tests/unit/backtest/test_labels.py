@@ -91,3 +91,30 @@ def test_a_group_dissolved_before_going_dormant_was_dissolved():
     ended.emit("group.dissolved", T0 + 10 * D, reason="moved away")
     label = _labels(ended)[ended.group_id]
     assert (label.kind, label.at) == ("dissolved", T0 + 10 * D)
+
+
+def test_a_label_keeps_the_longest_silence_the_group_came_back_from():
+    back = GroupScript("back")
+    for at in [*weekly(T0, 3), *weekly(T0 + 50 * D, 3)]:
+        back.session(at)  # days 0, 7, 14, then 50: 36 days = 5.1 weekly periods
+    steady = GroupScript("steady")
+    for at in weekly(T0, 10):
+        steady.session(at)
+    stops = GroupScript("stops")
+    for at in weekly(T0, 4):
+        stops.session(at)  # the silence still running at the end is not one it came back from
+    labels = _labels(back, steady, stops)
+    assert labels[back.group_id].quiet == 36 / 7
+    assert labels[steady.group_id].quiet == 1.0
+    assert labels[stops.group_id].quiet == 1.0
+
+
+def test_an_announced_pause_is_not_silence_in_the_longest_quiet():
+    paused = GroupScript("paused")
+    paused.session(T0)
+    paused.emit("group.paused", T0 + 6 * D, until=T0 + 40 * D, reason="exams")
+    for at in weekly(T0 + 44 * D, 4):
+        paused.session(at)  # from 4 days after the pause's end
+    label = _labels(paused)[paused.group_id]
+    assert label.kind == "kept_meeting"
+    assert label.quiet == 1.0, "44 days between sessions, but 34 of them announced: weekly gaps"

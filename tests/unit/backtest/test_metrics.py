@@ -80,3 +80,20 @@ def test_every_raised_flag_is_one_alert_in_its_week():
     found = alerts({"g": history}, labels, T0, T0 + 28 * D)
     assert found.raised == 2 and sorted(found.weekly.values()) == [1, 1]
     assert found.per_coordinator_week == 2 / (2 * 4)
+
+
+def test_false_positives_are_told_apart_for_groups_that_came_back_from_dormancy():
+    from dataclasses import replace
+
+    from projections.backtest.evaluation import Evaluation, Summary
+
+    flagged = [(T0 + 30 * D, "at_risk"), (T0 + 40 * D, "healthy")]
+    labels = {
+        "back": replace(_label("kept_meeting", group="back"), quiet=3.5),  # dormant a while
+        "dip": replace(_label("kept_meeting", group="dip"), quiet=2.9),
+        "fine": replace(_label("kept_meeting", group="fine"), quiet=1.1),
+    }
+    history = {"back": flagged, "dip": flagged, "fine": []}
+    s = Summary.of(Evaluation(outcomes(history, labels, START, END)))
+    assert s.false_positive_rate == 2 / 3
+    assert (s.came_back, s.came_back_flagged, s.others_flagged) == (1, 1.0, 0.5)
