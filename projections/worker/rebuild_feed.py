@@ -28,6 +28,7 @@ from projections.engine import Outputs
 from projections.readmodel import tables as T
 from projections.readmodel.batch import Batch, Key
 from projections.readmodel.store import ReadModel
+from projections.worker.collector import fewer_collections
 from projections.worker.runner import ProjectionRunner
 from projections.worker.wire import ProjectionTopics, messages
 
@@ -110,7 +111,8 @@ def run_feed(
         writing = writer.submit(readmodel.write, cold) if cold else None
 
     try:
-        result.events = _consume(spec, runner, progress, flush)
+        with fewer_collections():
+            result.events = _consume(spec, runner, progress, flush)
         publish()
         if writing is not None:
             writing.result()
