@@ -5,7 +5,7 @@ Acknowledge link once, then refuses it (issue 14, item 3)."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlparse
 
 from fastapi.testclient import TestClient
@@ -16,8 +16,18 @@ from consumers.alerts.policy import PolicyConfig
 from tests.unit.alerts.factories import FakeClock, container, health, routing
 
 
+def _last_noon() -> datetime:
+    """The latest 12:00 UTC not after now: outside the coordinator's quiet hours (21–8 in
+    UTC, where an immediate alert waits for the morning), and recent enough for the links'
+    seven days whatever clock the API checks them by. (The test used the time of day it ran
+    at, and failed every night.)"""
+    now = datetime.now(UTC)
+    noon = now.replace(hour=12, minute=0, second=0, microsecond=0)
+    return noon if noon <= now else noon - timedelta(days=1)
+
+
 def test_the_acknowledge_link_in_a_delivered_email_works_once(sqlite_settings, smtp_server):
-    clock, r = FakeClock(datetime.now(UTC)), routing()
+    clock, r = FakeClock(_last_noon()), routing()
     s = sqlite_settings.model_copy(update={"smtp_host": smtp_server.host,
                                            "smtp_port": smtp_server.port,
                                            "public_url": "https://pulse.example.org"})  # fmt: skip
