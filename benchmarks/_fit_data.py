@@ -20,6 +20,7 @@ from pathlib import Path
 
 from projections.engine import Outputs, Projector
 from projections.fold.envelope import Envelope, parse_time
+from projections.fold.state import GroupState
 from projections.risk.assess import features
 from projections.risk.thresholds import RiskPolicy
 
@@ -110,6 +111,16 @@ def label(truth: Truth, at: datetime, end: datetime) -> int | None:
 
 def samples(program: Program, policy: RiskPolicy) -> Iterator[tuple[dict[str, float], int]]:
     """``(feature values by code, label)`` for every active, unpaused group at every midnight."""
+    for s, at, _, y in group_days(program, policy):
+        yield {e.code: e.value for e in features(s, at, policy)}, y
+
+
+def group_days(
+    program: Program, policy: RiskPolicy
+) -> Iterator[tuple[GroupState, datetime, Truth, int]]:
+    """``(state, midnight, truth, label)`` for every active, unpaused group at every
+    midnight of the program, the state as the projector holds it then (read it before
+    taking the next item)."""
     projector, out = Projector(policy, health_records=False), Outputs()
     day = None
     for ev in program.events:
@@ -123,11 +134,13 @@ def samples(program: Program, policy: RiskPolicy) -> Iterator[tuple[dict[str, fl
             out = Outputs()
 
 
-def _at(program: Program, projector: Projector, at: datetime):
+def _at(
+    program: Program, projector: Projector, at: datetime
+) -> Iterator[tuple[GroupState, datetime, Truth, int]]:
     for key, s in projector.groups.items():
         truth = program.truth.get(key)
         if truth is None or s.status != "active" or s.is_paused(at) or at < truth.formed_at:
             continue
         y = label(truth, at, program.end)
         if y is not None:
-            yield {e.code: e.value for e in features(s, at, projector.policy)}, y
+            yield s, at, truth, y

@@ -6,7 +6,7 @@ Run by hand, on the **tuning** programs only (never a held-out seed)::
     .venv/bin/python -m benchmarks.ceiling_risk
 
 Every active, unpaused group at every midnight of the cached tuning programs
-(``benchmarks._fit_data``, as ``benchmarks/fit_risk.py`` samples them) gives the model's
+(``benchmarks._fit_data.group_days``, as ``benchmarks/fit_risk.py`` samples them) gives the model's
 features and 19 raw facts the model does not use (silence and usual gap unthresholded,
 sessions held, cadence, size, lapsed members, recent cancellations and attendance, the
 next session on the calendar, sessions scheduled since the last one, open commitments,
@@ -29,13 +29,12 @@ from __future__ import annotations
 import sys
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from statistics import median
 from typing import Any
 
-from benchmarks._fit_data import label
+from benchmarks._fit_data import group_days
 from benchmarks.fit_risk import NAMES, programs
-from projections.engine import Outputs, Projector
 from projections.fold.state import GroupState
 from projections.risk.assess import DEFAULT_POLICY, features
 from projections.risk.rhythm import silence_periods, usual_gap
@@ -43,9 +42,6 @@ from projections.risk.rhythm import silence_periods, usual_gap
 TRAIN_UNTIL = 14
 """Tuning seeds 1..14 fit; 15..20 judge."""
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
-DYING = frozenset(
-    {"slow_fade", "sudden_stop", "never_got_going", "commitments_drying", "core_shrinking"}
-)
 
 
 def raw_facts(s: GroupState, at: datetime) -> dict[str, float]:
@@ -85,26 +81,11 @@ def raw_facts(s: GroupState, at: datetime) -> dict[str, float]:
 def samples() -> Iterator[dict[str, Any]]:
     """One row per active, unpaused group per midnight of every cached tuning program."""
     for prog in programs():
-        projector, out, day = Projector(DEFAULT_POLICY, health_records=False), Outputs(), None
-        for ev in prog.events:
-            midnight = ev.time.replace(hour=0, minute=0, second=0, microsecond=0)
-            while day is not None and day < midnight:
-                day += timedelta(days=1)
-                for key, s in projector.groups.items():
-                    truth = prog.truth.get(key)
-                    if truth is None or s.status != "active" or s.is_paused(day):
-                        continue
-                    y = label(truth, day, prog.end) if day >= truth.formed_at else None
-                    if y is None:
-                        continue
-                    found = {e.code: e.value for e in features(s, day, projector.policy)}
-                    yield {"seed": prog.seed, "group": key, "family": truth.fate, "y": y,
-                           "model": [found.get(n, 0.0) for n in NAMES[1:]],
-                           "raw": list(raw_facts(s, day).values())}  # fmt: skip
-            day = day or midnight
-            projector.process(ev, out)
-            if len(out.rows) > 5000:
-                out = Outputs()
+        for s, day, truth, y in group_days(prog, DEFAULT_POLICY):
+            found = {e.code: e.value for e in features(s, day, DEFAULT_POLICY)}
+            yield {"seed": prog.seed, "group": truth.key, "dies": truth.dies, "y": y,
+                   "model": [found.get(n, 0.0) for n in NAMES[1:]],
+                   "raw": list(raw_facts(s, day).values())}  # fmt: skip
 
 
 def per_group(rows: list[dict[str, Any]], p: list[float]) -> list[str]:
@@ -118,7 +99,7 @@ def per_group(rows: list[dict[str, Any]], p: list[float]) -> list[str]:
         leads = []
         for idx in by_group.values():
             first = next((k for k, i in enumerate(idx) if p[i] >= t), None)
-            if rows[idx[0]]["family"] in DYING:
+            if rows[idx[0]]["dies"]:
                 if not any(rows[i]["y"] for i in idx):
                     continue  # a dying group whose dormancy fell outside the window
                 dying += 1

@@ -137,10 +137,10 @@ def longest_quiet(g: GroupFacts, period: timedelta, start: datetime, end: dateti
     sign of life (a held session or the start of a planned pause): a silence the group
     came back from. A planned pause is not silence; the silence still running at ``end``
     is not counted (it has not ended)."""
-    alive = sorted([(t, t) for t in g.held if t <= end]
-                   + [(a, b) for a, b in g.pauses if a <= end])  # fmt: skip
     if g.first_seen is None:
         return 0.0
+    alive = sorted([(t, t) for t in g.held if t <= end]
+                   + [(a, b) for a, b in g.pauses if a <= end])  # fmt: skip
     longest, last = 0.0, g.first_seen
     for begin, until in alive:
         if begin > last:
